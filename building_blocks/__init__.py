@@ -1,0 +1,1 @@
+"""Reference implementations of the GDI building blocks: real HTTP services on SQLite."""

@@ -1,0 +1,46 @@
+"""The ``gdi-conformance`` command line: one sub-command per module in COMMANDS."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from conformance import __version__
+from conformance.exitcodes import ExitCode
+
+# Each module defines ``register(subparsers)``, which adds its sub-parser and sets
+# ``func=<callable(args) -> int>`` as the parser default.
+COMMANDS: tuple[str, ...] = (
+    "conformance.cli.lint",
+    "conformance.cli.catalog",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gdi-conformance",
+        description="Check GDI building blocks against their specs and the NL GOV API Design Rules.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMANDS:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return ExitCode.COULD_NOT_RUN
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("gdi-conformance: interrupted", file=sys.stderr)
+        return ExitCode.COULD_NOT_RUN

@@ -1,0 +1,1 @@
+"""lint layer (see ARCHITECTURE.md)."""
