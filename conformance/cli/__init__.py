@@ -13,8 +13,6 @@ from conformance.exitcodes import ExitCode
 # Each module defines ``register(subparsers)``, which adds its sub-parser and sets
 # ``func=<callable(args) -> int>`` as the parser default.
 COMMANDS: tuple[str, ...] = (
-    "conformance.cli.lint",
-    "conformance.cli.catalog",
 )
 
 
