@@ -66,6 +66,10 @@ class BlockProcess:
         return None if self.popen is None else self.popen.pid
 
     @property
+    def returncode(self) -> int | None:
+        return None if self.popen is None else self.popen.poll()
+
+    @property
     def alive(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
 
@@ -96,6 +100,9 @@ class BlockProcess:
                 stderr=stderr,
                 text=True,
                 env=env,
+                # Own session: a Ctrl-C in the terminal reaches only the parent, which then
+                # stops the children in order (resource servers before identity).
+                start_new_session=True,
             )
         finally:
             if stderr is not None:

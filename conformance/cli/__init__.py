@@ -13,6 +13,7 @@ from conformance.exitcodes import ExitCode
 # Each module defines ``register(subparsers)``, which adds its sub-parser and sets
 # ``func=<callable(args) -> int>`` as the parser default.
 COMMANDS: tuple[str, ...] = (
+    "conformance.cli.serve",
 )
 
 
