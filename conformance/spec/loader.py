@@ -1,0 +1,210 @@
+"""Load an OpenAPI 3.x spec: parse it, bundle its $refs, hash it, and keep every position."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import rfc8785
+
+from conformance.spec.bundling import Bundler, Document, SourceMap
+from conformance.spec.documents import (
+    MAX_SPEC_BYTES,
+    decode_bytes,
+    load_document,
+    looks_like_json,
+    no_gc_pauses,
+    parse_text,
+    read_text,
+)
+from conformance.spec.errors import Location, SpecLoadError
+from conformance.spec.pointer import Pointer, Segment, format_path
+from conformance.spec.positions import PositionIndex
+
+__all__ = [
+    "MAX_SPEC_BYTES",
+    "REMOTE_TIMEOUT_SECONDS",
+    "LoadedSpec",
+    "Location",
+    "PositionIndex",
+    "SpecLoadError",
+    "canonical_sha256",
+    "format_path",
+    "load_document",
+    "load_spec",
+]
+
+REMOTE_TIMEOUT_SECONDS = 10.0
+_OPENAPI_3 = re.compile(r"3\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?")
+
+
+@dataclass
+class LoadedSpec:
+    path: Path  # the root file as given
+    raw: dict[str, Any]  # the root document exactly as written ($refs not resolved)
+    bundled: dict[str, Any]  # self-contained: other files inlined, local '#/...' refs kept
+    sha256: str  # hex sha256 of the RFC 8785 canonical JSON of `bundled`
+    openapi_version: str  # e.g. "3.0.3"; "" when the document has no usable `openapi`
+    _sources: SourceMap = field(repr=False, compare=False)
+
+    @property
+    def files(self) -> list[str]:
+        """Every file the spec was read from, the root first (as messages name them)."""
+        return [document.display for document in self._sources.documents.values()]
+
+    def locate(self, pointer: Sequence[Segment]) -> Location:
+        """Where the value at ``pointer`` in ``bundled`` was written (else its nearest ancestor)."""
+        return self._sources.locate(self._normalise(pointer))
+
+    def locate_key(self, pointer: Sequence[Segment]) -> Location:
+        """Where the property name of the last segment of ``pointer`` was written."""
+        return self._sources.locate_key(self._normalise(pointer))
+
+    def _normalise(self, pointer: Sequence[Segment]) -> Pointer:
+        # Callers may write array indexes as "0" or 0; the source map stores ints for indexes.
+        result: list[Segment] = []
+        value: Any = self.bundled
+        for segment in pointer:
+            if isinstance(value, list) and str(segment).isdigit():
+                result.append(int(segment))
+                index = int(segment)
+                value = value[index] if index < len(value) else None
+            else:
+                result.append(str(segment))
+                value = value.get(str(segment)) if isinstance(value, dict) else None
+        return tuple(result)
+
+
+def load_spec(
+    path: str | Path, *, allow_remote: bool = False, require_openapi: bool = True
+) -> LoadedSpec:
+    """Load, bundle and hash an OpenAPI 3.x spec; any problem raises SpecLoadError.
+
+    ``require_openapi=False`` accepts any mapping at the top (no or another ``openapi`` value),
+    for the linter, which reports those as findings instead of refusing the file.
+    """
+    root_path = Path(path)
+    display = str(path)
+    text = read_text(root_path, display)
+    data, index = parse_text(text, display, as_json=looks_like_json(display, text))
+    key = os.path.abspath(root_path)
+    root = Document(key, display, data, index)
+    version = _check_openapi(root, require=require_openapi)
+    bundler = Bundler(root, fetch=_fetch_remote if allow_remote else None)
+    try:
+        with no_gc_pauses():
+            bundled = bundler.bundle()
+            digest = canonical_sha256(bundled, bundler.sources)
+    except RecursionError:
+        raise SpecLoadError("document is nested too deeply", file=display) from None
+    return LoadedSpec(
+        path=root_path,
+        raw=data,
+        bundled=bundled,
+        sha256=digest,
+        openapi_version=version,
+        _sources=bundler.sources,
+    )
+
+
+def _check_openapi(root: Document, *, require: bool) -> str:
+    data = root.data
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else "a single value"
+        raise SpecLoadError.at(
+            f"not an OpenAPI document: the top level is {kind}, expected a mapping with "
+            "'openapi', 'info' and 'paths'",
+            Location(root.display, 1, 1),
+        )
+    version = data.get("openapi")
+    if not require:
+        return version if isinstance(version, str) else ""
+    if version is None:
+        if "swagger" in data:
+            raise SpecLoadError.at(
+                f"Swagger {data['swagger']} (OpenAPI 2) is not supported: convert the spec "
+                "to OpenAPI 3.x",
+                root.index.locate(("swagger",)),
+                "swagger",
+            )
+        raise SpecLoadError.at(
+            "not an OpenAPI document: the 'openapi' field (e.g. openapi: 3.0.3) is missing",
+            Location(root.display, 1, 1),
+        )
+    if not isinstance(version, str):
+        raise SpecLoadError.at(
+            f"'openapi' must be a version string such as \"3.0.3\" (quote it in YAML), "
+            f"found {version!r}",
+            root.index.locate(("openapi",)),
+            "openapi",
+        )
+    if not _OPENAPI_3.fullmatch(version):
+        raise SpecLoadError.at(
+            f"OpenAPI {version} is not supported: expected 3.x (3.0.x or 3.1.x)",
+            root.index.locate(("openapi",)),
+            "openapi",
+        )
+    return version
+
+
+def canonical_sha256(document: Any, sources: SourceMap | None = None) -> str:
+    """sha256 of the RFC 8785 (JCS) canonical JSON of ``document``."""
+    try:
+        canonical = rfc8785.dumps(document)
+    except rfc8785.CanonicalizationError:
+        # JCS numbers are IEEE doubles: integers beyond 2**53 are hashed as the double they
+        # are, and infinities or NaN (possible in YAML) are refused with their position.
+        canonical = rfc8785.dumps(_ints_as_doubles(document, sources))
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def _ints_as_doubles(value: Any, sources: SourceMap | None, pointer: Pointer = ()) -> Any:
+    if isinstance(value, dict):
+        return {k: _ints_as_doubles(v, sources, (*pointer, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_ints_as_doubles(v, sources, (*pointer, i)) for i, v in enumerate(value)]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and abs(value) > 2**53:
+        try:
+            return float(value)
+        except OverflowError:
+            raise _not_json_number(value, pointer, sources) from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _not_json_number(value, pointer, sources)
+    return value
+
+
+def _not_json_number(value: Any, pointer: Pointer, sources: SourceMap | None) -> SpecLoadError:
+    message = f"the number {value} cannot be represented in JSON"
+    if sources is None:
+        return SpecLoadError(message, json_path=format_path(pointer))
+    return SpecLoadError.at(message, sources.locate(pointer), format_path(pointer))
+
+
+def _fetch_remote(url: str) -> str:
+    import httpx  # only needed when remote references are allowed
+
+    try:
+        with (
+            httpx.Client(timeout=REMOTE_TIMEOUT_SECONDS, follow_redirects=True) as client,
+            client.stream("GET", url) as response,
+        ):
+            if response.status_code != 200:
+                raise SpecLoadError(f"fetching {url} answered HTTP {response.status_code}")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body.extend(chunk)
+                if len(body) > MAX_SPEC_BYTES:
+                    raise SpecLoadError(
+                        f"{url} is larger than the {MAX_SPEC_BYTES // 1_048_576} MB a spec may be"
+                    )
+    except httpx.HTTPError as exc:
+        raise SpecLoadError(f"cannot fetch {url}: {exc}") from None
+    return decode_bytes(bytes(body), url)

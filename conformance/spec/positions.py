@@ -1,0 +1,116 @@
+"""Map JSON pointers to line and column, using the node tree of PyYAML's composer.
+
+The same node tree serves YAML and JSON files (JSON is, for positions, a subset of YAML). For JSON
+the tree is composed only when a position is first asked for, so a clean spec loads fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from conformance.spec.errors import Location
+from conformance.spec.pointer import Segment
+
+STR_TAG = "tag:yaml.org,2002:str"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_BINARY_TAG = "tag:yaml.org,2002:binary"
+_SCALAR_READER = SafeConstructor()
+
+
+def json_key(value: object) -> str:
+    """The JSON property name of a scalar YAML key: ``200`` -> ``"200"``, ``true`` -> ``"true"``."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def key_text(node: yaml.Node) -> str:
+    """The JSON property name of a scalar key node."""
+    if node.tag == STR_TAG or node.tag in (_TIMESTAMP_TAG, _BINARY_TAG):
+        return str(node.value)
+    reader = SafeConstructor.yaml_constructors.get(node.tag)
+    if reader is None or not isinstance(node, yaml.ScalarNode):
+        return str(node.value)
+    return json_key(reader(_SCALAR_READER, node))
+
+
+class PositionIndex:
+    """Positions of the values (and keys) of one document, by JSON pointer."""
+
+    def __init__(self, file: str, root: yaml.Node | Callable[[], yaml.Node | None] | None) -> None:
+        self.file = file
+        self._root = root
+        self._keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = {}
+
+    def _root_node(self) -> yaml.Node | None:
+        if callable(self._root):
+            self._root = self._root()
+        return self._root
+
+    def _pairs(self, node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        pairs = self._keys.get(id(node))
+        if pairs is None:
+            pairs = {}
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    pairs[key_text(key_node)] = (key_node, value_node)  # later keys win, as in data
+            self._keys[id(node)] = pairs
+        return pairs
+
+    def _walk(self, pointer: Sequence[Segment]) -> tuple[yaml.Node | None, yaml.Node | None, bool]:
+        """(value node, key node of the last segment, whether the whole pointer was found)."""
+        node = self._root_node()
+        key_node: yaml.Node | None = None
+        if node is None:
+            return None, None, False
+        for segment in pointer:
+            child: yaml.Node | None = None
+            if isinstance(node, yaml.MappingNode):
+                pair = self._pairs(node).get(str(segment))
+                if pair is not None:
+                    key_node, child = pair
+            elif isinstance(node, yaml.SequenceNode):
+                index = _as_index(segment)
+                if index is not None and 0 <= index < len(node.value):
+                    child = node.value[index]
+                    key_node = child
+            if child is None:
+                return node, key_node, False
+            node = child
+        return node, key_node, True
+
+    def _location(self, node: yaml.Node | None) -> Location:
+        if node is None:
+            return Location(self.file, 1, 1)
+        mark = node.start_mark
+        return Location(self.file, mark.line + 1, mark.column + 1)
+
+    def locate(self, pointer: Sequence[Segment]) -> Location:
+        """The value at ``pointer``, or its nearest ancestor that exists."""
+        node, _key, _found = self._walk(pointer)
+        return self._location(node)
+
+    def locate_key(self, pointer: Sequence[Segment]) -> Location:
+        """The property name of the last segment (the value itself for an array item)."""
+        if not pointer:
+            return self._location(self._root_node())
+        node, key_node, found = self._walk(pointer)
+        return self._location(key_node if found else node)
+
+    def contains(self, pointer: Sequence[Segment]) -> bool:
+        return self._walk(pointer)[2]
+
+
+def _as_index(segment: Segment) -> int | None:
+    if isinstance(segment, int):
+        return segment
+    return int(segment) if segment.isdigit() else None
