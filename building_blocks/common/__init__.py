@@ -1,6 +1,7 @@
 """The shared service layer of the reference building blocks (see ``app.create_app``)."""
 
 from building_blocks.common.app import BlockApp, allowed_methods, create_app, invalid_params_from
+from building_blocks.common.auth import AccessToken, TokenVerifier
 from building_blocks.common.problems import (
     PROBLEM_JSON,
     InvalidParam,
@@ -16,6 +17,7 @@ from building_blocks.common.storage import Database
 __all__ = [
     "BLOCKS",
     "PROBLEM_JSON",
+    "AccessToken",
     "BlockApp",
     "Database",
     "InvalidParam",
@@ -23,6 +25,7 @@ __all__ = [
     "Settings",
     "SpecError",
     "SpecInfo",
+    "TokenVerifier",
     "allowed_methods",
     "create_app",
     "invalid_input",
