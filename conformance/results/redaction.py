@@ -1,0 +1,178 @@
+"""Keep credentials out of everything a run writes.
+
+Evidence quotes real requests and responses, and those carry bearer tokens, cookies, client
+assertions and refresh tokens. ``Redactor`` removes them in three ways, because no single one
+is enough: by header name, by field name in JSON and form bodies and query strings, and by
+value (the exact secrets the run itself used, and anything shaped like a JWT or a bearer
+credential). ``Redactor.scrub`` walks a whole ``to_dict()`` tree as a last line of defence
+before a report is written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+REDACTED = "[REDACTED]"
+
+SENSITIVE_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "api-key",
+        "x-auth-token",
+        "dpop",
+    }
+)
+# Header names containing one of these words are treated as secret as well.
+SENSITIVE_HEADER_WORDS = ("token", "secret", "password", "api-key", "apikey", "credential")
+
+# Field names whose values are credentials, in JSON bodies, form bodies and query strings.
+SENSITIVE_FIELDS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "client_assertion",
+        "client_secret",
+        "subject_token",
+        "actor_token",
+        "assertion",
+        "password",
+        "token",
+        "code_verifier",
+        "private_key",
+        "secret",
+        "api_key",
+        "apikey",
+    }
+)
+# In form bodies and query strings an authorization code is a credential too; in JSON bodies
+# "code" is far more often an error code, so it is only redacted in the form encoding.
+SENSITIVE_FORM_FIELDS = SENSITIVE_FIELDS | {"code"}
+
+_FIELD_ALTERNATION = "|".join(sorted(SENSITIVE_FIELDS, key=len, reverse=True))
+_FORM_ALTERNATION = "|".join(sorted(SENSITIVE_FORM_FIELDS, key=len, reverse=True))
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"-----BEGIN [A-Z ]+-----.*?-----END [A-Z ]+-----", re.DOTALL),
+        REDACTED,
+    ),
+    # JWS/JWT compact serialisation: a base64url JSON header ("eyJ"), then two more parts.
+    (re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"), REDACTED),
+    (
+        re.compile(r"(?i)\b(bearer|basic|dpop)(\s+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]+"),
+        r"\1\2" + REDACTED,
+    ),
+    # "access_token": "value" in JSON text (also when the JSON was cut off mid-document).
+    (
+        re.compile(r'(?i)("(?:' + _FIELD_ALTERNATION + r')"\s*:\s*)"(?:[^"\\]|\\.)*"?'),
+        r'\1"' + REDACTED + '"',
+    ),
+    # access_token=value in form bodies, query strings and free text.
+    (
+        re.compile(r"(?i)(?<![A-Za-z0-9_])((?:" + _FORM_ALTERNATION + r")=)[^&\s\"']+"),
+        r"\1" + REDACTED,
+    ),
+)
+
+
+def is_sensitive_header(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in SENSITIVE_HEADERS or any(word in lowered for word in SENSITIVE_HEADER_WORDS)
+
+
+class Redactor:
+    """Removes credentials from headers, bodies, URLs and free text.
+
+    ``secrets`` are literal values the run used (tokens, static header values); they are removed
+    wherever they appear, whatever shape they have.
+    """
+
+    __slots__ = ("_secrets",)
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: list[str] = []
+        for secret in secrets:
+            self.add_secret(secret)
+
+    def add_secret(self, secret: str) -> None:
+        # Very short values would blank out ordinary text; they are caught by name instead.
+        if len(secret) >= 6 and secret not in self._secrets:
+            self._secrets.append(secret)
+            self._secrets.sort(key=len, reverse=True)
+
+    def text(self, value: str) -> str:
+        for secret in self._secrets:
+            value = value.replace(secret, REDACTED)
+        for pattern, replacement in _PATTERNS:
+            value = pattern.sub(replacement, value)
+        return value
+
+    def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        return {
+            name: REDACTED if is_sensitive_header(name) else self.text(value)
+            for name, value in headers.items()
+        }
+
+    def url(self, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.query:
+            pairs = parse_qsl(parts.query, keep_blank_values=True)
+            cleaned = [
+                (name, REDACTED if name.lower() in SENSITIVE_FORM_FIELDS else value)
+                for name, value in pairs
+            ]
+            query = urlencode(cleaned, safe="[]")
+            parts = parts._replace(query=query)
+        return self.text(urlunsplit(parts))
+
+    def body(self, body: str, media_type: str | None) -> str:
+        """Redact a body, structurally when it is JSON or a form, then by pattern."""
+        kind = (media_type or "").split(";")[0].strip().lower()
+        if kind == "application/json" or kind.endswith("+json"):
+            try:
+                document = json.loads(body)
+            except ValueError:
+                return self.text(body)
+            return self.text(json.dumps(self._json(document), ensure_ascii=False))
+        return self.text(body)
+
+    def _json(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                key: REDACTED
+                if isinstance(key, str)
+                and key.lower() in SENSITIVE_FIELDS
+                and value[key] is not None
+                else self._json(item)
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [self._json(item) for item in value]
+        return value
+
+    def scrub(self, value: Any) -> Any:
+        """Redact every string in a JSON-like tree (dicts, lists, scalars)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {
+                key: REDACTED
+                if isinstance(key, str)
+                and (key.lower() in SENSITIVE_FIELDS)
+                and isinstance(item, str)
+                and item
+                else self.scrub(item)
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [self.scrub(item) for item in value]
+        return value
