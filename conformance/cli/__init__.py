@@ -14,6 +14,8 @@ from conformance.exitcodes import ExitCode
 # ``func=<callable(args) -> int>`` as the parser default.
 COMMANDS: tuple[str, ...] = (
     "conformance.cli.serve",
+    "conformance.cli.catalog",
+    "conformance.cli.spec",
 )
 
 

@@ -239,7 +239,9 @@ class Bundler:
             except SpecLoadError as exc:
                 if exc.line is not None:
                     raise
-                raise self._error(f"$ref '{ref}': {exc.message}", document, site) from None
+                raise self._error(
+                    f"$ref '{ref}' cannot be loaded: {display}: {exc.message}", document, site
+                ) from None
         data, index = parse_text(text, display, as_json=looks_like_json(display, text))
         loaded = Document(key, display, data, index)
         self.sources.documents[key] = loaded

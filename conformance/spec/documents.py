@@ -71,15 +71,15 @@ def read_text(path: Path, display: str) -> str:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise SpecLoadError(f"file not found: {display}", file=display) from None
+        raise SpecLoadError("file not found", file=display) from None
     except PermissionError:
-        raise SpecLoadError(f"permission denied: {display}", file=display) from None
+        raise SpecLoadError("permission denied", file=display) from None
     except OSError as exc:
-        raise SpecLoadError(f"cannot read {display}: {exc.strerror}", file=display) from None
+        raise SpecLoadError(f"cannot read: {exc.strerror}", file=display) from None
     if stat.S_ISDIR(info.st_mode):
-        raise SpecLoadError(f"{display} is a directory, not a spec file", file=display)
+        raise SpecLoadError("is a directory, not a spec file", file=display)
     if not stat.S_ISREG(info.st_mode):
-        raise SpecLoadError(f"{display} is not a regular file", file=display)
+        raise SpecLoadError("not a regular file", file=display)
     if info.st_size > MAX_SPEC_BYTES:
         raise SpecLoadError(
             f"file is {info.st_size / 1_048_576:.1f} MB, larger than the "
@@ -90,9 +90,9 @@ def read_text(path: Path, display: str) -> str:
         with path.open("rb") as handle:
             data = handle.read(MAX_SPEC_BYTES + 1)
     except PermissionError:
-        raise SpecLoadError(f"permission denied: {display}", file=display) from None
+        raise SpecLoadError("permission denied", file=display) from None
     except OSError as exc:
-        raise SpecLoadError(f"cannot read {display}: {exc.strerror}", file=display) from None
+        raise SpecLoadError(f"cannot read: {exc.strerror}", file=display) from None
     if len(data) > MAX_SPEC_BYTES:  # grew since stat
         raise SpecLoadError(
             f"file is larger than the {MAX_SPEC_BYTES // 1_048_576} MB a spec may be", file=display

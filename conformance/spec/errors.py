@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class SpecLoadError(Exception):
         self.json_path = json_path
 
     @classmethod
-    def at(cls, message: str, location: Location, json_path: str | None = None) -> SpecLoadError:
+    def at(cls, message: str, location: Location, json_path: str | None = None) -> Self:
         return cls(
             message,
             file=location.file,
