@@ -196,7 +196,7 @@ class Bundler:
         key = (target_doc.key, target)
         if key in self._aliases_checked:
             return
-        chain = [(target_doc, target)]
+        chain = [(document, site[:-1]), (target_doc, target)]
         value = _value_at(target_doc.data, target)
         while is_reference(value):
             current_doc, current = chain[-1]

@@ -202,8 +202,12 @@ def _yaml_error(
 ) -> SpecLoadError:
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or exc.context or "unknown problem"
-    if problem.startswith("could not determine a constructor for the tag"):
-        problem = problem.replace("could not determine a constructor for", "unsupported")
+    if exc.problem and exc.context:  # "while scanning a quoted scalar, found unexpected end"
+        problem = f"{exc.context}, {exc.problem}"
+    problem = problem.replace("could not determine a constructor for the tag", "unsupported tag")
+    begun = exc.context_mark
+    if mark is not None and begun is not None and begun.line != mark.line:
+        problem += f" (it began at line {begun.line + 1}, column {begun.column + 1})"
     json_path = None
     if root is not None and mark is not None:
         pointer = _pointer_of_mark(root, mark.line, mark.column)
@@ -277,7 +281,7 @@ def _pointer_of_mark(root: yaml.Node, line: int, column: int) -> Pointer:
         for segment, start_node, value_node in items:
             start = (start_node.start_mark.line, start_node.start_mark.column)
             end = (value_node.end_mark.line, value_node.end_mark.column)
-            if start <= target <= end:
+            if start <= target < end:
                 pointer.append(segment)
                 node = value_node
                 break
