@@ -231,7 +231,10 @@ def _entry(block: str, major: int, folder: Path) -> CatalogEntry:
 
 def load_profile(path: str | Path) -> Profile:
     """Read and check one profile.yaml (shape and ids; not yet its spec)."""
-    data, positions = load_document(path)
+    try:
+        data, positions = load_document(path)
+    except SpecLoadError as exc:
+        raise _rebrand(exc) from None
     display = str(path)
     error = best_match(_schema_validator().iter_errors(data))
     if error is not None:
@@ -288,7 +291,7 @@ def _describe(error: Any) -> str:
         expected = error.schema.get("description") or f"pattern {error.validator_value}"
         return f"{error.instance!r} does not have the expected form: {expected}"
     if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties", "unknown field(s)")
+        return error.message.replace("Additional properties", "unknown fields")
     return str(error.message)
 
 
@@ -320,13 +323,7 @@ def _load_block_spec(profile: Profile) -> LoadedSpec:
     try:
         return load_spec(spec_path)
     except SpecLoadError as exc:
-        raise CatalogError(
-            f"the spec of block '{profile.block}' cannot be loaded: {exc.message}",
-            file=exc.file,
-            line=exc.line,
-            column=exc.column,
-            json_path=exc.json_path,
-        ) from None
+        raise _rebrand(exc, f"the spec of block '{profile.block}' cannot be loaded: ") from None
 
 
 def _check_spec_major(profile: Profile, spec: LoadedSpec, major: int) -> None:
@@ -376,6 +373,16 @@ def _warnings(profile: Profile) -> Iterable[str]:
                     yield f"{requirement.id}: check {check} belongs to block '{block}'"
             elif check not in KNOWN_CHECKS:
                 yield f"{requirement.id}: check {check} is not a known check id"
+
+
+def _rebrand(error: SpecLoadError, prefix: str = "") -> CatalogError:
+    return CatalogError(
+        prefix + error.message,
+        file=error.file,
+        line=error.line,
+        column=error.column,
+        json_path=error.json_path,
+    )
 
 
 def _at(profile: Profile, pointer: tuple[Segment, ...], message: str) -> CatalogError:
