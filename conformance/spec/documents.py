@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
 
 from conformance.spec.errors import Location, SpecLoadError
 from conformance.spec.pointer import Pointer, Segment, format_path
-from conformance.spec.positions import PositionIndex, key_text
+from conformance.spec.positions import PositionIndex
+from conformance.spec.yaml12 import BaseLoader, SpecYamlLoader, key_text
 
 # A spec bigger than this is refused before it is read: real specs are a few MB, and parsing
 # hundreds of MB of YAML would hang the harness rather than tell the user anything useful.
@@ -28,42 +28,6 @@ MAX_SPEC_BYTES = 32 * 1024 * 1024
 # YAML aliases let a tiny file describe a huge tree ("billion laughs"). A document may expand to
 # at most this many nodes more than it literally contains.
 MAX_ALIAS_EXPANSION = 1_000_000
-
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _SpecYamlLoader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """Safe YAML, but every value JSON-compatible: string keys, no dates or bytes, no duplicates."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
-        seen: dict[str, yaml.Node] = {}
-        for key_node, _value in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise ConstructorError(
-                    None, None, "a mapping key must be a plain value", key_node.start_mark
-                )
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = key_text(key_node)
-            if key in seen:
-                first = seen[key].start_mark
-                raise ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key '{key}' (first defined at line {first.line + 1})",
-                    key_node.start_mark,
-                )
-            seen[key] = key_node
-        self.flatten_mapping(node)  # resolves '<<' merge keys; later keys override merged ones
-        return {
-            key_text(key_node): self.construct_object(value_node, deep=deep)
-            for key_node, value_node in node.value
-        }
-
-
-# Dates and binary stay the strings they were written as, as a JSON reader would see them.
-_SpecYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", SafeConstructor.construct_yaml_str)
-_SpecYamlLoader.add_constructor("tag:yaml.org,2002:binary", SafeConstructor.construct_yaml_str)
 
 
 def read_text(path: Path, display: str) -> str:
@@ -174,7 +138,7 @@ def load_document(path: str | Path) -> tuple[object, PositionIndex]:
 
 
 def _parse_yaml(text: str, display: str) -> tuple[Any, PositionIndex]:
-    loader = _SpecYamlLoader(text)
+    loader = SpecYamlLoader(text)
     try:
         try:
             node = loader.get_single_node()
@@ -316,7 +280,7 @@ def _compose_json(text: str) -> yaml.Node | None:
     # valid JSON, so swapping it for a space keeps every line and column as it was.
     try:
         with no_gc_pauses():
-            return yaml.compose(text.replace("\t", " "), Loader=_BaseLoader)
+            return yaml.compose(text.replace("\t", " "), Loader=BaseLoader)
     except (yaml.YAMLError, RecursionError):
         return None
 

@@ -9,38 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import yaml
-from yaml.constructor import SafeConstructor
 
 from conformance.spec.errors import Location
 from conformance.spec.pointer import Segment
-
-STR_TAG = "tag:yaml.org,2002:str"
-_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
-_BINARY_TAG = "tag:yaml.org,2002:binary"
-_SCALAR_READER = SafeConstructor()
-
-
-def json_key(value: object) -> str:
-    """The JSON property name of a scalar YAML key: ``200`` -> ``"200"``, ``true`` -> ``"true"``."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def key_text(node: yaml.Node) -> str:
-    """The JSON property name of a scalar key node."""
-    if node.tag == STR_TAG or node.tag in (_TIMESTAMP_TAG, _BINARY_TAG):
-        return str(node.value)
-    reader = SafeConstructor.yaml_constructors.get(node.tag)
-    if reader is None or not isinstance(node, yaml.ScalarNode):
-        return str(node.value)
-    return json_key(reader(_SCALAR_READER, node))
+from conformance.spec.yaml12 import key_text
 
 
 class PositionIndex:

@@ -396,3 +396,31 @@ def test_a_spec_with_five_hundred_operations_loads_quickly(tmp_path: Path):
     assert len(spec.bundled["paths"]) == 500
     # Measured about 0.15 s on one core; the bound leaves room for a busy machine.
     assert elapsed < 5, f"loading took {elapsed:.2f} s"
+
+
+def test_yaml_is_read_with_the_yaml_12_core_schema(tmp_path: Path):
+    # As Spectral and JSON-minded readers see it: no YAML 1.1 booleans, octals or dates.
+    text = PETS_YAML + dedent(
+        """\
+        x-values: [yes, no, on, NO, true, FALSE, 0755, 0o17, 0x1F, 1_000, 1e3, 2020-01-31, ~]
+        x-keys: {200: a, true: b, null: c, 1.0: d}
+        """
+    )
+    spec = load_spec(write(tmp_path, "openapi.yaml", text))
+    assert spec.bundled["x-values"] == [
+        "yes",
+        "no",
+        "on",
+        "NO",
+        True,
+        False,
+        755,
+        15,
+        31,
+        "1_000",
+        1000.0,
+        "2020-01-31",
+        None,
+    ]
+    assert spec.bundled["x-keys"] == {"200": "a", "true": "b", "null": "c", "1": "d"}
+    assert spec.locate(("x-keys", "true")) == Location(str(tmp_path / "openapi.yaml"), 28, 24)
