@@ -10,7 +10,7 @@ GDI-IDN-X01).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -66,36 +66,30 @@ def oauth_error_response(request: Request, exc: OAuthError) -> Response:
     )
 
 
-async def read_form(request: Request) -> dict[str, str]:
-    """The form-encoded body as a dict.
-
-    Parameters without a value count as omitted and a parameter sent twice is an error
-    (RFC 6749 section 3.1 and 3.2).
-    """
+async def read_form(request: Request, known: Collection[str]) -> dict[str, str]:
+    """The ``known`` parameters of the form-encoded body as a dict (see ``single_values``)."""
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type != FORM:
         raise OAuthError("invalid_request", f"The request body must be {FORM}.")
     raw = await request.body()
     try:
-        text = raw.decode("utf-8")
-        pairs = parse_qsl(text, keep_blank_values=True, errors="strict")
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
         raise OAuthError("invalid_request", "The form body is not valid UTF-8.") from exc
-    return single_values(pairs)
+    return single_values(pairs, known)
 
 
-def single_values(pairs: list[tuple[str, str]]) -> dict[str, str]:
+def single_values(pairs: list[tuple[str, str]], known: Collection[str]) -> dict[str, str]:
+    """The known parameters, each at most once (RFC 6749 section 3.1 and 3.2).
+
+    Unknown parameters are ignored, as RFC 6749 demands, even when repeated; a parameter
+    without a value counts as omitted; a known parameter sent twice is an error.
+    """
     values: dict[str, str] = {}
     for name, value in pairs:
-        if value == "":
+        if value == "" or name not in known:
             continue
         if name in values:
-            raise OAuthError("invalid_request", f"The parameter {_safe(name)} is repeated.")
+            raise OAuthError("invalid_request", f"The parameter {name} is repeated.")
         values[name] = value
     return values
-
-
-def _safe(name: str) -> str:
-    """A parameter name fit for error_description (printable ASCII, no quote or backslash)."""
-    cleaned = "".join(ch for ch in name if 0x20 <= ord(ch) <= 0x7E and ch not in '"\\')
-    return cleaned[:64] or "(unnamed)"

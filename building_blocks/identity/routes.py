@@ -25,6 +25,19 @@ from building_blocks.identity.userinfo import userinfo_claims
 
 router = APIRouter(prefix="/oidc")
 
+# The parameters each endpoint understands; anything else is ignored (RFC 6749 section 3.1).
+_CLIENT_AUTH = ("client_id", "client_assertion_type", "client_assertion", "client_secret")
+AUTHORIZE_PARAMS = frozenset(
+    {
+        "response_type", "client_id", "redirect_uri", "scope", "state", "nonce",
+        "code_challenge", "code_challenge_method", "login_hint", "acr_values",
+    }
+)  # fmt: skip
+TOKEN_PARAMS = frozenset(
+    {"grant_type", "scope", "code", "redirect_uri", "code_verifier", *_CLIENT_AUTH}
+)
+TOKEN_MANAGEMENT_PARAMS = frozenset({"token", "token_type_hint", *_CLIENT_AUTH})
+
 
 def _service(request: Request) -> IdentityService:
     service: IdentityService = request.app.state.identity
@@ -69,20 +82,22 @@ async def authorize(request: Request) -> Response:
 
 
 def authorization_params(request: Request) -> dict[str, str]:
-    return single_values(parse_qsl(request.url.query, keep_blank_values=True))
+    return single_values(parse_qsl(request.url.query, keep_blank_values=True), AUTHORIZE_PARAMS)
 
 
 def _first_values(request: Request) -> dict[str, str]:
     params: dict[str, str] = {}
     for name, value in parse_qsl(request.url.query, keep_blank_values=True):
-        if value:
+        if value and name in AUTHORIZE_PARAMS:
             params.setdefault(name, value)
     return params
 
 
-async def _authenticated(request: Request) -> tuple[IdentityService, dict[str, str], Client]:
+async def _authenticated(
+    request: Request, known: frozenset[str]
+) -> tuple[IdentityService, dict[str, str], Client]:
     service = _service(request)
-    form = await read_form(request)
+    form = await read_form(request, known)
     client = authenticate_client(
         form,
         request.headers,
@@ -97,7 +112,7 @@ async def _authenticated(request: Request) -> tuple[IdentityService, dict[str, s
 @router.post("/token")
 async def token(request: Request) -> Response:
     try:
-        service, form, client = await _authenticated(request)
+        service, form, client = await _authenticated(request, TOKEN_PARAMS)
         body = issue_tokens(form, client, service)
     except OAuthError as exc:
         return oauth_error_response(request, exc)
@@ -107,7 +122,7 @@ async def token(request: Request) -> Response:
 @router.post("/introspect")
 async def introspect(request: Request) -> Response:
     try:
-        service, form, client = await _authenticated(request)
+        service, form, client = await _authenticated(request, TOKEN_MANAGEMENT_PARAMS)
         token_value = _token_parameter(form)
     except OAuthError as exc:
         return oauth_error_response(request, exc)
@@ -131,7 +146,7 @@ def _introspection(claims: dict[str, Any], caller: Client) -> dict[str, Any]:
 @router.post("/revoke")
 async def revoke(request: Request) -> Response:
     try:
-        service, form, client = await _authenticated(request)
+        service, form, client = await _authenticated(request, TOKEN_MANAGEMENT_PARAMS)
         token_value = _token_parameter(form)
         claims = service.tokens.read_access_token(token_value, verify_exp=False)
         if claims is not None:

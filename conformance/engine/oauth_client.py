@@ -1,0 +1,375 @@
+"""The harness's OAuth client: how it obtains tokens from an identity building block.
+
+- ``client_assertion``: a ``private_key_jwt`` client assertion (RFC 7523 section 2.2);
+- ``fetch_client_credentials`` / ``client_credentials_token``: an organisation's token;
+- ``fetch_citizen_tokens`` / ``citizen_token``: the authorization code flow with PKCE S256,
+  without a browser: the authorization request names the test citizen in ``login_hint``
+  (honoured only by an identity block whose test login is enabled), the 302 ``Location`` is read
+  instead of followed, and the code is exchanged at the token endpoint.
+
+Everything is discovered from ``<issuer>/.well-known/openid-configuration``; an identity URL
+may be given as the block's base URL (``.../identity/v1``) or as the issuer (``.../oidc``).
+The harness keeps this client apart from the reference implementation on purpose: it judges
+any identity provider by the standards alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import jwt
+import yaml
+from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+from conformance.paths import seed_root
+
+__all__ = [
+    "JWT_BEARER",
+    "OAuthClientError",
+    "ProviderMetadata",
+    "TokenResponse",
+    "authorization_redirect",
+    "citizen_token",
+    "client_assertion",
+    "client_credentials_token",
+    "discover",
+    "fetch_citizen_tokens",
+    "fetch_client_credentials",
+    "issuer_of",
+    "load_private_key",
+    "pkce_pair",
+    "registered_redirect_uri",
+]
+
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+WELL_KNOWN = "/.well-known/openid-configuration"
+DEFAULT_TIMEOUT = 10.0
+
+PrivateKey = RSAPrivateKey | EllipticCurvePrivateKey
+KeyInput = PrivateKey | Path | str
+
+
+class OAuthClientError(Exception):
+    """No token could be obtained. ``error`` is the server's RFC 6749 error code, if any.
+
+    Messages never contain a key, assertion, code or token.
+    """
+
+    def __init__(self, message: str, *, error: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.error = error
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderMetadata:
+    issuer: str
+    token_endpoint: str
+    authorization_endpoint: str | None
+    raw: Mapping[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenResponse:
+    access_token: str = field(repr=False)
+    token_type: str
+    expires_in: int | None
+    scope: str | None
+    id_token: str | None = field(default=None, repr=False)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+def load_private_key(path: Path | str) -> PrivateKey:
+    """An unencrypted PEM private key (RSA or EC); ``OAuthClientError`` saying why not."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise OAuthClientError(f"cannot read key file {path}: {exc.strerror or exc}") from exc
+    try:
+        key = load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as exc:
+        raise OAuthClientError(f"{path} is not an unencrypted PEM private key") from exc
+    if not isinstance(key, RSAPrivateKey | EllipticCurvePrivateKey):
+        raise OAuthClientError(f"{path} is not an RSA or EC private key")
+    return key
+
+
+def _key(key: KeyInput) -> PrivateKey:
+    return (
+        key if isinstance(key, RSAPrivateKey | EllipticCurvePrivateKey) else load_private_key(key)
+    )
+
+
+def _algorithm(key: PrivateKey) -> str:
+    return "RS256" if isinstance(key, RSAPrivateKey) else "ES256"
+
+
+def client_assertion(
+    client_id: str,
+    key: KeyInput,
+    audience: str | Sequence[str],
+    *,
+    lifetime: int = 60,
+    now: int | None = None,
+    jti: str | None = None,
+    algorithm: str | None = None,
+    kid: str | None = None,
+    claims: Mapping[str, Any] | None = None,
+) -> str:
+    """A signed client assertion: iss = sub = client id, the given aud, exp = now + lifetime.
+
+    ``claims`` overrides or adds claims (a check can build a deliberately wrong assertion).
+    """
+    private_key = _key(key)
+    issued = int(time.time()) if now is None else now
+    payload: dict[str, Any] = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience if isinstance(audience, str) else list(audience),
+        "iat": issued,
+        "exp": issued + lifetime,
+        "jti": jti or secrets.token_urlsafe(24),
+    }
+    payload.update(claims or {})
+    headers = {"kid": kid} if kid else None
+    return jwt.encode(
+        payload, private_key, algorithm=algorithm or _algorithm(private_key), headers=headers
+    )
+
+
+def pkce_pair() -> tuple[str, str]:
+    """A fresh (code_verifier, S256 code_challenge) pair (RFC 7636 section 4.1 and 4.2)."""
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def issuer_of(identity_url: str) -> str:
+    """The issuer for an identity URL given as base URL (``.../identity/v1``) or issuer."""
+    url = identity_url.rstrip("/")
+    if url.endswith(WELL_KNOWN):
+        url = url[: -len(WELL_KNOWN)]
+    return url if url.endswith("/oidc") else f"{url}/oidc"
+
+
+def _client(http: httpx.Client | None) -> httpx.Client:
+    return http or httpx.Client(timeout=DEFAULT_TIMEOUT, follow_redirects=False)
+
+
+def _send(http: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    try:
+        return http.request(method, url, **kwargs)
+    except httpx.HTTPError as exc:
+        raise OAuthClientError(f"cannot reach {url}: {exc.__class__.__name__}") from exc
+
+
+def discover(identity_url: str, *, http: httpx.Client | None = None) -> ProviderMetadata:
+    issuer = issuer_of(identity_url)
+    url = issuer + WELL_KNOWN
+    client = _client(http)
+    try:
+        response = _send(client, "GET", url)
+    finally:
+        if http is None:
+            client.close()
+    if response.status_code != 200:
+        raise OAuthClientError(
+            f"{url} answered {response.status_code}, not the provider metadata",
+            status=response.status_code,
+        )
+    try:
+        document = response.json()
+    except ValueError as exc:
+        raise OAuthClientError(f"{url} did not answer with JSON") from exc
+    if not isinstance(document, dict) or not isinstance(document.get("token_endpoint"), str):
+        raise OAuthClientError(f"{url}: the provider metadata has no token_endpoint")
+    authorization_endpoint = document.get("authorization_endpoint")
+    return ProviderMetadata(
+        issuer=str(document.get("issuer") or issuer),
+        token_endpoint=document["token_endpoint"],
+        authorization_endpoint=authorization_endpoint
+        if isinstance(authorization_endpoint, str)
+        else None,
+        raw=document,
+    )
+
+
+def _token_request(
+    http: httpx.Client, metadata: ProviderMetadata, form: Mapping[str, str]
+) -> TokenResponse:
+    response = _send(http, "POST", metadata.token_endpoint, data=dict(form))
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code != 200:
+        error = body.get("error") if isinstance(body, dict) else None
+        description = body.get("error_description") if isinstance(body, dict) else None
+        detail = f": {error}" if error else ""
+        detail += f" ({description})" if description else ""
+        raise OAuthClientError(
+            f"the token endpoint refused the request with {response.status_code}{detail}",
+            error=error if isinstance(error, str) else None,
+            status=response.status_code,
+        )
+    if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+        raise OAuthClientError("the token endpoint answered 200 without an access_token")
+    expires_in = body.get("expires_in")
+    return TokenResponse(
+        access_token=body["access_token"],
+        token_type=str(body.get("token_type", "")),
+        expires_in=expires_in if isinstance(expires_in, int) else None,
+        scope=body.get("scope") if isinstance(body.get("scope"), str) else None,
+        id_token=body.get("id_token") if isinstance(body.get("id_token"), str) else None,
+        raw=body,
+    )
+
+
+def _assertion_form(client_id: str, key: KeyInput, metadata: ProviderMetadata) -> dict[str, str]:
+    return {
+        "client_assertion_type": JWT_BEARER,
+        "client_assertion": client_assertion(client_id, key, metadata.token_endpoint),
+    }
+
+
+def fetch_client_credentials(
+    identity_url: str,
+    client_id: str,
+    key: KeyInput,
+    scopes: Sequence[str] = (),
+    *,
+    http: httpx.Client | None = None,
+) -> TokenResponse:
+    client = _client(http)
+    try:
+        metadata = discover(identity_url, http=client)
+        form = {"grant_type": "client_credentials", **_assertion_form(client_id, key, metadata)}
+        if scopes:
+            form["scope"] = " ".join(scopes)
+        return _token_request(client, metadata, form)
+    finally:
+        if http is None:
+            client.close()
+
+
+def client_credentials_token(
+    identity_url: str, client_id: str, key: KeyInput, scopes: Sequence[str] = ()
+) -> str:
+    """An organisation's access token (the engine's ``--identity`` credential source)."""
+    return fetch_client_credentials(identity_url, client_id, key, scopes).access_token
+
+
+def registered_redirect_uri(client_id: str, clients_file: Path | None = None) -> str:
+    """The first redirect URI registered for a client in the seed clients file."""
+    path = clients_file or seed_root() / "identity" / "clients.yaml"
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise OAuthClientError(f"cannot read the client registrations {path}") from exc
+    for entry in (document or {}).get("clients") or ():
+        if isinstance(entry, dict) and entry.get("client_id") == client_id:
+            uris = entry.get("redirect_uris") or ()
+            if uris:
+                return str(uris[0])
+    raise OAuthClientError(
+        f"no redirect URI known for client {client_id!r}; give one (--redirect-uri)"
+    )
+
+
+def authorization_redirect(
+    http: httpx.Client, metadata: ProviderMetadata, params: Mapping[str, str]
+) -> dict[str, str]:
+    """Send an authorization request and return the query of the 302 it answers with."""
+    if metadata.authorization_endpoint is None:
+        raise OAuthClientError("the provider metadata has no authorization_endpoint")
+    response = _send(http, "GET", metadata.authorization_endpoint, params=dict(params))
+    if response.status_code != 302:
+        raise OAuthClientError(
+            f"the authorization endpoint answered {response.status_code} instead of a redirect",
+            status=response.status_code,
+        )
+    location = response.headers.get("location", "")
+    values = {name: items[0] for name, items in parse_qs(urlsplit(location).query).items()}
+    if "error" in values:
+        description = values.get("error_description")
+        raise OAuthClientError(
+            f"the authorization request was refused: {values['error']}"
+            + (f" ({description})" if description else ""),
+            error=values["error"],
+            status=302,
+        )
+    return values
+
+
+def fetch_citizen_tokens(
+    identity_url: str,
+    client_id: str,
+    key: KeyInput,
+    *,
+    bsn: str,
+    scopes: Sequence[str] = ("openid",),
+    redirect_uri: str | None = None,
+    nonce: str | None = None,
+    http: httpx.Client | None = None,
+) -> TokenResponse:
+    """The authorization code flow with PKCE S256 through the test login, without a browser."""
+    redirect_uri = redirect_uri or registered_redirect_uri(client_id)
+    verifier, challenge = pkce_pair()
+    state = secrets.token_urlsafe(16)
+    client = _client(http)
+    try:
+        metadata = discover(identity_url, http=client)
+        params = {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "scope": " ".join(scopes),
+            "state": state,
+            "nonce": nonce or secrets.token_urlsafe(16),
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "login_hint": bsn,
+        }
+        values = authorization_redirect(client, metadata, params)
+        if values.get("state") != state:
+            raise OAuthClientError("the redirect did not return the request's state")
+        if "code" not in values:
+            raise OAuthClientError("the redirect carries no authorization code")
+        form = {
+            "grant_type": "authorization_code",
+            "code": values["code"],
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+            **_assertion_form(client_id, key, metadata),
+        }
+        return _token_request(client, metadata, form)
+    finally:
+        if http is None:
+            client.close()
+
+
+def citizen_token(
+    identity_url: str,
+    client_id: str,
+    key: KeyInput,
+    *,
+    bsn: str,
+    scopes: Sequence[str] = ("openid",),
+    redirect_uri: str | None = None,
+) -> str:
+    """A citizen's access token (authorization code + PKCE through the test login)."""
+    return fetch_citizen_tokens(
+        identity_url, client_id, key, bsn=bsn, scopes=scopes, redirect_uri=redirect_uri
+    ).access_token
