@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from building_blocks.common import InvalidParam, ProblemError, invalid_input, invalid_params_from
 from building_blocks.messaging.events import EVENT_TYPES
-from building_blocks.messaging.identifiers import REASONS, is_valid_identifier
+from building_blocks.messaging.identifiers import REASONS, RECIPIENT_TYPES, is_valid_identifier
 
 JSON = "application/json"
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9._:-]{16,128}")
@@ -38,7 +38,7 @@ _STRICT = ConfigDict(extra="forbid", strict=True)
 
 class _Recipient(BaseModel):
     model_config = _STRICT
-    identifier: Annotated[str, Field(min_length=8, max_length=20, pattern=r"^[0-9]+$")]
+    identifier: str  # its form depends on the type: see ``check_recipient``
 
 
 class BsnRecipient(_Recipient):
@@ -100,8 +100,19 @@ async def read_json(request: Request, model: type[BaseModel]) -> Any:
     try:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as exc:
-        errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+        errors = [{**error, "loc": ("body", *_wire_loc(error["loc"]))} for error in exc.errors()]
         raise _fail(invalid_params_from(errors)) from None
+
+
+def _wire_loc(loc: Sequence[int | str]) -> list[int | str]:
+    """The location as the client wrote it: pydantic adds the union tag (``recipient.bsn.
+    identifier``), which is no member of the JSON."""
+    cleaned: list[int | str] = []
+    for part in loc:
+        if cleaned and cleaned[-1] == "recipient" and part in RECIPIENT_TYPES:
+            continue
+        cleaned.append(part)
+    return cleaned
 
 
 def idempotency_key(request: Request) -> str:
