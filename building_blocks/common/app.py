@@ -156,8 +156,14 @@ async def _problem_error_handler(request: Request, exc: Exception) -> Response:
 async def _http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
-    if isinstance(exc.__cause__, ProblemError):  # raised while FastAPI parsed the body
-        return error_response(exc.__cause__)
+    cause = exc.__cause__
+    if isinstance(cause, ProblemError):  # raised while FastAPI parsed the body
+        return error_response(cause)
+    if status == 400 and cause is not None and not isinstance(cause, HTTPException):
+        # FastAPI's "error parsing the body" (e.g. bytes that are not UTF-8): still invalid
+        # input, so ADR's invalidParams belongs in the answer.
+        reason = "The body cannot be read as the declared content type."
+        return error_response(invalid_input([InvalidParam("body", "format", reason)]))
     headers = dict(exc.headers or {})
     detail = exc.detail if isinstance(exc.detail, str) else None
     if not detail or detail == status_phrase(status):

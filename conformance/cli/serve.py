@@ -17,9 +17,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from building_blocks.common.process import start_all, stop_all
 from building_blocks.common.registry import BlockNotAvailable, load_block
-from building_blocks.common.server import ServeError, serve_block
 from building_blocks.common.settings import BLOCKS
 from conformance.exitcodes import ExitCode
 
@@ -81,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
             load_block(block)
     except BlockNotAvailable as exc:
         return _fail(str(exc))
+    # Imported here: the web server stack is only needed when something is served.
+    from building_blocks.common.server import ServeError, serve_block
+
     temporary = args.data_dir is None
     data_dir = Path(tempfile.mkdtemp(prefix="gdi-serve-")) if temporary else args.data_dir
     if temporary:
@@ -109,6 +110,9 @@ def _print_ready(block: str, base_url: str) -> None:
 
 
 def _serve_all(args: argparse.Namespace, data_dir: Path) -> int:
+    from building_blocks.common.process import start_all, stop_all
+    from building_blocks.common.server import ServeError
+
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -197,6 +197,11 @@ def test_problem_error_carries_extension_members(layered, client):
             "body",
             "json",
         ),
+        (
+            {"content": b'{"name": "\xff"}', "headers": {"content-type": "application/json"}},
+            "body",
+            "format",
+        ),
     ],
 )
 def test_invalid_body_is_400_with_invalid_params(layered, client, request_options, name, code):
