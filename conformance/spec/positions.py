@@ -67,8 +67,20 @@ class PositionIndex:
         return Location(self.file, mark.line + 1, mark.column + 1)
 
     def locate(self, pointer: Sequence[Segment]) -> Location:
-        """The value at ``pointer``, or its nearest ancestor that exists."""
-        node, _key, _found = self._walk(pointer)
+        """The value at ``pointer``, or its nearest ancestor that exists.
+
+        Positions are where Spectral reports them: a scalar or an array item where it starts;
+        an object or array that is the value of a property two columns after the end of the
+        property name (just after the colon in ``"name": {`` and ``name: {``).
+        """
+        node, key_node, _found = self._walk(pointer)
+        if (
+            isinstance(node, yaml.MappingNode | yaml.SequenceNode)
+            and key_node is not None
+            and key_node is not node
+        ):
+            end = key_node.end_mark
+            return Location(self.file, end.line + 1, end.column + 2)
         return self._location(node)
 
     def locate_key(self, pointer: Sequence[Segment]) -> Location:

@@ -73,7 +73,8 @@ def test_positions_of_values_and_keys_in_yaml(tmp_path: Path):
     file = str(tmp_path / "openapi.yaml")
     assert spec.locate(("info", "title")) == Location(file, 3, 10)
     assert spec.locate_key(("info", "title")) == Location(file, 3, 3)
-    assert spec.locate(("paths", "/pets", "get", "responses", "200")) == Location(file, 15, 11)
+    # an object under a key is placed just after the colon, as Spectral does
+    assert spec.locate(("paths", "/pets", "get", "responses", "200")) == Location(file, 14, 13)
     assert spec.locate_key(("paths", "/pets", "get", "responses", "200")) == Location(file, 14, 9)
     # array items: index as int or as string
     assert spec.locate(("paths", "/pets", "get", "parameters", 0, "in")) == Location(file, 11, 15)
@@ -103,13 +104,13 @@ def test_positions_in_json_match_spectral(tmp_path: Path):
     file = str(tmp_path / "openapi.json")
     assert spec.locate(("components", "schemas", "D", "format")) == Location(file, 5, 67)
     assert spec.locate_key(("components", "schemas", "D", "format")) == Location(file, 5, 57)
-    assert spec.locate(("info",)) == Location(file, 3, 11)
+    assert spec.locate(("info",)) == Location(file, 3, 10)
 
 
 def test_json_with_tab_indentation_still_has_positions(tmp_path: Path):
     text = '{\n\t"openapi": "3.0.3",\n\t"info": {"title": "T", "version": "1"},\n\t"paths": {}\n}\n'
     spec = load_spec(write(tmp_path, "openapi.json", text))
-    assert spec.locate(("paths",)) == Location(str(tmp_path / "openapi.json"), 4, 11)
+    assert spec.locate(("paths",)) == Location(str(tmp_path / "openapi.json"), 4, 10)
 
 
 def test_equal_documents_hash_equal_whatever_their_syntax_or_key_order(tmp_path: Path):
@@ -231,7 +232,7 @@ def test_positions_of_inlined_content_point_into_the_file_it_came_from(
     assert spec.locate(title_format) == Location(problem_file, 5, 43)
     schema = ("paths", "/nodes", "get", "responses", "200", "content", "application/json")
     items = (*schema, "schema", "properties", "children", "items")
-    assert spec.locate(items) == Location(node_file, 6, 14)
+    assert spec.locate(items) == Location(node_file, 6, 13)
     assert spec.locate_key(items) == Location(node_file, 6, 7)
     # the description written next to the $ref is located where it was written
     description = (
@@ -424,3 +425,53 @@ def test_yaml_is_read_with_the_yaml_12_core_schema(tmp_path: Path):
     ]
     assert spec.bundled["x-keys"] == {"200": "a", "true": "b", "null": "c", "1": "d"}
     assert spec.locate(("x-keys", "true")) == Location(str(tmp_path / "openapi.yaml"), 28, 24)
+
+
+# Positions Spectral 6.16 reports for these paths (stylish output, 1-based), recorded by linting
+# each document with rules that flag exactly these paths.
+SPECTRAL_POSITIONS = [
+    (
+        '{"openapi":"3.0.3","info":{"title":"T","version":"1"},"servers":[{"url":"x"}],"paths":{}}\n',
+        "json",
+        [(("info",), 1, 27), (("info", "title"), 1, 36), (("servers",), 1, 65)],
+    ),
+    (
+        '{\n  "openapi": "3.0.3",\n  "info" :   {\n    "title": "T",\n "version":1},\n'
+        '  "servers":\n[\n{"url":"x"}], "paths": {}}\n',
+        "json",
+        [(("info",), 3, 10), (("info", "version"), 5, 12), (("servers",), 6, 13)],
+    ),
+    (
+        '{\n  "openapi": "3.0.3",\n  "info": {"title": "T", "version": "1"},\n  "servers": [\n'
+        '    {\n      "url": "x"\n    }\n  ],\n  "tags": [ "a",  ["b"] ],\n  "paths": {}\n}\n',
+        "json",
+        [(("servers", 0), 5, 5), (("tags", 1), 9, 19), (("paths",), 10, 11)],
+    ),
+    (
+        'openapi: 3.0.3\ninfo:\n  title: T\n  version: "1"\nservers:\n  - url: x\npaths: {}\n',
+        "yaml",
+        [(("info",), 2, 6), (("info", "version"), 4, 12), (("servers",), 5, 9)],
+    ),
+    (
+        "openapi: 3.0.3\ninfo:   {title:   T, version: 1}\nservers: [{url: x}]\npaths: {}\n",
+        "yaml",
+        [(("info",), 2, 6), (("info", "title"), 2, 19), (("servers",), 3, 9)],
+    ),
+    (
+        'openapi: 3.0.3\ninfo: {title: T, version: "1"}\nservers:\n  - url: x\n    description: y\n'
+        "tags:\n- a\n-   - b\npaths:\n  {}\n",
+        "yaml",
+        [(("servers", 0), 4, 5), (("tags", 0), 7, 3), (("tags", 1), 8, 5), (("paths",), 9, 7)],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "suffix", "expected"), SPECTRAL_POSITIONS)
+def test_positions_are_where_spectral_reports_them(
+    text: str, suffix: str, expected: list[tuple[tuple[str | int, ...], int, int]], tmp_path: Path
+):
+    path = tmp_path / f"openapi.{suffix}"
+    path.write_text(text)
+    spec = load_spec(path)
+    for pointer, line, column in expected:
+        assert spec.locate(pointer) == Location(str(path), line, column), pointer

@@ -51,7 +51,7 @@ def test_the_31_schema_is_used_for_31_documents(tmp_path: Path):
     [problem] = validate_openapi(load_spec(path))
     assert problem.message == '"title" is a required property'
     assert problem.json_path == "info"
-    assert problem.location == Location(str(path), 2, 7)
+    assert problem.location == Location(str(path), 2, 6)
 
 
 def test_semantic_errors_are_placed_at_their_operation(tmp_path: Path):
@@ -66,7 +66,7 @@ def test_semantic_errors_are_placed_at_their_operation(tmp_path: Path):
         "Path parameter 'id' for 'get' operation in '/pets/{id}' was not resolved"
     ]
     assert problems[0].json_path == "paths./pets/{id}.get"
-    assert problems[0].location == Location(str(path), 6, 7)
+    assert problems[0].location == Location(str(path), 5, 9)
 
 
 def test_long_values_are_clipped_in_messages(tmp_path: Path):
