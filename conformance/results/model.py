@@ -224,6 +224,15 @@ class Summary:
 
 
 @dataclass(slots=True)
+class ProductInfo:
+    """The product under test, as its vendor names it (given on the command line)."""
+
+    vendor: str
+    name: str
+    version: str
+
+
+@dataclass(slots=True)
 class RunReport:
     run_id: str
     tools: ToolVersions
@@ -246,6 +255,7 @@ class RunReport:
     response_times: list[ResponseTimeSample] = field(default_factory=list)
     errors: list[RunError] = field(default_factory=list)
     format_version: str = REPORT_FORMAT_VERSION
+    product: ProductInfo | None = None
 
     @property
     def is_conformant(self) -> bool:
