@@ -51,19 +51,29 @@ class LoadedSpec:
     bundled: dict[str, Any]  # self-contained: other files inlined, local '#/...' refs kept
     sha256: str  # hex sha256 of the RFC 8785 canonical JSON of `bundled`
     openapi_version: str  # e.g. "3.0.3"; "" when the document has no usable `openapi`
-    _sources: SourceMap = field(repr=False, compare=False)
+    _sources: SourceMap | None = field(default=None, repr=False, compare=False)
 
     @property
     def files(self) -> list[str]:
         """Every file the spec was read from, the root first (as messages name them)."""
+        if self._sources is None:
+            return [str(self.path)]
         return [document.display for document in self._sources.documents.values()]
 
     def locate(self, pointer: Sequence[Segment]) -> Location:
-        """Where the value at ``pointer`` in ``bundled`` was written (else its nearest ancestor)."""
+        """Where the value at ``pointer`` in ``bundled`` was written (else its nearest ancestor).
+
+        An object or array under a property is placed just after the colon, a scalar or an
+        array item where it starts: the positions Spectral reports.
+        """
+        if self._sources is None:  # built by hand rather than by load_spec
+            return Location(str(self.path), 1, 1)
         return self._sources.locate(self._normalise(pointer))
 
     def locate_key(self, pointer: Sequence[Segment]) -> Location:
         """Where the property name of the last segment of ``pointer`` was written."""
+        if self._sources is None:
+            return Location(str(self.path), 1, 1)
         return self._sources.locate_key(self._normalise(pointer))
 
     def _normalise(self, pointer: Sequence[Segment]) -> Pointer:
