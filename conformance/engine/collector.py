@@ -1,0 +1,320 @@
+"""Fold Schemathesis's event stream and the active checks' observations into tallies.
+
+A tally counts, per (check id, operation), the evaluations, the failures (with folded,
+redacted evidence) and the errors. Per operation it also keeps coverage (cases per phase,
+status codes seen) and response-time samples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from schemathesis.engine import Status, StopReason, events
+
+from conformance.engine import check_ids
+from conformance.engine.active import Observation
+from conformance.engine.evidence import (
+    clip_message,
+    curl_command,
+    request_evidence,
+    response_evidence,
+)
+from conformance.engine.operations import OperationInfo
+from conformance.engine.response_checks import CHECK_IDS_BY_NAME
+from conformance.results import (
+    Evidence,
+    OperationCoverage,
+    Outcome,
+    PhaseResult,
+    Redactor,
+    ResponseTimeSample,
+    RunError,
+)
+
+if TYPE_CHECKING:
+    from schemathesis.engine.recorder import Interaction, ScenarioRecorder
+
+TESTING_PHASES = ("examples", "coverage", "fuzzing", "stateful")
+SAMPLES_PER_OPERATION = 200
+EVIDENCE_PER_TALLY = 3
+_STATUS = {
+    Status.SUCCESS: "passed",
+    Status.FAILURE: "failed",
+    Status.ERROR: "error",
+    Status.SKIP: "skipped",
+    Status.INTERRUPTED: "interrupted",
+}
+
+
+def check_id_for(name: str) -> str:
+    """The check id for a Schemathesis check name (ours or built in)."""
+    return CHECK_IDS_BY_NAME.get(name) or check_ids.SCHEMATHESIS_CHECKS.get(name) or f"api:{name}"
+
+
+@dataclass(slots=True)
+class Tally:
+    cases: int = 0
+    failures: int = 0  # occurrences
+    errors: int = 0
+    evidence: list[Evidence] = field(default_factory=list)
+    error_messages: list[str] = field(default_factory=list)
+
+    def add_failure(self, evidence: Evidence) -> None:
+        self.cases += 1
+        self.failures += 1
+        for known in self.evidence:
+            if known.title == evidence.title:
+                known.occurrences += 1
+                return
+        if len(self.evidence) < EVIDENCE_PER_TALLY:
+            self.evidence.append(evidence)
+        else:
+            self.evidence[-1].occurrences += 1
+
+    def add_error(self, message: str) -> None:
+        self.errors += 1
+        if message not in self.error_messages and len(self.error_messages) < EVIDENCE_PER_TALLY:
+            self.error_messages.append(message)
+
+
+@dataclass(slots=True)
+class Progress:
+    """What the engine reports while it runs (for progress displays)."""
+
+    kind: str  # phase-started, phase-finished, operation-done, probe-done
+    phase: str
+    operation: str | None = None
+    cases: int = 0
+    failures: int = 0
+    status: str | None = None
+
+
+Listener = Callable[[Progress], None]
+
+
+class Collector:
+    def __init__(
+        self,
+        operations: list[OperationInfo],
+        redactor: Redactor,
+        *,
+        subject_of: Callable[[Mapping[str, str]], str | None] = lambda headers: None,
+        listener: Listener | None = None,
+    ) -> None:
+        self.redactor = redactor
+        self.subject_of = subject_of
+        self.listener = listener
+        self.operations = {operation.label: operation for operation in operations}
+        self.tallies: dict[tuple[str, str | None], Tally] = {}
+        self.coverage = {
+            operation.label: OperationCoverage(
+                operation=operation.label,
+                method=operation.method,
+                path=operation.path,
+                operation_id=operation.operation_id,
+                declared_status_codes=list(operation.declared_statuses),
+            )
+            for operation in operations
+        }
+        self.samples: list[ResponseTimeSample] = []
+        self.errors: list[RunError] = []
+        self.phases: list[PhaseResult] = []
+        self.operation_errors: dict[str, list[str]] = {}
+        self.stop_reason: StopReason | None = None
+        self.fatal: str | None = None
+        self.interrupted = False
+
+    # -- shared -------------------------------------------------------------------------
+    def tally(self, check: str, operation: str | None) -> Tally:
+        return self.tallies.setdefault((check, operation), Tally())
+
+    def operation_id(self, label: str | None) -> str | None:
+        operation = self.operations.get(label or "")
+        return operation.operation_id if operation else None
+
+    def _emit(self, progress: Progress) -> None:
+        if self.listener is not None:
+            self.listener(progress)
+
+    @property
+    def total_cases(self) -> int:
+        return sum(item.cases for item in self.coverage.values())
+
+    # -- active checks ------------------------------------------------------------------
+    def observe(self, observation: Observation) -> None:
+        label = observation.operation.label if observation.operation else observation.label
+        tally = self.tally(observation.check, label)
+        if observation.outcome is Outcome.NOT_APPLICABLE:
+            return
+        if observation.outcome is Outcome.ERROR:
+            tally.add_error(clip_message(observation.message or observation.title, self.redactor))
+            return
+        if observation.outcome is Outcome.PASSED:
+            tally.cases += 1
+            return
+        evidence = Evidence(
+            check=observation.check,
+            title=observation.title,
+            message=clip_message(observation.message, self.redactor),
+            operation=label,
+            operation_id=observation.operation.operation_id if observation.operation else None,
+            phase="probes",
+            subject=observation.subject,
+        )
+        exchange = observation.exchange
+        if exchange is not None:
+            sent = exchange.request
+            evidence.request = request_evidence(
+                sent.method, sent.url, sent.headers, sent.body, self.redactor
+            )
+            evidence.curl = curl_command(evidence.request)
+            if exchange.response is not None:
+                received = exchange.response
+                evidence.response = response_evidence(
+                    received.status,
+                    received.headers,
+                    received.body,
+                    self.redactor,
+                    received.elapsed_ms,
+                    cut_short=received.truncated,
+                )
+        tally.add_failure(evidence)
+
+    # -- Schemathesis events ------------------------------------------------------------
+    def handle(self, event: events.EngineEvent) -> None:
+        if isinstance(event, events.PhaseStarted) and event.phase.name.value in TESTING_PHASES:
+            self._emit(Progress(kind="phase-started", phase=event.phase.name.value))
+        elif isinstance(event, events.PhaseFinished) and event.phase.name.value in TESTING_PHASES:
+            reason = event.phase.skip_reason.display if event.phase.skip_reason else None
+            status = _STATUS.get(event.status, str(event.status))
+            self.phases.append(
+                PhaseResult(name=event.phase.name.value, status=status, reason=reason)
+            )
+            self._emit(Progress(kind="phase-finished", phase=event.phase.name.value, status=status))
+        elif isinstance(event, events.ScenarioFinished):
+            self._scenario(event)
+        elif isinstance(event, events.NonFatalError):
+            self._error(event)
+        elif isinstance(event, events.FatalError):
+            self.fatal = clip_message(
+                f"{type(event.exception).__name__}: {event.exception}", self.redactor
+            )
+            self.errors.append(RunError(title="Engine error", message=self.fatal))
+        elif isinstance(event, events.Interrupted):
+            self.interrupted = True
+        elif isinstance(event, events.EngineFinished):
+            self.stop_reason = event.stop_reason
+
+    def _error(self, event: events.NonFatalError) -> None:
+        message = clip_message(event.info.message or str(event.value), self.redactor)
+        phase = event.phase.value if event.phase else None
+        label = event.label if event.related_to_operation else None
+        self.errors.append(
+            RunError(title=event.info.title, message=message, operation=label, phase=phase)
+        )
+        if label is not None:
+            self.operation_errors.setdefault(label, []).append(f"{event.info.title}: {message}")
+            if label in self.coverage:
+                self.coverage[label].errors += 1
+
+    def _scenario(self, event: events.ScenarioFinished) -> None:
+        recorder = event.recorder
+        phase = event.phase.value
+        if phase not in TESTING_PHASES:
+            return
+        failures_before = sum(item.failures for item in self.tallies.values())
+        self._interactions(recorder, phase)
+        for case_id, nodes in recorder.checks.items():
+            node = recorder.cases.get(case_id)
+            label = node.value.operation.label if node else event.label
+            for check in nodes:
+                check_id = check_id_for(check.name)
+                tally = self.tally(check_id, label)
+                if check.status == Status.SUCCESS:
+                    tally.cases += 1
+                elif check.status == Status.FAILURE and check.failure_info is not None:
+                    tally.add_failure(
+                        self._evidence(check_id, label, phase, recorder, case_id, check)
+                    )
+                elif check.status == Status.ERROR:
+                    tally.add_error(f"{check.name} crashed on a {phase} case")
+        if event.label:
+            failures = sum(item.failures for item in self.tallies.values()) - failures_before
+            self._emit(
+                Progress(
+                    kind="operation-done",
+                    phase=phase,
+                    operation=event.label,
+                    cases=len(recorder.interactions),
+                    failures=failures,
+                    status=_STATUS.get(event.status),
+                )
+            )
+
+    def _interactions(self, recorder: ScenarioRecorder, phase: str) -> None:
+        for case_id, interaction in recorder.interactions.items():
+            node = recorder.cases.get(case_id)
+            if node is None:
+                continue
+            label = node.value.operation.label
+            coverage = self.coverage.get(label)
+            if coverage is None:
+                continue
+            coverage.cases += 1
+            coverage.cases_by_phase[phase] = coverage.cases_by_phase.get(phase, 0) + 1
+            response = interaction.response
+            if response is None:
+                continue
+            status = str(response.status_code)
+            coverage.status_codes[status] = coverage.status_codes.get(status, 0) + 1
+            kept = sum(1 for sample in self.samples if sample.operation == label)
+            if kept < SAMPLES_PER_OPERATION:
+                self.samples.append(
+                    ResponseTimeSample(
+                        operation=label,
+                        phase=phase,
+                        status=response.status_code,
+                        ms=round(response.elapsed * 1000, 3),
+                    )
+                )
+
+    def _evidence(
+        self,
+        check_id: str,
+        label: str | None,
+        phase: str,
+        recorder: ScenarioRecorder,
+        case_id: str,
+        check: Any,
+    ) -> Evidence:
+        failure = check.failure_info.failure
+        evidence = Evidence(
+            check=check_id,
+            title=clip_message(failure.title, self.redactor),
+            message=clip_message(failure.message or failure.title, self.redactor),
+            operation=label,
+            operation_id=self.operation_id(label),
+            phase=phase,
+        )
+        interaction: Interaction | None = recorder.interactions.get(case_id)
+        if interaction is None:
+            return evidence
+        sent = interaction.request
+        headers = {name: ", ".join(values) for name, values in sent.headers.items()}
+        evidence.subject = self.subject_of(headers)
+        evidence.request = request_evidence(
+            sent.method, sent.uri, headers, sent.body, self.redactor
+        )
+        evidence.curl = curl_command(evidence.request)
+        response = interaction.response
+        if response is not None:
+            evidence.response = response_evidence(
+                response.status_code,
+                {name: ", ".join(values) for name, values in response.headers.items()},
+                response.content,
+                self.redactor,
+                response.elapsed * 1000,
+            )
+        return evidence

@@ -1,0 +1,89 @@
+"""Turn exchanges into redacted evidence: request, response and a curl command to reproduce.
+
+Everything passes through the run's ``Redactor`` before it enters the result model; the curl
+command is built from the redacted request, so a reader substitutes their own credentials.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+
+from conformance.results import HttpRequest, HttpResponse, Redactor
+
+BODY_EXCERPT_CHARS = 2048
+MESSAGE_CHARS = 2000
+# Headers every client adds by itself; they only make a reproduction command noisy.
+NOISE_HEADERS = frozenset({"user-agent", "accept-encoding", "connection", "content-length", "host"})
+
+
+def _excerpt(
+    body: bytes | None, media_type: str | None, redactor: Redactor
+) -> tuple[str | None, int, bool]:
+    if not body:
+        return None, 0, False
+    text = redactor.body(body.decode("utf-8", "replace"), media_type)
+    truncated = len(text) > BODY_EXCERPT_CHARS
+    return (text[:BODY_EXCERPT_CHARS] if truncated else text), len(body), truncated
+
+
+def _content_type(headers: Mapping[str, str]) -> str | None:
+    return next((value for name, value in headers.items() if name.lower() == "content-type"), None)
+
+
+def request_evidence(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    redactor: Redactor,
+) -> HttpRequest:
+    text, size, truncated = _excerpt(body, _content_type(headers), redactor)
+    return HttpRequest(
+        method=method.upper(),
+        url=redactor.url(url),
+        headers=redactor.headers(headers),
+        body=text,
+        body_bytes=size,
+        body_truncated=truncated,
+    )
+
+
+def response_evidence(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes | None,
+    redactor: Redactor,
+    elapsed_ms: float | None = None,
+    *,
+    cut_short: bool = False,
+) -> HttpResponse:
+    text, size, truncated = _excerpt(body, _content_type(headers), redactor)
+    return HttpResponse(
+        status=status,
+        headers=redactor.headers(headers),
+        body=text,
+        body_bytes=size,
+        body_truncated=truncated or cut_short,
+        elapsed_ms=None if elapsed_ms is None else round(elapsed_ms, 3),
+    )
+
+
+def curl_command(request: HttpRequest) -> str:
+    """A curl command for an already redacted request (a truncated body is marked)."""
+    parts = ["curl", "-X", request.method]
+    for name, value in request.headers.items():
+        if name.lower() not in NOISE_HEADERS:
+            parts += ["-H", f"{name}: {value}"]
+    if request.body is not None:
+        body = request.body
+        if request.body_truncated:
+            body += "...(truncated)"
+        parts += ["--data-binary", body]
+    parts.append(request.url)
+    return " ".join(shlex.quote(part) for part in parts)
+
+
+def clip_message(text: str, redactor: Redactor) -> str:
+    text = redactor.text(text.strip())
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 3] + "..."

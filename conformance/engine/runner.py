@@ -1,0 +1,454 @@
+"""Run one conformance check: probes, then Schemathesis's phases, then the assessment.
+
+``run(config)`` drives Schemathesis's own engine (the one its CLI uses) over the spec: the
+examples, coverage (boundary values of every constrained parameter), fuzzing (positive and
+negative) and stateful (OpenAPI links) phases, with all its checks plus ours. Before that it
+sends the engine's active probes. It returns a ``RunReport``; it never raises for what the
+target does, only for a target it cannot reach (``TargetUnreachable``) or a setup it cannot
+use (``RunSetupError``), both before any test request is sent.
+
+Determinism: the seed fixes every generated case (Hypothesis derandomisation by seed, no
+example database, no Schemathesis cache, Hypothesis's storage in a directory of the run's
+own), so the same seed against the same target state sends the same requests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import platform
+import random
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import hypothesis
+import hypothesis.configuration
+import schemathesis
+from hypothesis.configuration import set_hypothesis_home_dir
+from schemathesis.engine import StopReason, from_schema
+
+from conformance import __version__
+from conformance.engine import check_ids, probes, static  # noqa: F401  (register active checks)
+from conformance.engine.active import ACTIVE_CHECKS, ALWAYS_RUN, ActiveContext
+from conformance.engine.assess import Observed, assess_check, assess_requirement
+from conformance.engine.auth import PRIMARY, CredentialError, Subjects
+from conformance.engine.collector import TESTING_PHASES, Collector, Listener, Progress
+from conformance.engine.datetimes import SchemaWalker
+from conformance.engine.exchanges import ExchangeValidator
+from conformance.engine.http import HttpClient
+from conformance.engine.operations import list_operations
+from conformance.engine.profile import Profile, generic_profile
+from conformance.engine.response_checks import RunState, attach, detach
+from conformance.engine.transport import SubjectAuth, limit_responses, release
+from conformance.results import (
+    Budget,
+    Completion,
+    PhaseResult,
+    ProfileInfo,
+    RunReport,
+    SpecInfo,
+    ToolVersions,
+    decide_verdict,
+    summarise,
+)
+from conformance.spec import LoadedSpec
+
+DEFAULT_MAX_EXAMPLES = 25
+DEFAULT_REQUEST_TIMEOUT = 10.0
+DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
+REACHABILITY_TIMEOUT = 5.0
+
+
+class TargetUnreachable(Exception):
+    """The target does not answer at all; nothing was tested."""
+
+
+class RunSetupError(Exception):
+    """The run cannot start (unusable spec for Schemathesis, credentials, base URL)."""
+
+
+@dataclass(slots=True)
+class RunConfig:
+    spec: LoadedSpec
+    base_url: str
+    profile: Profile | None = None  # None: the generic GDI profile
+    subjects: Subjects = field(default_factory=Subjects)
+    seed: int | None = None  # None: a random seed, recorded in the report
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    max_time: float | None = None  # seconds for the whole run; None: no limit
+    workers: int = 1
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    phases: tuple[str, ...] = TESTING_PHASES
+    hypothesis_dir: Path | None = None  # None: a temporary directory, removed afterwards
+    spec_label: str | None = None  # how the report names the spec (default: its path)
+
+
+class RunControl:
+    """Stops a run from another thread or a signal handler; the run then reports what it has."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.reason: str | None = None
+        self._lock = threading.Lock()
+        self._stream: Any = None
+
+    @property
+    def stopped(self) -> bool:
+        return self.event.is_set()
+
+    def stop(self, reason: str) -> None:
+        with self._lock:
+            if self.event.is_set():
+                return
+            self.reason = reason
+            self.event.set()
+            stream = self._stream
+        if stream is not None:
+            stream.stop()
+
+    def bind(self, stream: Any) -> None:
+        """Stop ``stream`` (Schemathesis's event stream) when the run is stopped; None unbinds."""
+        with self._lock:
+            self._stream = stream
+            stopped = self.event.is_set()
+        if stopped and stream is not None:
+            stream.stop()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def tool_versions() -> ToolVersions:
+    return ToolVersions(
+        gdi_conformance=__version__,
+        schemathesis=schemathesis.__version__,
+        hypothesis=hypothesis.__version__,
+        openapi_core=version("openapi-core"),
+        python=platform.python_version(),
+    )
+
+
+def validate_base_url(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise RunSetupError(
+            f"--base-url {base_url!r}: expected an http(s) URL such as http://127.0.0.1:8000/tasks/v1"
+        )
+    return base_url.rstrip("/")
+
+
+def check_reachable(base_url: str, timeout: float = REACHABILITY_TIMEOUT) -> None:
+    """Raise ``TargetUnreachable`` unless the target answers an HTTP request (any status)."""
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+            client.get(base_url + "/openapi.json")
+    except httpx.TimeoutException as exc:
+        raise TargetUnreachable(f"{base_url} did not answer within {timeout:g}s") from exc
+    except httpx.HTTPError as exc:
+        raise TargetUnreachable(f"cannot reach {base_url}: {exc}") from exc
+
+
+def _schemathesis_config(config: RunConfig, seed: int) -> schemathesis.Config:
+    return schemathesis.Config.from_dict(
+        {
+            "seed": seed,
+            "base-url": config.base_url,
+            # Judge every answer as given: a redirect is not followed (to another host, it
+            # would carry credentials away).
+            "max-redirects": 0,
+            "request-timeout": config.request_timeout,
+            "workers": config.workers,
+            # Keep testing an operation after a failure, so every check sees every case.
+            "continue-on-failure": True,
+            # Timing-based health checks would make the same seed behave differently.
+            "suppress-health-check": ["all"],
+            # No state carried between runs: a run depends on its seed and the target only.
+            "cache": {"enabled": False},
+            "generation": {
+                "max-examples": config.max_examples,
+                "database": "none",
+                "mode": "all",
+            },
+            "phases": {name: {"enabled": name in config.phases} for name in TESTING_PHASES},
+            "checks": {"enabled": True},
+        }
+    )
+
+
+def _subject_matcher(subjects: Subjects) -> Any:
+    def subject_of(headers: Mapping[str, str]) -> str | None:
+        lowered = {name.lower(): value for name, value in headers.items()}
+        for name in subjects:
+            try:
+                expected = subjects.headers_for(name)
+            except CredentialError:
+                continue
+            if expected and all(
+                lowered.get(key.lower()) == value for key, value in expected.items()
+            ):
+                return name
+        return None
+
+    return subject_of
+
+
+@contextlib.contextmanager
+def _hypothesis_home(directory: Path | None) -> Iterator[None]:
+    """Hypothesis writes caches to its home directory; keep them out of the working directory."""
+    previous = vars(hypothesis.configuration).get("__hypothesis_home_directory")
+    try:
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+            set_hypothesis_home_dir(directory)
+            yield
+            return
+        with tempfile.TemporaryDirectory(prefix="gdi-conformance-hypothesis-") as temporary:
+            set_hypothesis_home_dir(temporary)
+            yield
+    finally:
+        set_hypothesis_home_dir(previous)
+
+
+def _budget_timer(config: RunConfig, control: RunControl, started: float) -> threading.Timer | None:
+    if config.max_time is None:
+        return None
+    remaining = max(config.max_time - (time.monotonic() - started), 0.0)
+    timer = threading.Timer(
+        remaining, control.stop, args=(f"the time budget of {config.max_time:g}s ran out",)
+    )
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _run_active_checks(
+    context: ActiveContext, profile: Profile, collector: Collector, ran: set[str]
+) -> None:
+    wanted = [check for check in ACTIVE_CHECKS if check in ALWAYS_RUN or check in profile.check_ids]
+    for check in wanted:
+        if context.stopped:
+            return
+        collector._emit(Progress(kind="phase-started", phase="probes", operation=check))
+        failures = 0
+        for observation in ACTIVE_CHECKS[check](context):
+            collector.observe(observation)
+            failures += observation.outcome.value == "failed"
+        ran.add(check)
+        collector._emit(
+            Progress(kind="probe-done", phase="probes", operation=check, failures=failures)
+        )
+
+
+def _run_schemathesis(
+    config: RunConfig,
+    seed: int,
+    state: RunState,
+    collector: Collector,
+    control: RunControl,
+) -> bool:
+    """Drive Schemathesis's engine; True when it got to run."""
+    try:
+        schema = schemathesis.openapi.from_dict(
+            copy.deepcopy(config.spec.bundled), config=_schemathesis_config(config, seed)
+        )
+    except Exception as exc:  # Schemathesis rejects specs the loader accepted, e.g. bad regexes
+        raise RunSetupError(f"Schemathesis cannot use the spec: {exc}") from exc
+    if PRIMARY in config.subjects:
+        schema.auth.set_from_requests(SubjectAuth(config.subjects, PRIMARY))
+    attach(schema, state)
+    limit_responses(schema, config.max_response_bytes)
+    try:
+        if control.stopped:
+            return False
+        stream = from_schema(schema).execute()
+        control.bind(stream)
+        for event in stream:
+            collector.handle(event)
+        return True
+    finally:
+        control.bind(None)
+        detach(schema)
+        release(schema)
+
+
+def run(
+    config: RunConfig,
+    *,
+    control: RunControl | None = None,
+    listener: Listener | None = None,
+) -> RunReport:
+    control = control or RunControl()
+    config.base_url = validate_base_url(config.base_url)
+    profile = config.profile or generic_profile()
+    seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
+    started_at, started = _now(), time.monotonic()
+    check_reachable(config.base_url, min(config.request_timeout, REACHABILITY_TIMEOUT))
+    redactor = config.subjects.redactor
+    for subject in config.subjects:
+        try:
+            config.subjects.headers_for(subject)  # fail before testing, not halfway through
+        except CredentialError as exc:
+            raise RunSetupError(str(exc)) from exc
+
+    document = config.spec.bundled
+    info = document.get("info") or {}
+    api_version = str(info["version"]) if "version" in info else None
+    operations = list_operations(document)
+    try:
+        exchanges: ExchangeValidator | None = ExchangeValidator(document, config.base_url)
+    except Exception as exc:
+        raise RunSetupError(f"openapi-core cannot use the spec: {exc}") from exc
+    collector = Collector(
+        operations, redactor, subject_of=_subject_matcher(config.subjects), listener=listener
+    )
+    state = RunState(
+        api_version=api_version,
+        document=document,
+        tls=config.base_url.startswith("https://"),
+        walker=SchemaWalker(document),
+        exchanges=exchanges,
+    )
+    ran: set[str] = set()
+    timer = _budget_timer(config, control, started)
+    try:
+        with HttpClient(
+            timeout=config.request_timeout, max_response_bytes=config.max_response_bytes
+        ) as http:
+            context = ActiveContext(
+                base_url=config.base_url,
+                document=document,
+                api_version=api_version,
+                operations=operations,
+                subjects=config.subjects,
+                http=http,
+                exchanges=exchanges,
+                spec=config.spec,
+                stop_event=control.event,
+            )
+            _run_active_checks(context, profile, collector, ran)
+        with _hypothesis_home(config.hypothesis_dir):
+            if _run_schemathesis(config, seed, state, collector, control):
+                ran.update(check_ids.SCHEMATHESIS_CHECKS.values())
+                ran.update(check_ids.RESPONSE_CHECKS)
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+    completion = _completion(control, collector)
+    implemented = frozenset(check_ids.BUILTIN_CHECKS | set(ACTIVE_CHECKS))
+    skip_reasons = {
+        check: "not implemented by this engine" for check in profile.check_ids - implemented
+    }
+    for check in implemented - ran:
+        skip_reasons[check] = completion.reason or "not selected for this run"
+    observed = Observed(
+        tallies=collector.tallies,
+        operation_ids={label: item.operation_id for label, item in collector.operations.items()},
+        operation_errors=collector.operation_errors,
+        implemented=implemented,
+        ran=frozenset(ran),
+        answered=any(item.status_codes for item in collector.coverage.values())
+        or any(tally.cases for tally in collector.tallies.values()),
+        skip_reasons=skip_reasons,
+    )
+    requirements = [assess_requirement(item, profile, observed) for item in profile.requirements]
+    reported_checks = sorted(profile.check_ids | ran | {c for c, _ in collector.tallies})
+    finished = time.monotonic()
+    return RunReport(
+        run_id=str(uuid.uuid4()),
+        tools=tool_versions(),
+        spec=SpecInfo(
+            path=config.spec_label or str(config.spec.path),
+            sha256=config.spec.sha256,
+            title=str(info["title"]) if "title" in info else None,
+            version=api_version,
+            openapi_version=config.spec.openapi_version,
+        ),
+        profile=ProfileInfo(
+            kind=profile.kind,
+            name=profile.name,
+            version=profile.version,
+            sha256=profile.sha256,
+            id_prefix=profile.id_prefix,
+            path=str(profile.path) if profile.path else None,
+        ),
+        base_url=config.base_url,
+        seed=seed,
+        budget=Budget(
+            max_examples=config.max_examples,
+            max_time_s=config.max_time,
+            workers=config.workers,
+            request_timeout_s=config.request_timeout,
+            max_response_bytes=config.max_response_bytes,
+        ),
+        started_at=started_at,
+        finished_at=_now(),
+        duration_s=round(finished - started, 3),
+        completion=completion,
+        verdict=decide_verdict(requirements, completion),
+        summary=summarise(requirements, collector.total_cases),
+        requirements=requirements,
+        checks=[assess_check(check, observed) for check in reported_checks],
+        phases=_phases(collector, ran, config),
+        subjects=config.subjects.describe(),
+        operations=list(collector.coverage.values()),
+        response_times=collector.samples,
+        errors=collector.errors,
+    )
+
+
+def _completion(control: RunControl, collector: Collector) -> Completion:
+    if control.stopped:
+        return Completion(complete=False, reason=control.reason)
+    if collector.fatal:
+        return Completion(complete=False, reason=f"the engine failed: {collector.fatal}")
+    if collector.stop_reason is StopReason.SERVER_UNAVAILABLE:
+        return Completion(complete=False, reason="the target stopped responding during the run")
+    if collector.interrupted or collector.stop_reason not in (StopReason.COMPLETED, None):
+        reason = collector.stop_reason.value if collector.stop_reason else "interrupted"
+        return Completion(complete=False, reason=f"the run stopped early ({reason})")
+    if collector.stop_reason is None:
+        return Completion(complete=False, reason="generated testing did not run")
+    return Completion(complete=True)
+
+
+def _phases(collector: Collector, ran: set[str], config: RunConfig) -> list[PhaseResult]:
+    probes_ran = any(check in ran for check in ACTIVE_CHECKS)
+    probe_status = "skipped"
+    if probes_ran:
+        failed = any(
+            tally.failures
+            for (check, _), tally in collector.tallies.items()
+            if check in ACTIVE_CHECKS
+        )
+        probe_status = "failed" if failed else "passed"
+    phases = [PhaseResult(name="probes", status=probe_status)]
+    seen = {phase.name for phase in collector.phases}
+    phases += collector.phases
+    for name in TESTING_PHASES:
+        if name not in seen:
+            reason = "disabled" if name not in config.phases else "not reached"
+            phases.append(PhaseResult(name=name, status="skipped", reason=reason))
+    return phases
+
+
+__all__ = [
+    "RunConfig",
+    "RunControl",
+    "RunSetupError",
+    "TargetUnreachable",
+    "check_reachable",
+    "run",
+]

@@ -1,0 +1,102 @@
+"""Limits and credentials on the requests Schemathesis sends for a run of this engine.
+
+- Response size: a response body larger than the run's cap is not read further; the request
+  ends with ``ResponseTooLarge``, which Schemathesis reports as an error of that operation.
+  A hostile or broken target cannot exhaust memory.
+- Credentials: the primary subject's headers are set on every request through a
+  ``requests`` auth object, asked afresh per request, so a token refreshed mid-run is used.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import requests
+import requests.auth
+from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER, HookContext
+
+from conformance.engine.auth import Subjects
+
+if TYPE_CHECKING:
+    from schemathesis import Case
+
+
+class ResponseTooLarge(requests.exceptions.RequestException):
+    """The response body exceeds the run's ``max_response_bytes``."""
+
+
+class _CappedBody:
+    """Wraps a urllib3 response so that streaming it stops past ``limit`` bytes."""
+
+    def __init__(self, raw: Any, limit: int) -> None:
+        self._raw = raw
+        self._limit = limit
+
+    def stream(self, amt: int | None = None, decode_content: bool | None = None) -> Iterator[bytes]:
+        total = 0
+        for chunk in self._raw.stream(amt, decode_content=decode_content):
+            total += len(chunk)
+            if total > self._limit:
+                self._raw.close()
+                raise ResponseTooLarge(f"the response body is larger than {self._limit} bytes")
+            yield chunk
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
+def _capping_hook(limit: int) -> Any:
+    def hook(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            response.close()
+            raise ResponseTooLarge(
+                f"the response declares {declared} bytes; the limit is {limit} bytes"
+            )
+        response.raw = _CappedBody(response.raw, limit)
+        return response
+
+    return hook
+
+
+_LIMITS: dict[int, int] = {}
+_LIMITS_LOCK = threading.Lock()
+_INSTALLED = False
+
+
+def limit_responses(schema: object, max_bytes: int) -> None:
+    """Cap response bodies for every request sent for ``schema``."""
+    global _INSTALLED
+    with _LIMITS_LOCK:
+        _LIMITS[id(schema)] = max_bytes
+        if not _INSTALLED:
+            # A global hook, as Schemathesis offers ``before_call`` only globally; it acts on
+            # this engine's schemas alone.
+            GLOBAL_HOOK_DISPATCHER.register_hook_with_name(_before_call, "before_call")
+            _INSTALLED = True
+
+
+def release(schema: object) -> None:
+    with _LIMITS_LOCK:
+        _LIMITS.pop(id(schema), None)
+
+
+def _before_call(context: HookContext, case: Case, kwargs: dict[str, Any]) -> None:
+    limit = _LIMITS.get(id(case.operation.schema))
+    if limit is not None:
+        kwargs["hooks"] = {"response": [_capping_hook(limit)]}
+
+
+class SubjectAuth(requests.auth.AuthBase):
+    """Puts one subject's credential headers on a request (looked up per request)."""
+
+    def __init__(self, subjects: Subjects, subject: str) -> None:
+        self.subjects = subjects
+        self.subject = subject
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        for name, value in self.subjects.headers_for(self.subject).items():
+            request.headers[name] = value
+        return request
