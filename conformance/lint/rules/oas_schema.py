@@ -1,0 +1,99 @@
+"""oas3-schema: the document validates against the OpenAPI 3.x JSON Schema.
+
+Like Spectral's rule this reads the document as written (``$ref`` not resolved). The schemas are
+the official ones shipped with openapi-spec-validator; validation uses jsonschema-rs, which is
+fast enough for specs with thousands of operations. Messages and, for ``oneOf`` failures, the
+exact node reported can differ from Spectral's (it rewrites ajv's errors its own way); the rule
+and the failing object are the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from typing import Any
+
+import jsonschema_rs
+from openapi_spec_validator.schemas import schema_v30, schema_v31, schema_v32
+
+from conformance.lint.context import LintContext
+from conformance.lint.registry import Hit, rule
+from conformance.lint.resolve import Pointer
+
+_OAS3_1 = re.compile(r"^3\.1(?:\.[0-9]*)?\Z")
+_OAS3_2 = re.compile(r"^3\.2(?:\.[0-9]*)?\Z")
+_MAX_MESSAGE = 160
+
+
+@cache
+def _validator(minor: str) -> Any:
+    schema = {"3.0": schema_v30, "3.1": schema_v31, "3.2": schema_v32}[minor]
+    return jsonschema_rs.validator_for(dict(schema))
+
+
+def _minor(openapi: object) -> str:
+    text = str(openapi)
+    if _OAS3_2.match(text):
+        return "3.2"
+    if _OAS3_1.match(text):
+        return "3.1"
+    return "3.0"
+
+
+def _pointer(document: Any, path: list[str | int]) -> Pointer:
+    """jsonschema-rs reports numeric object keys (``200``) as integers; restore their type."""
+    pointer: list[str | int] = []
+    node = document
+    for segment in path:
+        if type(node) is dict:
+            segment = str(segment)
+            node = node.get(segment)
+        elif type(node) is list:
+            segment = int(segment)
+            node = node[segment] if 0 <= segment < len(node) else None
+        pointer.append(segment)
+    return tuple(pointer)
+
+
+def _most_relevant(error: Any) -> Any:
+    """For a failed oneOf/anyOf, the error of the branch the author most likely meant.
+
+    Branches that only miss ``$ref`` are the "Reference Object" alternative and say nothing
+    useful; of the others, the one with the fewest errors is the closest match.
+    """
+    branches = getattr(error.kind, "context", None)
+    if not branches:
+        return error
+    useful = [
+        branch
+        for branch in branches
+        if branch and not all('"$ref" is a required property' in e.message for e in branch)
+    ]
+    if not useful:
+        return error
+    best = min(useful, key=len)
+    return _most_relevant(max(best, key=lambda e: len(e.instance_path)))
+
+
+def _message(error: Any) -> str:
+    text = error.message.splitlines()[0] if error.message else "invalid"
+    if len(text) > _MAX_MESSAGE:
+        text = text[: _MAX_MESSAGE - 3] + "..."
+    return text.rstrip(".") + "."
+
+
+@rule(
+    "oas3-schema",
+    adr="/core/publish-openapi",
+    severity="error",
+    origin="spectral:oas",
+    needs_openapi3=True,
+    description="Validate structure of OpenAPI v3 specification.",
+)
+def oas3_schema(ctx: LintContext) -> Iterator[Hit]:
+    document = ctx.document
+    validator = _validator(_minor(document.get("openapi")))
+    for error in validator.iter_errors(document):
+        relevant = _most_relevant(error)
+        yield Hit(_pointer(document, list(relevant.instance_path)), _message(relevant))

@@ -1,0 +1,86 @@
+"""Run the rules of an ADR version over a document and turn their hits into findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import conformance.lint.rules  # noqa: F401  (registers the rules)
+from conformance.lint.context import LintContext
+from conformance.lint.findings import Finding
+from conformance.lint.registry import RULES, Rule
+from conformance.lint.resolve import Pointer, origin_of
+from conformance.lint.versions import DEFAULT_ADR_VERSION
+from conformance.spec.errors import Location
+from conformance.spec.pointer import format_path, to_fragment
+
+if TYPE_CHECKING:
+    from conformance.spec.loader import LoadedSpec
+
+
+Locate = Callable[[Sequence[str | int]], Location]
+
+
+def lint_spec(
+    spec: LoadedSpec,
+    *,
+    adr_version: str = DEFAULT_ADR_VERSION,
+    rules: Iterable[Rule] | None = None,
+) -> list[Finding]:
+    """Lint a loaded spec (its bundled document); findings point into the files it came from."""
+    return lint_document(
+        spec.bundled,
+        adr_version=adr_version,
+        file=str(spec.path),
+        locate=spec.locate,
+        locate_key=spec.locate_key,
+        rules=rules,
+    )
+
+
+def lint_document(
+    document: Any,
+    *,
+    adr_version: str = DEFAULT_ADR_VERSION,
+    file: str = "<document>",
+    locate: Locate | None = None,
+    locate_key: Locate | None = None,
+    rules: Iterable[Rule] | None = None,
+) -> list[Finding]:
+    """Lint a plain JSON-compatible document.
+
+    ``locate``/``locate_key`` map a pointer to the position of its value/key; without them
+    every finding is placed at line 1, column 1 of ``file``.
+    """
+    selected = RULES.for_version(adr_version) if rules is None else list(rules)
+    ctx = LintContext(document, adr_version)
+    findings: list[Finding] = []
+    seen: set[tuple[str, Pointer, str]] = set()
+    for rule in selected:
+        default = rule.severity_for(adr_version)
+        if default is None or (rule.needs_openapi3 and not ctx.is_openapi3):
+            continue
+        for hit in rule.check(ctx):
+            pointer = origin_of(document, hit.pointer)
+            fingerprint = (rule.id, pointer, hit.message)
+            if fingerprint in seen:
+                continue
+            seen.add(fingerprint)
+            use_key = hit.at_key and pointer == hit.pointer and locate_key is not None
+            where = (locate_key if use_key else locate) if locate is not None else None
+            position = where(pointer) if where is not None else None
+            findings.append(
+                Finding(
+                    rule=rule.id,
+                    adr=rule.adr,
+                    severity=hit.severity or default,
+                    path=format_path(pointer),
+                    pointer=to_fragment(pointer)[1:],
+                    file=position.file if position is not None else file,
+                    line=position.line if position is not None else 1,
+                    column=position.column if position is not None else 1,
+                    message=hit.message,
+                )
+            )
+    findings.sort(key=Finding.sort_key)
+    return findings
