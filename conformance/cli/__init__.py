@@ -13,9 +13,11 @@ from conformance.exitcodes import ExitCode
 # Each module defines ``register(subparsers)``, which adds its sub-parser and sets
 # ``func=<callable(args) -> int>`` as the parser default.
 COMMANDS: tuple[str, ...] = (
+    "conformance.cli.run",
     "conformance.cli.serve",
     "conformance.cli.catalog",
     "conformance.cli.spec",
+    "conformance.cli.lint",
 )
 
 

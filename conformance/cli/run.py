@@ -1,0 +1,279 @@
+"""``gdi-conformance run``: check a running implementation against a spec and its profile.
+
+    gdi-conformance run (--bb NAME[@vMAJOR] | --spec PATH) --base-url URL
+        [--header 'Name: value']... [--token-command CMD]
+        [--identity URL --client ID --key KEYFILE [--scope S]...]
+        [--secondary-header ...] [--secondary-token-command CMD]
+        [--secondary-client ID --secondary-key KEYFILE [--secondary-scope S]...]
+        [--seed N] [--max-examples N] [--max-time S] [--workers N] [--report-dir DIR]
+
+Writes DIR/report.json. Exit 0: conformant; 1: not conformant, or not proven (incomplete run,
+a MUST requirement skipped or in error); 2: the run could not start (bad arguments, unusable
+spec or profile, unreachable target, no credentials). SIGINT/SIGTERM stop the run; the report
+of what ran so far is written, marked incomplete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from conformance.cli.run_output import ProgressDisplay, print_summary
+from conformance.engine import (
+    PRIMARY,
+    SECONDARY,
+    CredentialError,
+    CredentialSource,
+    IdentityClient,
+    ProfileError,
+    RunConfig,
+    RunControl,
+    RunSetupError,
+    StaticHeaders,
+    Subjects,
+    TargetUnreachable,
+    TokenCommand,
+    resolve_block,
+    run,
+)
+from conformance.exitcodes import ExitCode
+from conformance.results import Verdict, write_report
+from conformance.spec import SpecLoadError, load_spec
+
+PROG = "gdi-conformance run"
+
+
+class UsageError(Exception):
+    """A bad combination of arguments; the message says which."""
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of seconds")
+    return value
+
+
+def _add_subject_options(parser: argparse.ArgumentParser, prefix: str, who: str) -> None:
+    dest = prefix.replace("-", "_")
+    parser.add_argument(
+        f"--{prefix}header",
+        dest=f"{dest}headers",
+        action="append",
+        default=[],
+        metavar="'NAME: VALUE'",
+        help=f"a header sent as {who} (repeatable)",
+    )
+    parser.add_argument(
+        f"--{prefix}token-command",
+        dest=f"{dest}token_command",
+        metavar="CMD",
+        help=f"a command that prints the bearer token of {who} (run without a shell)",
+    )
+    parser.add_argument(
+        f"--{prefix}client",
+        dest=f"{dest}client",
+        metavar="ID",
+        help=f"client id of {who} at the identity block (with --identity)",
+    )
+    parser.add_argument(
+        f"--{prefix}key",
+        dest=f"{dest}key",
+        type=Path,
+        metavar="KEYFILE",
+        help=f"PEM private key of {who}'s client (private_key_jwt)",
+    )
+    parser.add_argument(
+        f"--{prefix}scope",
+        dest=f"{dest}scopes",
+        action="append",
+        default=[],
+        metavar="SCOPE",
+        help=f"a scope requested for {who} (repeatable)",
+    )
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="check a running implementation against its spec and profile",
+        description=(
+            "Generate requests from the spec (examples, boundary values, positive and negative "
+            "fuzzing, stateful sequences), send them to the implementation at --base-url and "
+            "judge every answer against the spec and the NL GOV API Design Rules. Writes "
+            "DIR/report.json. Exit 0: conformant, 1: not conformant or not proven, 2: could "
+            "not run."
+        ),
+    )
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument(
+        "--bb",
+        metavar="NAME[@vMAJOR]",
+        help="a building block of the catalogue (its spec and profile), e.g. messaging@v1",
+    )
+    target.add_argument(
+        "--spec", type=Path, metavar="PATH", help="a spec file, checked with the generic profile"
+    )
+    parser.add_argument("--base-url", required=True, metavar="URL", help="where the API runs")
+    parser.add_argument("--seed", type=int, help="seed of the generated cases (default: random)")
+    parser.add_argument(
+        "--max-examples",
+        type=_positive_int,
+        default=25,
+        metavar="N",
+        help="generated cases per operation and phase (default: 25)",
+    )
+    parser.add_argument(
+        "--max-time",
+        type=_positive_float,
+        metavar="S",
+        help="stop after S seconds; the report is then marked incomplete",
+    )
+    parser.add_argument(
+        "--workers", type=_positive_int, default=1, metavar="N", help="concurrent workers"
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=_positive_float,
+        default=10.0,
+        metavar="S",
+        help="seconds to wait for one answer (default: 10)",
+    )
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="where report.json is written (default: ./reports)",
+    )
+    parser.add_argument(
+        "--identity", metavar="URL", help="identity block that issues tokens (with --client)"
+    )
+    _add_subject_options(parser, "", "the primary subject")
+    _add_subject_options(parser, "secondary-", "the secondary subject (a second user)")
+    parser.set_defaults(func=main)
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    name, separator, value = text.partition(":")
+    if not separator or not name.strip() or any(char.isspace() for char in name.strip()):
+        raise UsageError(f"--header {text!r}: expected 'Name: value'")
+    return name.strip(), value.strip()
+
+
+def _subject(args: argparse.Namespace, prefix: str) -> CredentialSource | None:
+    headers = dict(parse_header(item) for item in getattr(args, f"{prefix}headers"))
+    token_command = getattr(args, f"{prefix}token_command")
+    client = getattr(args, f"{prefix}client")
+    key = getattr(args, f"{prefix}key")
+    option = "--" + prefix.replace("_", "-")
+    chosen = [bool(headers), bool(token_command), bool(client or key)]
+    if sum(chosen) > 1:
+        raise UsageError(
+            f"give one credential source per subject: {option}header, {option}token-command "
+            f"or {option}client/{option}key"
+        )
+    if client or key:
+        if not (client and key):
+            raise UsageError(f"{option}client and {option}key go together")
+        if not args.identity:
+            raise UsageError(f"{option}client needs --identity URL")
+        if not key.is_file():
+            raise UsageError(f"{option}key {key}: no such file")
+        return IdentityClient(args.identity, client, key, tuple(getattr(args, f"{prefix}scopes")))
+    if token_command:
+        return TokenCommand(token_command)
+    if headers:
+        return StaticHeaders(headers)
+    return None
+
+
+def build_subjects(args: argparse.Namespace) -> Subjects:
+    sources: dict[str, CredentialSource] = {}
+    for name, prefix in ((PRIMARY, ""), (SECONDARY, "secondary_")):
+        source = _subject(args, prefix)
+        if source is not None:
+            sources[name] = source
+    if SECONDARY in sources and PRIMARY not in sources:
+        raise UsageError("a secondary subject needs a primary one")
+    return Subjects(sources)
+
+
+def build_config(args: argparse.Namespace) -> RunConfig:
+    subjects = build_subjects(args)
+    if args.bb:
+        profile, spec = resolve_block(args.bb)
+        label = f"{profile.name} v{str(spec.bundled.get('info', {}).get('version', '?'))}"
+        label = f"{args.bb} ({label})"
+    else:
+        profile, spec, label = None, load_spec(args.spec), str(args.spec)
+    return RunConfig(
+        spec=spec,
+        base_url=args.base_url,
+        profile=profile,
+        subjects=subjects,
+        seed=args.seed,
+        max_examples=args.max_examples,
+        max_time=args.max_time,
+        workers=args.workers,
+        request_timeout=args.request_timeout,
+        spec_label=label,
+    )
+
+
+@contextmanager
+def stop_on_signals(control: RunControl) -> Iterator[None]:
+    """SIGINT/SIGTERM end the run gracefully: the report so far is still written."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        control.stop(f"interrupted ({signal.Signals(signum).name})")
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return ExitCode.COULD_NOT_RUN
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        config = build_config(args)
+    except UsageError as exc:
+        return _fail(str(exc))
+    except ProfileError as exc:
+        return _fail(str(exc))
+    except SpecLoadError as exc:
+        return _fail(f"cannot use the spec: {exc}")
+    control = RunControl()
+    display = ProgressDisplay()
+    try:
+        with stop_on_signals(control), display:
+            report = run(config, control=control, listener=display.update)
+    except TargetUnreachable as exc:
+        return _fail(f"the target is unreachable: {exc}")
+    except (RunSetupError, CredentialError) as exc:
+        return _fail(config.subjects.redactor.text(str(exc)))
+    path = write_report(report, args.report_dir, config.subjects.redactor)
+    print_summary(report, path)
+    if report.verdict is Verdict.CONFORMANT:
+        return ExitCode.CONFORMANT
+    return ExitCode.NOT_CONFORMANT
