@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 import jsonschema_rs
-from openapi_spec_validator.schemas import schema_v30, schema_v31, schema_v32
+import openapi_spec_validator.schemas as oas_schemas
 
 from conformance.lint.context import LintContext
 from conformance.lint.registry import Hit, rule
@@ -28,7 +28,9 @@ _MAX_MESSAGE = 160
 
 @cache
 def _validator(minor: str) -> Any:
-    schema = {"3.0": schema_v30, "3.1": schema_v31, "3.2": schema_v32}[minor]
+    # openapi-spec-validator ships the 3.2 schema from 0.8 on; before that 3.2 reads as 3.1.
+    names = {"3.0": "schema_v30", "3.1": "schema_v31", "3.2": "schema_v32"}
+    schema = getattr(oas_schemas, names[minor], None) or oas_schemas.schema_v31
     return jsonschema_rs.validator_for(dict(schema))
 
 
