@@ -175,17 +175,16 @@ def junit_xml(report: RunReport, certification: Certification) -> bytes:
     )
     errors = "\n".join(f"{item.title}: {item.message}" for item in report.errors)
     for index, suite in enumerate(suites):
-        element = ET.SubElement(
-            root,
-            "testsuite",
-            name=suite.name,
-            package=f"gdi.{block}",
-            id=str(index),
-            timestamp=_timestamp(report.started_at),
-            hostname=host,
-            time=f"{report.duration_s:.3f}" if suite is checks else "0",
+        attributes = {
+            "name": suite.name,
+            "package": f"gdi.{block}",
+            "id": str(index),
+            "timestamp": _timestamp(report.started_at),
+            "hostname": host,
+            "time": f"{report.duration_s:.3f}" if suite is checks else "0",
             **{key: str(value) for key, value in suite.counts.items()},
-        )
+        }
+        element = ET.SubElement(root, "testsuite", attributes)
         properties = ET.SubElement(element, "properties")
         for name, value in _properties(report, certification):
             ET.SubElement(properties, "property", name=name, value=_clean(value))
