@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import threading
 import time
 import uuid
@@ -28,10 +29,11 @@ KVK = "69599084"
 ALL_SCOPES = "messaging:send messaging:read messaging:subscribe"
 
 # Fast retries, so that tests of the backoff take seconds rather than minutes.
+MAX_ATTEMPTS = 6
 FAST_RETRIES = {
     "GDI_MESSAGING_RETRY_BASE": "0.2",
     "GDI_MESSAGING_RETRY_MAX": "2",
-    "GDI_MESSAGING_MAX_ATTEMPTS": "6",
+    "GDI_MESSAGING_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
 }
 
 
@@ -114,6 +116,7 @@ class Received:
     at: float
     headers: dict[str, str]
     body: bytes
+    status: int  # what the receiver answered
 
     def event(self) -> dict[str, Any]:
         parsed: dict[str, Any] = json.loads(self.body)
@@ -145,7 +148,7 @@ class Receiver:
 
 
 @contextmanager
-def receiver(answer: Callable[[int], int] = lambda _: 204) -> Iterator[Receiver]:
+def receiver(answer: Callable[[int], int] = lambda _: 204, *, port: int = 0) -> Iterator[Receiver]:
     state = Receiver(url="", answer=answer)
 
     class Handler(BaseHTTPRequestHandler):
@@ -154,7 +157,7 @@ def receiver(answer: Callable[[int], int] = lambda _: 204) -> Iterator[Receiver]
             body = self.rfile.read(length)
             with state.lock:
                 status = state.answer(len(state.received))
-                state.received.append(Received(time.monotonic(), dict(self.headers), body))
+                state.received.append(Received(time.monotonic(), dict(self.headers), body, status))
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -162,7 +165,7 @@ def receiver(answer: Callable[[int], int] = lambda _: 204) -> Iterator[Receiver]
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     state.url = f"http://127.0.0.1:{server.server_address[1]}/events"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -171,3 +174,21 @@ def receiver(answer: Callable[[int], int] = lambda _: 204) -> Iterator[Receiver]
     finally:
         server.shutdown()
         server.server_close()
+
+
+def fresh_oin() -> str:
+    """An organisation no other test uses, so that its subscriptions and events are its own."""
+    return "000000019" + f"{secrets.randbelow(10**8):08d}" + "000"
+
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["status"] == status
+    assert body["title"] and body["detail"]
+    assert response.headers["API-Version"] == "1.0.0"
+    return body

@@ -6,21 +6,9 @@ import re
 import uuid
 
 import pytest
-from messaging_support import BSN_A, BSN_B, KVK, ORG_A, ORG_B, Messaging
+from messaging_support import BSN_A, BSN_B, KVK, ORG_A, ORG_B, Messaging, assert_problem
 
 pytestmark = pytest.mark.slow
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status
-    assert body["title"] and body["detail"]
-    assert response.headers["API-Version"] == "1.0.0"
-    return body
 
 
 def inbox_ids(messaging: Messaging, token: str) -> list[str]:
