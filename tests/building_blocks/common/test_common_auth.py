@@ -153,49 +153,53 @@ def test_an_unprotected_route_fails_the_same_assertion(protected, client):
         assert_rejected(call(client, protected, None, path="/items"), 401, None)
 
 
+@pytest.fixture
+def own_issuer() -> Iterator[FakeIssuer]:
+    """An issuer for one test, so rotating or re-pinning keys cannot touch other tests."""
+    with fake_issuer() as running:
+        yield running
+
+
 def verify(verifier: TokenVerifier, token: str, scopes: tuple[str, ...] = ()):
     return asyncio.run(verifier.verify(token, scopes))
 
 
-def test_rotated_key_is_fetched_on_an_unknown_kid(issuer):
-    verifier = TokenVerifier(issuer=issuer.issuer, audience=AUDIENCE, min_refresh_interval=0)
-    assert verify(verifier, good_token(issuer)).subject == "gemeente-utrecht"
-    issuer.rotate()
-    claims = verify(verifier, good_token(issuer, sub="after-rotation"))
+def test_rotated_key_is_fetched_on_an_unknown_kid(own_issuer):
+    verifier = TokenVerifier(issuer=own_issuer.issuer, audience=AUDIENCE, min_refresh_interval=0)
+    assert verify(verifier, good_token(own_issuer)).subject == "gemeente-utrecht"
+    own_issuer.rotate()
+    claims = verify(verifier, good_token(own_issuer, sub="after-rotation"))
     assert claims.subject == "after-rotation"
 
 
-def test_unknown_kids_do_not_hammer_the_issuer(issuer):
-    verifier = TokenVerifier(issuer=issuer.issuer, audience=AUDIENCE, min_refresh_interval=60)
-    verify(verifier, good_token(issuer))
-    before = issuer.jwks_requests
+def test_unknown_kids_do_not_hammer_the_issuer(own_issuer):
+    verifier = TokenVerifier(issuer=own_issuer.issuer, audience=AUDIENCE, min_refresh_interval=60)
+    verify(verifier, good_token(own_issuer))
+    before = own_issuer.jwks_requests
     for number in range(20):
         with pytest.raises(ProblemError) as caught:
-            verify(verifier, good_token(issuer, kid=f"made-up-{number}"))
+            verify(verifier, good_token(own_issuer, kid=f"made-up-{number}"))
         assert caught.value.status == 401
-    assert issuer.jwks_requests == before  # refreshed at most once a minute
+    assert own_issuer.jwks_requests == before  # refreshed at most once a minute
 
 
-def test_without_rate_limit_unknown_kids_refetch(issuer):
+def test_without_rate_limit_unknown_kids_refetch(own_issuer):
     # The counterpart: with no minimum interval every unknown kid costs a fetch.
-    verifier = TokenVerifier(issuer=issuer.issuer, audience=AUDIENCE, min_refresh_interval=0)
-    verify(verifier, good_token(issuer))
-    before = issuer.jwks_requests
+    verifier = TokenVerifier(issuer=own_issuer.issuer, audience=AUDIENCE, min_refresh_interval=0)
+    verify(verifier, good_token(own_issuer))
+    before = own_issuer.jwks_requests
     for number in range(3):
         with pytest.raises(ProblemError):
-            verify(verifier, good_token(issuer, kid=f"made-up-{number}"))
-    assert issuer.jwks_requests == before + 3
+            verify(verifier, good_token(own_issuer, kid=f"made-up-{number}"))
+    assert own_issuer.jwks_requests == before + 3
 
 
-def test_key_pinned_to_another_algorithm_is_refused(issuer):
-    issuer.jwk_alg = "RS256"
-    try:
-        verifier = TokenVerifier(issuer=issuer.issuer, audience=AUDIENCE)
-        assert verify(verifier, good_token(issuer)).subject
-        with pytest.raises(ProblemError, match="algorithm does not match"):
-            verify(verifier, good_token(issuer, alg="PS256"))
-    finally:
-        issuer.jwk_alg = None
+def test_key_pinned_to_another_algorithm_is_refused(own_issuer):
+    own_issuer.jwk_alg = "RS256"
+    verifier = TokenVerifier(issuer=own_issuer.issuer, audience=AUDIENCE)
+    assert verify(verifier, good_token(own_issuer)).subject
+    with pytest.raises(ProblemError, match="algorithm does not match"):
+        verify(verifier, good_token(own_issuer, alg="PS256"))
 
 
 def test_unreachable_issuer_is_503():
@@ -208,15 +212,12 @@ def test_unreachable_issuer_is_503():
     assert caught.value.status == 503
 
 
-def test_discovery_naming_another_issuer_is_not_trusted(issuer):
-    issuer.discovery_issuer = "https://evil.test/oidc"
-    try:
-        verifier = TokenVerifier(issuer=issuer.issuer, audience=AUDIENCE)
-        with pytest.raises(ProblemError) as caught:
-            verify(verifier, good_token(issuer))
-        assert caught.value.status == 503
-    finally:
-        issuer.discovery_issuer = None
+def test_discovery_naming_another_issuer_is_not_trusted(own_issuer):
+    own_issuer.discovery_issuer = "https://evil.test/oidc"
+    verifier = TokenVerifier(issuer=own_issuer.issuer, audience=AUDIENCE)
+    with pytest.raises(ProblemError) as caught:
+        verify(verifier, good_token(own_issuer))
+    assert caught.value.status == 503
 
 
 def test_from_settings_uses_the_identity_issuer(tmp_path: Path):

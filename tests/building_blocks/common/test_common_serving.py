@@ -142,6 +142,7 @@ def start_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        start_new_session=True,  # its own process group, like a command run in a terminal
     )
 
 
@@ -177,10 +178,17 @@ def port_is_closed(url: str) -> bool:
         return sock.connect_ex((host, port)) != 0
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
-def test_serve_all_starts_three_wired_blocks_and_stops_cleanly(
-    demo_env, tmp_path, client, stop_signal
-):
+def ctrl_c(process: subprocess.Popen[str]) -> None:
+    """What a terminal does on Ctrl-C: SIGINT to the whole foreground process group."""
+    os.killpg(process.pid, signal.SIGINT)
+
+
+def sigterm(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGTERM)
+
+
+@pytest.mark.parametrize("stop", [ctrl_c, sigterm])
+def test_serve_all_starts_three_wired_blocks_and_stops_cleanly(demo_env, tmp_path, client, stop):
     process = start_cli(["all", "--data-dir", str(tmp_path)], demo_env)
     try:
         urls = read_ready_lines(process, 3)
@@ -193,8 +201,8 @@ def test_serve_all_starts_three_wired_blocks_and_stops_cleanly(
         assert client.get(urls["messaging"] + "/protected").status_code == 401
         assert client.get(urls["registries"] + "/protected").status_code == 401
         assert client.get(urls["identity"] + "/protected").status_code == 404
-        process.send_signal(stop_signal)
-        assert process.wait(30) == 0
+        stop(process)
+        assert process.wait(30) == 0, process.stderr.read() if process.stderr else ""
         assert all(port_is_closed(url) for url in urls.values())
     finally:
         if process.poll() is None:
@@ -283,3 +291,20 @@ def test_children_do_not_outlive_a_killed_parent(demo_env, tmp_path):
     while not port_is_closed(url):
         assert time.monotonic() < deadline, "the block kept running after its parent died"
         time.sleep(0.1)
+
+
+def test_a_resource_server_can_run_against_a_stand_in_issuer(demo_env, tmp_path, client):
+    from support.issuer import fake_issuer
+
+    with (
+        fake_issuer() as issuer,
+        running_blocks(tmp_path, ("messaging",), identity_url=issuer.identity_url) as blocks,
+    ):
+        token = issuer.token(scope="demo:read", aud="urn:nld:gdi:demo", sub="harness-tweede-org")
+        response = client.get(
+            blocks.base_url("messaging") + "/protected",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["sub"] == "harness-tweede-org"
+        assert blocks.identity_url == issuer.identity_url
