@@ -40,7 +40,9 @@ class _CappedBody:
             total += len(chunk)
             if total > self._limit:
                 self._raw.close()
-                raise ResponseTooLarge(f"the response body is larger than {self._limit} bytes")
+                raise ResponseTooLarge(
+                    f"the response body is larger than the limit of {self._limit} bytes"
+                )
             yield chunk
 
     def __getattr__(self, name: str) -> Any:
@@ -53,7 +55,7 @@ def _capping_hook(limit: int) -> Any:
         if declared.isdigit() and int(declared) > limit:
             response.close()
             raise ResponseTooLarge(
-                f"the response declares {declared} bytes; the limit is {limit} bytes"
+                f"the response declares {declared} bytes, larger than the limit of {limit} bytes"
             )
         response.raw = _CappedBody(response.raw, limit)
         return response
