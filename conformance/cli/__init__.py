@@ -18,6 +18,7 @@ COMMANDS: tuple[str, ...] = (
     "conformance.cli.catalog",
     "conformance.cli.spec",
     "conformance.cli.lint",
+    "conformance.cli.token",
 )
 
 
