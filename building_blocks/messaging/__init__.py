@@ -27,6 +27,7 @@ from fastapi import FastAPI
 
 from building_blocks.common import BlockApp, Settings, TokenVerifier
 from building_blocks.common import create_app as create_block_app
+from building_blocks.common.server import ServeError
 from building_blocks.messaging.api import build_router
 from building_blocks.messaging.delivery import DeliveryWorker, RetryPolicy
 from building_blocks.messaging.identifiers import is_valid_oin
@@ -37,8 +38,9 @@ AUDIENCE = "urn:nld:gdi:messaging"
 DEFAULT_OPERATOR_OIN = "00000001999999999000"  # synthetic
 
 
-class ConfigurationError(ValueError):
-    """An environment setting of the block is unusable; the message names it."""
+class ConfigurationError(ServeError):
+    """An environment setting of the block is unusable; the message names it (and ``serve``
+    shows just that message)."""
 
 
 def _number(name: str, default: float, *, minimum: float) -> float:
