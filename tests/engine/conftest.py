@@ -23,11 +23,12 @@ def run_target(tasks_spec: LoadedSpec, tmp_path: Path) -> RunTarget:
     """Run the engine against a fresh target with ``flaws``; small budgets keep tests fast."""
 
     def go(*flaws: str, **options: Any) -> RunReport:
+        options.setdefault("spec", tasks_spec)
         options.setdefault("seed", 20240101)
         options.setdefault("max_examples", 5)
         options.setdefault("subjects", credentials())
         options.setdefault("hypothesis_dir", tmp_path / "hypothesis")
         with serve_tasks(*flaws) as (base_url, _app):
-            return run(RunConfig(spec=tasks_spec, base_url=base_url, **options))
+            return run(RunConfig(base_url=base_url, **options))
 
     return go
