@@ -150,6 +150,8 @@ def allowed_methods(routes: Iterable[BaseRoute], scope: Scope) -> list[str]:
 
 async def _problem_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ProblemError)
+    if exc.status == 405 and not any(name.lower() == "allow" for name in exc.headers):
+        exc.headers["Allow"] = ", ".join(allowed_methods(request.app.router.routes, request.scope))
     return error_response(exc)
 
 

@@ -110,6 +110,8 @@ def item_routes() -> list[APIRouter]:
 
     @writing.delete("/items/{itemId}", status_code=204)
     async def delete_item(itemId: int) -> None:
+        if itemId == 405:  # a block refusing a method itself: Allow is filled in for it
+            raise ProblemError(405, detail="Item 405 cannot be deleted.")
         return None
 
     @reading.get("/crash")

@@ -260,6 +260,10 @@ def test_405_allow_lists_every_method_of_the_path(layered, client, method, path,
     assert_allow(client.request(method, f"{layered}{BASE}{path}"), allowed)
 
 
+def test_a_block_refusing_a_method_itself_gets_allow_too(layered, client):
+    assert_allow(client.delete(f"{layered}{BASE}/items/405"), {"GET", "DELETE"})
+
+
 def test_plain_fastapi_allow_misses_methods_of_other_routes(plain, client):
     # GET and POST /items live on different routers; bare FastAPI only names the first.
     with pytest.raises(AssertionError):
