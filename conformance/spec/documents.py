@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from conformance.spec.errors import Location, SpecLoadError
+from conformance.spec.json_nodes import compose_json
 from conformance.spec.pointer import Pointer, Segment, format_path
 from conformance.spec.positions import PositionIndex
 from conformance.spec.yaml12 import BaseLoader, SpecYamlLoader, key_text
@@ -278,11 +279,15 @@ def _reject_constant(name: str) -> Any:
 def _compose_json(text: str) -> yaml.Node | None:
     # JSON may use tabs between tokens where YAML refuses them; a tab can only be whitespace in
     # valid JSON, so swapping it for a space keeps every line and column as it was.
-    try:
-        with no_gc_pauses():
+    with no_gc_pauses():
+        try:
             return yaml.compose(text.replace("\t", " "), Loader=BaseLoader)
-    except (yaml.YAMLError, RecursionError):
-        return None
+        except (yaml.YAMLError, RecursionError):
+            pass
+        try:  # valid JSON that is not valid YAML (e.g. a key over 1024 characters)
+            return compose_json(text)
+        except (ValueError, IndexError):
+            return None
 
 
 def _parse_json(text: str, display: str) -> tuple[Any, PositionIndex]:

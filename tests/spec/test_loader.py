@@ -13,9 +13,12 @@ from textwrap import dedent
 
 import pytest
 import rfc8785
+import yaml
 
-from conformance.spec import Location, SpecLoadError, load_document, load_spec
+from conformance.spec import Location, PositionIndex, SpecLoadError, load_document, load_spec
 from conformance.spec import loader as loader_module
+from conformance.spec.json_nodes import compose_json
+from conformance.spec.yaml12 import BaseLoader
 
 PETS_YAML = dedent(
     """\
@@ -478,3 +481,31 @@ def test_positions_are_where_spectral_reports_them(
     spec = load_spec(path)
     for pointer, line, column in expected:
         assert spec.locate(pointer) == Location(str(path), line, column), pointer
+
+
+def test_json_that_yaml_refuses_still_has_positions(tmp_path: Path):
+    # A property name over YAML's 1024-character key limit, and a C1 control character.
+    long_key = "k" * 2000
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "T", "version": "1"},
+        "paths": {},
+        "x-long": {long_key: [1, {"a": "b"}]},
+        "x-text": "next line\u0085",
+    }
+    path = tmp_path / "openapi.json"
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False))
+    spec = load_spec(path)
+    assert spec.locate(("info", "title")) == Location(str(path), 4, 14)
+    assert spec.locate(("x-long", long_key, 1, "a")) == Location(str(path), 12, 14)
+    assert spec.locate_key(("x-text",)) == Location(str(path), 16, 3)
+
+
+def test_the_json_fallback_agrees_with_the_yaml_composer():
+    text = json.dumps({"a": [1, {"b": "c", "d": [[], {}]}], "e": None}, indent=1)
+    fallback = PositionIndex("f", compose_json(text))
+    composer = PositionIndex("f", yaml.compose(text, Loader=BaseLoader))
+    pointers = [(), ("a",), ("a", 0), ("a", 1), ("a", 1, "b"), ("a", 1, "d", 0), ("e",)]
+    for pointer in pointers:
+        assert fallback.locate(pointer) == composer.locate(pointer), pointer
+        assert fallback.locate_key(pointer) == composer.locate_key(pointer), pointer
