@@ -22,7 +22,8 @@ LEAK_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?<![\w/.:-])/(?:home|root|srv|opt|usr|var|app|etc|tmp|workspace|code)/[\w.@+-]+(?:/[\w.@+-]+)*"
         ),
     ),
-    ("a Windows file path", re.compile(r"\b[A-Za-z]:\\(?:[\w .-]+\\)+[\w .-]*")),
+    # One backslash as written, two as escaped inside JSON text.
+    ("a Windows file path", re.compile(r"\b[A-Za-z]:\\{1,2}(?:[\w .-]+\\{1,2})+[\w .-]*")),
     ("a dependency path", re.compile(r"(?:site-packages|node_modules|dist-packages)/[\w.-]+")),
     (
         "a database error",
