@@ -44,6 +44,8 @@ MIGRATIONS = (
     """,
 )
 
+RETENTION_SECONDS = 3600
+
 
 def code_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
@@ -80,21 +82,29 @@ class IdentityStore:
             return cursor.rowcount == 1
 
     def save_code(self, code: str, grant: CodeGrant) -> None:
-        self.db.execute(
-            "INSERT INTO authorization_code (code_hash, client_id, redirect_uri, code_challenge,"
-            " scope, nonce, bsn, auth_time, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                code_hash(code),
-                grant.client_id,
-                grant.redirect_uri,
-                grant.code_challenge,
-                grant.scope,
-                grant.nonce,
-                grant.bsn,
-                grant.auth_time,
-                grant.expires_at,
-            ),
-        )
+        with self.db.transaction() as conn:
+            # Expired codes (and the BSN they hold) are kept only as long as a late reuse
+            # attempt may still need to revoke the tokens they produced.
+            conn.execute(
+                "DELETE FROM authorization_code WHERE expires_at < ?",
+                (grant.expires_at - RETENTION_SECONDS,),
+            )
+            conn.execute(
+                "INSERT INTO authorization_code (code_hash, client_id, redirect_uri,"
+                " code_challenge, scope, nonce, bsn, auth_time, expires_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    code_hash(code),
+                    grant.client_id,
+                    grant.redirect_uri,
+                    grant.code_challenge,
+                    grant.scope,
+                    grant.nonce,
+                    grant.bsn,
+                    grant.auth_time,
+                    grant.expires_at,
+                ),
+            )
 
     def consume_code(self, code: str) -> tuple[CodeGrant | None, bool]:
         """Mark a code used and return its grant, plus whether it had been used before.
@@ -129,10 +139,16 @@ class IdentityStore:
             return grant, reused
 
     def save_token(self, jti: str, client_id: str, expires_at: int, code: str | None) -> None:
-        self.db.execute(
-            "INSERT INTO access_token (jti, client_id, code_hash, expires_at) VALUES (?, ?, ?, ?)",
-            (jti, client_id, None if code is None else code_hash(code), expires_at),
-        )
+        with self.db.transaction() as conn:
+            # A token past its exp is inactive whatever its row says; drop old rows.
+            conn.execute(
+                "DELETE FROM access_token WHERE expires_at < ?", (expires_at - RETENTION_SECONDS,)
+            )
+            conn.execute(
+                "INSERT INTO access_token (jti, client_id, code_hash, expires_at)"
+                " VALUES (?, ?, ?, ?)",
+                (jti, client_id, None if code is None else code_hash(code), expires_at),
+            )
 
     def token_state(self, jti: str) -> tuple[str, bool] | None:
         """(client_id, revoked) of an issued token; None for a token this server never issued."""
