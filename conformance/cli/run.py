@@ -216,8 +216,7 @@ def build_config(args: argparse.Namespace) -> RunConfig:
     subjects = build_subjects(args)
     if args.bb:
         profile, spec = resolve_block(args.bb)
-        label = f"{profile.name} v{str(spec.bundled.get('info', {}).get('version', '?'))}"
-        label = f"{args.bb} ({label})"
+        label = f"{args.bb} ({spec.path})"
     else:
         profile, spec, label = None, load_spec(args.spec), str(args.spec)
     return RunConfig(

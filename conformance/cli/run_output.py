@@ -112,7 +112,8 @@ def print_summary(report: RunReport, path: Path, console: Console | None = None)
     counts = ", ".join(f"{count} {name}" for name, count in report.summary.requirements.items())
     console.print(f"requirements: {counts}", highlight=False)
     if not report.completion.complete:
-        console.print(f"incomplete run: {report.completion.reason}", style="yellow", highlight=False)
+        reason = report.completion.reason
+        console.print(f"incomplete run: {reason}", style="yellow", highlight=False)
     text, style = VERDICT_TEXT[report.verdict]
     console.print(Text(text, style=style), f"- seed {report.seed}, run {report.run_id}")
     console.print(f"report: {path}", highlight=False)
