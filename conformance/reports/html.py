@@ -1,0 +1,198 @@
+"""The HTML report: one self-contained file an architect can read without reading code.
+
+Rendered from the result model and its certification with the Jinja2 templates shipped in
+``templates/``. The page has no script and loads nothing: styles are inline, the chart is an
+inline SVG, so it works offline, from a mail attachment and on paper.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from conformance.reports.certification import (
+    SCORE_FORMULA,
+    Certification,
+    CertificationVerdict,
+    RequirementStanding,
+    Standing,
+)
+from conformance.reports.charts import response_time_chart, timing_stats
+from conformance.results import AppliedException, Evidence, Level, RunReport
+
+HTML_FILE = "report.html"
+
+VERDICT_TEXT = {
+    CertificationVerdict.CERTIFIED: (
+        "Every MUST requirement of the profile passed{waived}, and no SHOULD requirement failed."
+    ),
+    CertificationVerdict.CERTIFIED_WITH_REMARKS: (
+        "Every MUST requirement passed{waived}, but at least one SHOULD requirement failed. "
+        "The implementation is certified; the remarks below should be addressed."
+    ),
+    CertificationVerdict.NOT_CERTIFIED: (
+        "At least one MUST requirement failed. The implementation does not conform to the profile."
+    ),
+    CertificationVerdict.INCOMPLETE: (
+        "The run could not establish conformance: not everything the profile requires was "
+        "tested. Nothing that was tested decides against certification; run it again once the "
+        "cause below is resolved."
+    ),
+}
+STANDING_TEXT = {
+    Standing.PASSED: "passed",
+    Standing.FAILED: "failed",
+    Standing.WAIVED: "waived",
+    Standing.NOT_APPLICABLE: "not applicable",
+    Standing.SKIPPED: "not executed",
+    Standing.ERROR: "could not be checked",
+}
+LEVEL_TEXT = {
+    Level.MUST: "MUST: required for certification",
+    Level.SHOULD: "SHOULD: expected; a failure gives a remark",
+    Level.MAY: "MAY: optional; counts towards the score only",
+}
+
+
+@dataclass(slots=True)
+class FailureView:
+    standing: RequirementStanding
+    evidence: list[Evidence]
+    anchor: str
+
+
+@dataclass(slots=True)
+class CoverageRow:
+    operation: str
+    operation_id: str | None
+    cases: int
+    phases: str
+    observed: list[tuple[str, int, bool]]  # status, count, declared in the spec
+    missing: list[str]  # declared but never observed
+    failures: int
+    errors: int
+
+
+@dataclass(slots=True)
+class Page:
+    report: RunReport
+    certification: Certification
+    verdict_text: str
+    levels: list[tuple[Level, str, list[RequirementStanding]]]
+    failures: list[FailureView]
+    exceptions: list[AppliedException]
+    coverage: list[CoverageRow]
+    chart: Markup
+    timings: list[Any]
+    counts: dict[str, int]
+    score_formula: str = SCORE_FORMULA
+    standing_text: dict[Standing, str] = field(default_factory=lambda: dict(STANDING_TEXT))
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("conformance.reports", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["ms"] = lambda value: f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+    env.filters["seconds"] = _seconds
+    env.filters["when"] = when
+    return env
+
+
+def when(iso: str) -> str:
+    """``2025-05-01T10:00:00.000Z`` as ``1 May 2025, 10:00:00 UTC`` (as given if not ISO)."""
+    try:
+        moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(dt.UTC)
+    except ValueError:
+        return iso
+    return f"{moment.day} {moment:%B %Y, %H:%M:%S} UTC"
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "no limit"
+    if value < 60:
+        return f"{value:.1f} s"
+    minutes, seconds = divmod(round(value), 60)
+    return f"{minutes} min {seconds} s"
+
+
+def _exceptions(report: RunReport) -> list[AppliedException]:
+    found: dict[str, AppliedException] = {}
+    for result in report.requirements:
+        for applied in result.exceptions_applied:
+            found.setdefault(applied.id, applied)
+    return list(found.values())
+
+
+def _coverage(report: RunReport) -> list[CoverageRow]:
+    rows = []
+    for item in report.operations:
+        declared = set(item.declared_status_codes)
+        observed = [
+            (status, count, status in declared or "default" in declared)
+            for status, count in sorted(item.status_codes.items())
+        ]
+        rows.append(
+            CoverageRow(
+                operation=item.operation,
+                operation_id=item.operation_id,
+                cases=item.cases,
+                phases=", ".join(f"{name} {count}" for name, count in item.cases_by_phase.items()),
+                observed=observed,
+                missing=sorted(declared - set(item.status_codes) - {"default"}),
+                failures=item.failures,
+                errors=item.errors,
+            )
+        )
+    return rows
+
+
+def _failures(standings: Iterable[RequirementStanding]) -> list[FailureView]:
+    shown = (Standing.FAILED, Standing.WAIVED)
+    return [
+        FailureView(standing=item, evidence=item.result.failures, anchor=f"failure-{item.id}")
+        for item in standings
+        if item.standing in shown
+    ]
+
+
+def build_page(report: RunReport, certification: Certification) -> Page:
+    waived = any(item.standing is Standing.WAIVED for item in certification.requirements)
+    counts = {standing.value: 0 for standing in Standing}
+    for item in certification.requirements:
+        counts[item.standing.value] += 1
+    return Page(
+        report=report,
+        certification=certification,
+        verdict_text=VERDICT_TEXT[certification.verdict].format(
+            waived=" or is covered by a waiver" if waived else ""
+        ),
+        levels=[
+            (level, LEVEL_TEXT[level], certification.by_level(level))
+            for level in Level
+            if certification.by_level(level)
+        ],
+        failures=_failures(certification.requirements),
+        exceptions=_exceptions(report),
+        coverage=_coverage(report),
+        chart=Markup(response_time_chart(report.response_times)),
+        timings=timing_stats(report.response_times),
+        counts=counts,
+    )
+
+
+def render_html(report: RunReport, certification: Certification) -> str:
+    page = build_page(report, certification)
+    return environment().get_template("report.html.j2").render(page=page, Standing=Standing)

@@ -1,0 +1,69 @@
+"""Write the reports of one run into a directory, every one from the same result model."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from conformance.lint import DEFAULT_ADR_VERSION, lint_spec
+from conformance.reports.badge import BADGE_FILE, badge_svg
+from conformance.reports.certification import Certification
+from conformance.reports.html import HTML_FILE, render_html
+from conformance.reports.junit import JUNIT_FILE, junit_xml
+from conformance.reports.lint_sarif import render_sarif
+from conformance.results import RunReport, write_report
+from conformance.spec import LoadedSpec
+
+SARIF_FILE = "lint.sarif"
+FORMATS = ("json", "html", "junit", "badge", "sarif")
+
+
+def write_atomic(path: Path, data: bytes | str) -> Path:
+    """Replace ``path`` in one step, so no reader ever sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(raw)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def sarif_for(spec: LoadedSpec) -> str:
+    """The static ADR findings of ``spec`` as SARIF (the lint layer's own writer)."""
+    return render_sarif(lint_spec(spec), adr_version=DEFAULT_ADR_VERSION)
+
+
+def write_outputs(
+    report: RunReport,
+    certification: Certification,
+    directory: Path,
+    formats: Iterable[str] = ("json", "html", "junit", "badge"),
+    *,
+    spec: LoadedSpec | None = None,
+) -> dict[str, Path]:
+    """Write the chosen formats; ``sarif`` needs the loaded ``spec``. Returns format -> path."""
+    written: dict[str, Path] = {}
+    for kind in formats:
+        if kind == "json":
+            written[kind] = write_report(report, directory)
+        elif kind == "html":
+            written[kind] = write_atomic(directory / HTML_FILE, render_html(report, certification))
+        elif kind == "junit":
+            written[kind] = write_atomic(directory / JUNIT_FILE, junit_xml(report, certification))
+        elif kind == "badge":
+            svg = badge_svg(report.profile.name, certification)
+            written[kind] = write_atomic(directory / BADGE_FILE, svg)
+        elif kind == "sarif":
+            if spec is None:
+                raise ValueError("SARIF needs the loaded spec")
+            written[kind] = write_atomic(directory / SARIF_FILE, sarif_for(spec))
+        else:
+            raise ValueError(f"unknown report format {kind!r}")
+    return written
