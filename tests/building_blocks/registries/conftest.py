@@ -7,103 +7,12 @@ change what another module's assertions see.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-from support.issuer import FakeIssuer, fake_issuer
-from support.services import RunningBlocks, running_blocks
-
-AUDIENCE = "urn:nld:gdi:registries"
-READ = "registries:read"
-DECLARE = "registries:declare"
-
-ANNA = "999993653"  # Anna Maria Jansen, Oudegracht 12, 3511AB Utrecht: mother of two
-PIETER = "999990019"  # Pieter de Vries, Anna's partner, father of her children
-
-
-@dataclass
-class Registry:
-    base_url: str
-    issuer: FakeIssuer
-    services: RunningBlocks
-
-    def token(self, scope: str = f"{READ} {DECLARE}", **claims: Any) -> str:
-        claims.setdefault("aud", AUDIENCE)
-        claims.setdefault("sub", "gemeente-utrecht")
-        return self.issuer.token(scope=scope, **claims)
-
-    def client(self, scope: str = f"{READ} {DECLARE}", **claims: Any) -> httpx.Client:
-        token = self.token(scope, **claims)
-        return httpx.Client(
-            base_url=self.base_url,
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=30,
-            trust_env=False,
-        )
-
-    def query(self, body: dict[str, Any], **params: Any) -> httpx.Response:
-        with self.client(READ) as client:
-            return client.post("/personen", json=body, params=params)
-
-    def persons(self, body: dict[str, Any], **params: Any) -> list[dict[str, Any]]:
-        response = self.query(body, **params)
-        assert response.status_code == 200, response.text
-        found: list[dict[str, Any]] = response.json()["personen"]
-        return found
-
-    def person(self, bsn: str, *fields: str) -> dict[str, Any]:
-        found = self.persons(by_bsn([bsn], *fields))
-        assert len(found) == 1, found
-        return found[0]
-
-
-def by_bsn(bsns: list[str], *fields: str) -> dict[str, Any]:
-    return {
-        "type": "RaadpleegMetBurgerservicenummer",
-        "burgerservicenummer": bsns,
-        "fields": list(fields) or ["burgerservicenummer"],
-    }
-
-
-def birth(mother: str, other: str | None = None, **changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "naam": {"voornamen": "Sophie", "geslachtsnaam": "Jansen"},
-        "geslacht": "V",
-        "geboorte": {"datum": "2024-03-01", "plaats": "Utrecht"},
-        "moeder": {"burgerservicenummer": mother},
-    }
-    if other is not None:
-        body["andereOuder"] = {"burgerservicenummer": other}
-    body.update(changes)
-    return body
-
-
-def move(bsn: str, starts: str = "2024-06-01", **address: Any) -> dict[str, Any]:
-    new = {
-        "straat": "Biltstraat",
-        "huisnummer": 101,
-        "postcode": "3572AP",
-        "woonplaats": "Utrecht",
-        "datumAanvangAdreshouding": starts,
-    }
-    new.update(address)
-    return {"burgerservicenummer": bsn, "verblijfplaats": new}
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    return body
-
-
-def invalid_names(response: httpx.Response) -> set[str]:
-    body = assert_problem(response, 400)
-    return {param["name"] for param in body["invalidParams"]}
+from registries_helpers import Registry
+from support.issuer import fake_issuer
+from support.services import running_blocks
 
 
 @pytest.fixture(scope="module")

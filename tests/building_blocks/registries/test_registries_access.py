@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import ANNA, DECLARE, READ, Registry, assert_problem, birth, by_bsn, move
+from registries_helpers import ANNA, DECLARE, READ, Registry, assert_problem, birth, by_bsn, move
 from support.issuer import new_rsa_key
 
 pytestmark = pytest.mark.slow

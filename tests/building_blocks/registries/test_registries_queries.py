@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import ANNA, PIETER, Registry, by_bsn, invalid_names
+from registries_helpers import ANNA, PIETER, Registry, by_bsn, invalid_names
 
 pytestmark = pytest.mark.slow
 

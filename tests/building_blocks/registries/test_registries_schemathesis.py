@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import AUDIENCE, DECLARE, READ
+from registries_helpers import AUDIENCE, DECLARE, READ
 from support.issuer import fake_issuer
 from support.services import running_blocks
 

@@ -9,7 +9,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from building_blocks.registries import bsn, spec_path, store
+from building_blocks.common import ProblemError
+from building_blocks.registries import bsn, declarations, spec_path, store
 from building_blocks.registries.fields import select, selection
 from building_blocks.registries.schema import RequestSchemas
 from conformance.engine import identifiers
@@ -186,3 +187,85 @@ def test_a_broken_seed_fails_with_the_place_it_is_broken(
     with pytest.raises(store.SeedError, match=message) as caught:
         store.load_seed(seed)
     assert "persons.yaml" in str(caught.value)
+
+
+def _birth(mother: str, **changes: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "naam": {"voornamen": "Sophie", "geslachtsnaam": "Jansen"},
+        "geslacht": "V",
+        "geboorte": {"datum": "2024-03-01", "plaats": "Utrecht"},
+        "moeder": {"burgerservicenummer": mother},
+    }
+    return {**body, **changes}
+
+
+def _seed_with(tmp_path: Path, *extra: dict[str, object]) -> Path:
+    persons = store.load_seed(seed_root() / "registries" / "persons.yaml")
+    seed = tmp_path / "persons.yaml"
+    seed.write_text(yaml.safe_dump({"persons": [*persons, *extra]}), encoding="utf-8")
+    return seed
+
+
+def test_a_fresh_register_hands_out_the_documented_series(tmp_path: Path) -> None:
+    db = store.open_register(tmp_path, seed_root() / "registries" / "persons.yaml")
+    try:
+        numbers = [
+            declarations.declare_birth(db, _birth("999993653"), "c")["burgerservicenummer"]
+            for _ in range(3)
+        ]
+    finally:
+        db.close()
+    assert numbers == ["900000004", "900000016", "900000028"]
+
+
+def test_allocation_skips_a_number_already_registered(tmp_path: Path) -> None:
+    taken = {
+        "burgerservicenummer": "900000004",
+        "naam": {"voornamen": "Al", "geslachtsnaam": "Bezet"},
+        "geslacht": "M",
+        "geboorte": {"datum": "1990-01-01", "plaats": "Utrecht"},
+        "verblijfplaatsen": [
+            {
+                "straat": "Kerkstraat",
+                "huisnummer": 1,
+                "postcode": "3511AA",
+                "woonplaats": "Utrecht",
+                "datumAanvangAdreshouding": "1990-01-01",
+            }
+        ],
+    }
+    db = store.open_register(tmp_path, _seed_with(tmp_path, taken))
+    try:
+        result = declarations.declare_birth(db, _birth("999993653"), "c")
+    finally:
+        db.close()
+    assert result["burgerservicenummer"] == "900000016"
+
+
+def test_a_rejected_birth_does_not_use_up_a_number(tmp_path: Path) -> None:
+    db = store.open_register(tmp_path, seed_root() / "registries" / "persons.yaml")
+    try:
+        with pytest.raises(ProblemError) as refused:
+            declarations.declare_birth(
+                db, _birth("999993653", geboorte={"datum": "2999-01-01", "plaats": "X"}), "c"
+            )
+        assert refused.value.status == 409
+        first = declarations.declare_birth(db, _birth("999993653"), "c")
+    finally:
+        db.close()
+    assert first["burgerservicenummer"] == "900000004"
+
+
+def test_the_register_survives_a_reopen_and_continues_the_series(tmp_path: Path) -> None:
+    seed = seed_root() / "registries" / "persons.yaml"
+    db = store.open_register(tmp_path, seed)
+    first = declarations.declare_birth(db, _birth("999993653"), "c")["burgerservicenummer"]
+    db.close()
+    db = store.open_register(tmp_path, seed)  # the seed is not loaded a second time
+    try:
+        second = declarations.declare_birth(db, _birth("999993653"), "c")["burgerservicenummer"]
+        count = db.query_one("SELECT COUNT(*) FROM person")
+    finally:
+        db.close()
+    assert (first, second) == ("900000004", "900000016")
+    assert count is not None and count[0] == len(store.load_seed(seed)) + 2

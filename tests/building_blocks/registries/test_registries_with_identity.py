@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from conftest import ANNA, assert_problem, birth, by_bsn
+from registries_helpers import ANNA, assert_problem, birth, by_bsn
 from support.services import running_blocks
 
 from conformance.engine.oauth_client import citizen_token, client_credentials_token
