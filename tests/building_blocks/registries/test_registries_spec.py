@@ -9,6 +9,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
+from conformance.cli import main
 from conformance.lint import Severity, lint_document, lint_spec
 from conformance.paths import specs_root
 from conformance.spec import load_spec
@@ -34,6 +35,11 @@ def _errors(findings: list) -> list:  # type: ignore[type-arg]
 
 def test_our_adr_linter_finds_no_error_in_the_spec() -> None:
     assert _errors(lint_spec(load_spec(SPEC))) == []
+
+
+def test_gdi_conformance_lint_passes_the_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint", str(SPEC)]) == 0
+    assert "No problems found" in capsys.readouterr().out
 
 
 def test_our_adr_linter_does_find_errors_in_a_broken_copy(document: dict[str, object]) -> None:
