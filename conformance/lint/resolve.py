@@ -7,6 +7,7 @@ used by ten operations is reported once, at ``components.schemas.X``.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from conformance.spec.pointer import parse_fragment
@@ -23,6 +24,11 @@ def local_ref(value: Any) -> Pointer | None:
     ref = value.get("$ref")
     if type(ref) is not str or not ref.startswith("#"):
         return None
+    return _parse_ref(ref)
+
+
+@lru_cache(maxsize=4096)
+def _parse_ref(ref: str) -> Pointer | None:
     try:
         return parse_fragment(ref[1:])
     except ValueError:
@@ -52,12 +58,36 @@ def get(document: Any, pointer: Pointer) -> Any:
     return value
 
 
+# Resolved $refs of the document being linted: (id(document), ref) -> (value, pointer). A
+# document does not change while it is linted; the runner empties the cache before and after
+# each run (forget_followed), and a different document empties it too.
+_FOLLOWED: dict[tuple[int, str], tuple[Any, Pointer | None]] = {}
+_FOLLOWED_FOR: list[Any] = [None]
+
+
+def forget_followed() -> None:
+    _FOLLOWED.clear()
+    _FOLLOWED_FOR[0] = None
+
+
 def follow(document: Any, value: Any) -> tuple[Any, Pointer | None]:
     """Follow a chain of local $refs: (the final value, its pointer or None if not a $ref).
 
     A $ref to a missing target or a loop of $refs stays the ``{"$ref": ...}`` object, as a
     resolver leaves what it cannot resolve.
     """
+    if type(value) is not dict or type(value.get("$ref")) is not str:
+        return value, None
+    if _FOLLOWED_FOR[0] is not document:
+        _FOLLOWED.clear()
+        _FOLLOWED_FOR[0] = document
+    key = (id(document), value["$ref"])
+    if key not in _FOLLOWED:
+        _FOLLOWED[key] = _follow(document, value)
+    return _FOLLOWED[key]
+
+
+def _follow(document: Any, value: Any) -> tuple[Any, Pointer | None]:
     pointer: Pointer | None = None
     seen: set[Pointer] = set()
     for _ in range(_MAX_HOPS):

@@ -9,7 +9,7 @@ import conformance.lint.rules  # noqa: F401  (registers the rules)
 from conformance.lint.context import LintContext
 from conformance.lint.findings import Finding
 from conformance.lint.registry import RULES, Rule
-from conformance.lint.resolve import Pointer, origin_of
+from conformance.lint.resolve import Pointer, forget_followed, origin_of
 from conformance.lint.versions import DEFAULT_ADR_VERSION
 from conformance.spec.errors import Location
 from conformance.spec.pointer import format_path, to_fragment
@@ -53,6 +53,21 @@ def lint_document(
     every finding is placed at line 1, column 1 of ``file``.
     """
     selected = RULES.for_version(adr_version) if rules is None else list(rules)
+    forget_followed()
+    try:
+        return _run(document, adr_version, file, locate, locate_key, selected)
+    finally:
+        forget_followed()
+
+
+def _run(
+    document: Any,
+    adr_version: str,
+    file: str,
+    locate: Locate | None,
+    locate_key: Locate | None,
+    selected: list[Rule],
+) -> list[Finding]:
     ctx = LintContext(document, adr_version)
     findings: list[Finding] = []
     seen: set[tuple[str, Pointer, str]] = set()

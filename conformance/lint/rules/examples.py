@@ -111,8 +111,35 @@ def _message(error: ValidationError, item_pointer: Pointer) -> str:
     return f'"{name}" property {error.message}'
 
 
-def _hit(validation: _Validation, schema: Any, value: Any, pointer: Pointer) -> Iterator[Hit]:
-    error = validation.first_error(schema, value)
+class _Prepared:
+    """A schema as Spectral validates an example against it, built only when needed.
+
+    The fast path validates against the schema as written ($refs resolved by the validator).
+    Only an example that fails is checked again against the full copy: $refs inlined, keywords
+    in ajv's order (so the first error is ajv's) and readOnly/writeOnly relaxed for request/
+    response media. Relaxing only removes constraints, so an example valid as written stays valid.
+    """
+
+    def __init__(
+        self, document: Any, schema: Any, *, read_only: bool = False, write_only: bool = False
+    ) -> None:
+        self.document = document
+        self.schema = schema
+        self.read_only = read_only
+        self.write_only = write_only
+        self._full: Any = None
+
+    def full(self) -> Any:
+        if self._full is None:
+            self._full = _inline(self.document, self.schema, ())
+            _relax_required(self._full, read_only=self.read_only, write_only=self.write_only)
+        return self._full
+
+
+def _hit(validation: _Validation, schema: _Prepared, value: Any, pointer: Pointer) -> Iterator[Hit]:
+    if validation.first_error(schema.schema, value) is None:
+        return
+    error = validation.first_error(schema.full(), value)
     if error is not None:
         yield Hit((*pointer, *error.absolute_path), _message(error, pointer))
 
@@ -129,8 +156,12 @@ def oas3_valid_media_example(ctx: LintContext) -> Iterator[Hit]:
     validation = _context_of(ctx)
     for pointer, media in ctx.index.media_examples:
         where = media_context(pointer)
-        schema = _inline(ctx.document, media["schema"], ())
-        _relax_required(schema, read_only=where == "request", write_only=where == "response")
+        schema = _Prepared(
+            ctx.document,
+            media["schema"],
+            read_only=where == "request",
+            write_only=where == "response",
+        )
         if "example" in media:
             yield from _hit(validation, schema, media["example"], (*pointer, "example"))
             continue
@@ -159,10 +190,10 @@ def oas3_valid_media_example(ctx: LintContext) -> Iterator[Hit]:
 def oas3_valid_schema_example(ctx: LintContext) -> Iterator[Hit]:
     validation = _context_of(ctx)
     for pointer, schema in ctx.index.schema_examples:
-        ordered = _inline(ctx.document, schema, ())
+        prepared = _Prepared(ctx.document, schema)
         for field in ("example", "default"):
             if field in schema:
-                yield from _hit(validation, ordered, schema[field], (*pointer, field))
+                yield from _hit(validation, prepared, schema[field], (*pointer, field))
 
 
 def _inline(document: Any, value: Any, chain: tuple[Pointer, ...]) -> Any:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.lint.context import LintContext, Operation
+from conformance.lint.context import HTTP_METHODS, LintContext, Operation
 from conformance.lint.findings import Severity
 from conformance.lint.registry import Hit, rule
 from conformance.lint.resolve import Pointer
@@ -75,9 +75,10 @@ def no_sensitive_uris(ctx: LintContext) -> Iterator[Hit]:
                     at_key=True,
                 )
         params = list(ctx.parameters(item, ("paths", path)))
-        for op in ctx.operations():
-            if op.path == path:
-                params += ctx.parameters(op.value, op.pointer)
+        for method in HTTP_METHODS:
+            operation = ctx.resolve(item.get(method))
+            if type(operation) is dict:
+                params += ctx.parameters(operation, ("paths", path, method))
         for pointer, param in params:
             yield from _check_parameter(ctx, pointer, param)
 
