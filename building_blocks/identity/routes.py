@@ -55,7 +55,9 @@ async def openid_configuration(request: Request) -> Response:
 
 @router.get("/jwks")
 async def jwks(request: Request) -> Response:
-    return _json({"keys": [_service(request).key.public_jwk]}, "application/jwk-set+json")
+    # application/json, as most OpenID Providers serve it; the spec also allows the registered
+    # application/jwk-set+json (RFC 7517 section 8.5), which fewer clients recognise as JSON.
+    return _json({"keys": [_service(request).key.public_jwk]})
 
 
 @router.get("/authorize")
