@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from messaging_support import BSN_A, BSN_B, KVK, ORG_A, ORG_B, Messaging, assert_problem
@@ -431,3 +432,16 @@ def test_the_spec_is_public(messaging: Messaging) -> None:
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert response.json()["servers"][0]["url"].endswith("/messaging/v1")
+
+
+def test_concurrent_sends_with_one_key_create_one_message(messaging: Messaging) -> None:
+    key = str(uuid.uuid4())
+    bsn = "999990032"
+    token = messaging.org_token()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(
+            pool.map(lambda _: messaging.send(("bsn", bsn), token=token, key=key), range(8))
+        )
+    assert sorted(response.status_code for response in responses) == [200] * 7 + [201]
+    assert len({response.json()["id"] for response in responses}) == 1
+    assert len(inbox_ids(messaging, messaging.citizen_token(bsn))) == 1
