@@ -96,6 +96,11 @@ def _message(error: Any) -> str:
 def oas3_schema(ctx: LintContext) -> Iterator[Hit]:
     document = ctx.document
     validator = _validator(_minor(document.get("openapi")))
-    for error in validator.iter_errors(document):
+    try:
+        errors = list(validator.iter_errors(document))
+    except (TypeError, ValueError) as exc:  # not JSON data (e.g. a non-string key)
+        yield Hit((), f"The document is not plain JSON data: {exc}.")
+        return
+    for error in errors:
         relevant = _most_relevant(error)
         yield Hit(_pointer(document, list(relevant.instance_path)), _message(relevant))
