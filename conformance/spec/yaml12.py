@@ -129,7 +129,13 @@ class SpecYamlLoader(BaseLoader):  # type: ignore[valid-type,misc]
         }
 
     def construct_core_scalar(self, node: yaml.ScalarNode) -> Any:
-        return scalar_value(node)
+        try:
+            return scalar_value(node)
+        except ValueError:  # an explicit tag on text that is no such value: !!int abc
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise ConstructorError(
+                None, None, f"{node.value!r} is not a valid {kind}", node.start_mark
+            ) from None
 
 
 for _tag, _pattern, _first in _RESOLVERS:

@@ -37,6 +37,7 @@ CASES: dict[str, tuple[str, int | None, int | None]] = {
     "yaml-bomb.yaml": ("YAML aliases expand to more than 1,000,000 extra nodes", 9, 6),
     "yaml-recursive-alias.yaml": ("recursive YAML alias", 4, 9),
     "unknown-tag.yaml": ("unsupported tag 'tag:yaml.org,2002:python/object:os.system'", 3, 10),
+    "bad-scalar-tag.yaml": ("unusable YAML: 'lots' is not a valid int", 8, 16),
     "not-a-number.yaml": ("the number inf cannot be represented in JSON", 8, 16),
     "invalid-utf8.yaml": ("not valid UTF-8 (byte 0xe9)", 3, 13),
     "ref-missing-file.yaml": (
