@@ -54,6 +54,7 @@ from conformance.results import (
     Budget,
     Completion,
     PhaseResult,
+    ProductInfo,
     ProfileInfo,
     RunReport,
     SpecInfo,
@@ -92,6 +93,7 @@ class RunConfig:
     phases: tuple[str, ...] = TESTING_PHASES
     hypothesis_dir: Path | None = None  # None: a temporary directory, removed afterwards
     spec_label: str | None = None  # how the report names the spec (default: its path)
+    product: ProductInfo | None = None  # whose implementation is tested, as its vendor names it
 
 
 class RunControl:
@@ -406,6 +408,7 @@ def run(
         operations=list(collector.coverage.values()),
         response_times=collector.samples,
         errors=collector.errors,
+        product=config.product,
     )
 
 
