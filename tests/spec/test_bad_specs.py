@@ -7,6 +7,7 @@ in tmp_path at test time.
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -226,3 +227,51 @@ def test_the_process_prints_no_traceback(tmp_path: Path):
         assert result.returncode == 2
         assert "Traceback" not in result.stderr
         assert result.stderr.startswith(f"gdi-conformance spec: {target}")
+
+
+MUTATIONS = [
+    b"!!int abc",
+    b"&a",
+    b"*a",
+    b"<<: *a",
+    b"$ref: '#/x'",
+    b"$ref: 'nope.yaml'",
+    b"{",
+    b"]",
+    b"\t",
+    b"\x00",
+    b"\xff",
+    b"- ",
+    b": ",
+    b"'",
+    b"!!set {a, b}",
+    b"? [a]\n: b",
+    b".inf",
+    b"--- ",
+    b"$ref: 5",
+    b"$ref: '#'",
+]
+
+
+def test_mangled_specs_raise_spec_load_errors_only(tmp_path: Path):
+    # A seeded mini-fuzz: whatever the damage, the loader either loads or says what is wrong.
+    rng = random.Random(20240601)
+    source = (BAD_SPECS.parent.parent / "specs" / "messaging" / "v1" / "openapi.yaml").read_bytes()
+    target = tmp_path / "openapi.yaml"
+    for _ in range(150):
+        damaged = bytearray(source)
+        for _ in range(rng.randint(1, 4)):
+            position = rng.randrange(len(damaged))
+            choice = rng.random()
+            if choice < 0.4:
+                damaged[position:position] = rng.choice(MUTATIONS)
+            elif choice < 0.7:
+                del damaged[position : position + rng.randint(1, 20)]
+            else:
+                damaged[position] = rng.randrange(256)
+        target.write_bytes(bytes(damaged))
+        try:
+            load_spec(target)
+        except SpecLoadError as error:
+            assert error.file is not None
+            assert error.message
