@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import openapi_spec_validator
+import openapi_spec_validator.schemas as oas_schemas
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
-from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
-from openapi_spec_validator.schemas import schema_v30, schema_v31
 
 from conformance.spec.errors import Location
 from conformance.spec.loader import LoadedSpec
@@ -35,13 +35,9 @@ class StructuralProblem:
 
 def validate_openapi(spec: LoadedSpec) -> list[StructuralProblem]:
     """Every structural error of the bundled document, in document order, positions mapped back."""
-    version = spec.openapi_version
-    validator_class = (
-        OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
-    )
+    validator_class, schema = _validator_for(spec.openapi_version)
     problems: list[StructuralProblem] = []
     seen: set[tuple[Pointer, str]] = set()
-    schema = schema_v31 if version.startswith("3.1") else schema_v30
     for error in _errors(validator_class, spec.bundled):
         pointer, message = _explain(error, spec.bundled, schema)
         if (pointer, message) in seen:
@@ -54,6 +50,16 @@ def validate_openapi(spec: LoadedSpec) -> list[StructuralProblem]:
         )
     problems.sort(key=lambda p: (p.location.file, p.location.line, p.location.column))
     return problems
+
+
+def _validator_for(version: str) -> tuple[type[Any], Any]:
+    """The validator and schema of the document's minor version (3.0 when it has none)."""
+    minor = ".".join(version.split(".")[:2])
+    if minor == "3.2" and hasattr(openapi_spec_validator, "OpenAPIV32SpecValidator"):
+        return openapi_spec_validator.OpenAPIV32SpecValidator, oas_schemas.schema_v32
+    if minor in ("3.1", "3.2"):
+        return openapi_spec_validator.OpenAPIV31SpecValidator, oas_schemas.schema_v31
+    return openapi_spec_validator.OpenAPIV30SpecValidator, oas_schemas.schema_v30
 
 
 def _errors(validator_class: type[Any], document: dict[str, Any]) -> list[Any]:

@@ -75,3 +75,11 @@ def test_long_values_are_clipped_in_messages(tmp_path: Path):
     [problem] = validate_openapi(load_spec(path))
     assert problem.message == '"' + "x" * 56 + '... is not of type "object"'
     assert problem.json_path == "servers[0].variables"
+
+
+def test_each_minor_version_is_checked_against_its_own_schema(tmp_path: Path):
+    # 'webhooks' exists from 3.1 on: fine in 3.1 and 3.2, an unknown field in 3.0.
+    for version, expected in (("3.0.3", 1), ("3.1.0", 0), ("3.2.0", 0)):
+        text = VALID.format(version=version) + "webhooks: {}\n"
+        problems = validate_openapi(load_spec(write(tmp_path, text)))
+        assert len(problems) == expected, (version, problems)
