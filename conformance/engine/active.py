@@ -49,6 +49,7 @@ class ActiveContext:
     exchanges: ExchangeValidator | None
     spec: LoadedSpec | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
+    seed: int | None = None  # the run's seed: checks that generate data derive theirs from it
 
     @property
     def walker(self) -> SchemaWalker:
