@@ -45,6 +45,7 @@ from conformance.engine.auth import PRIMARY, CredentialError, Subjects
 from conformance.engine.collector import TESTING_PHASES, Collector, Listener, Progress
 from conformance.engine.datetimes import SchemaWalker
 from conformance.engine.exchanges import ExchangeValidator
+from conformance.engine.formats import register_formats
 from conformance.engine.http import HttpClient
 from conformance.engine.operations import list_operations
 from conformance.engine.profile import Profile, generic_profile
@@ -261,6 +262,7 @@ def _run_schemathesis(
     control: RunControl,
 ) -> bool:
     """Drive Schemathesis's engine; True when it got to run."""
+    register_formats()
     try:
         schema = schemathesis.openapi.from_dict(
             copy.deepcopy(config.spec.bundled), config=_schemathesis_config(config, seed)
