@@ -18,6 +18,7 @@ from conformance.spec import LoadedSpec
 
 SARIF_FILE = "lint.sarif"
 FORMATS = ("json", "html", "junit", "badge", "sarif")
+READABLE = 0o644
 
 
 def write_atomic(path: Path, data: bytes | str) -> Path:
@@ -28,6 +29,7 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(raw)
+        os.chmod(temporary, READABLE)  # mkstemp makes 0600; reports are meant to be shared
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

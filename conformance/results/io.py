@@ -46,6 +46,7 @@ def write_report(report: RunReport, directory: Path, redactor: Redactor | None =
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        os.chmod(temporary, 0o644)  # mkstemp makes 0600; a report is meant to be shared
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

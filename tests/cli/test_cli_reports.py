@@ -84,6 +84,8 @@ def test_report_renders_every_format_and_exits_by_verdict(tmp_path: Path, capsys
     assert main(["report", str(path), "--format", "all"]) == 0
     names = {item.name for item in path.parent.iterdir()}
     assert {"report.html", "junit.xml", "badge.svg"} <= names
+    for name in ("report.json", "report.html", "junit.xml"):
+        assert stat.S_IMODE((path.parent / name).stat().st_mode) == 0o644, "shareable"
     captured = capsys.readouterr()
     assert "verdict: certified (score 100)" in captured.out
     assert "SARIF left out" in captured.err  # the sample spec path does not exist here
