@@ -22,20 +22,32 @@ COMMANDS: tuple[str, ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _modules_for(argv: Sequence[str]) -> tuple[str, ...]:
+    """Only the module of the command asked for: importing every command (and with them the
+    engine, Schemathesis and openapi-core) would cost each short command a second or more."""
+    by_name = {module.rsplit(".", 1)[1]: module for module in COMMANDS}
+    for arg in argv:
+        if not arg.startswith("-"):  # top-level options take no values: the first word is the command
+            return (by_name[arg],) if arg in by_name else COMMANDS
+    return COMMANDS
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gdi-conformance",
         description="Check GDI building blocks against their specs and the NL GOV API Design Rules.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMANDS:
+    modules = COMMANDS if argv is None else _modules_for(argv)
+    for module_name in modules:
         importlib.import_module(module_name).register(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
