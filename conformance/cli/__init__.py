@@ -27,7 +27,8 @@ def _modules_for(argv: Sequence[str]) -> tuple[str, ...]:
     engine, Schemathesis and openapi-core) would cost each short command a second or more."""
     by_name = {module.rsplit(".", 1)[1]: module for module in COMMANDS}
     for arg in argv:
-        if not arg.startswith("-"):  # top-level options take no values: the first word is the command
+        # Top-level options take no values, so the first word is the command.
+        if not arg.startswith("-"):
             return (by_name[arg],) if arg in by_name else COMMANDS
     return COMMANDS
 
@@ -35,7 +36,9 @@ def _modules_for(argv: Sequence[str]) -> tuple[str, ...]:
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gdi-conformance",
-        description="Check GDI building blocks against their specs and the NL GOV API Design Rules.",
+        description=(
+            "Check GDI building blocks against their specs and the NL GOV API Design Rules."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
