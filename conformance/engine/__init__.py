@@ -41,6 +41,9 @@ from conformance.engine.runner import (
     run,
 )
 
+# Registers the building-block behaviour checks (bb:*) as active checks.
+from conformance.engine import behaviour  # noqa: F401  isort: skip
+
 __all__ = [
     "ACTIVE_CHECKS",
     "BUILTIN_CHECKS",

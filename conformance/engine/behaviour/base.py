@@ -1,0 +1,281 @@
+"""What every behaviour check shares: a session, replies, findings and the registration.
+
+A behaviour check is a function ``(Session) -> None`` registered with ``@behaviour_check(id)``.
+It talks to the API through ``session.call`` (every request goes through the engine's
+``HttpClient``, so it is timed out, size-capped and never follows a redirect), and records
+what it saw in ``session.findings``: a pass, or a failure with the exchange that shows it.
+Raising ``Disagreement`` ends the scenario with a failure; a crash, a request without an
+answer or missing credentials end it as an error. Nothing a target does makes a check raise
+into the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urljoin
+
+from conformance.engine.active import ActiveContext, Observation, active_check
+from conformance.engine.behaviour.roles import Role, Roles, RoleUnavailable
+from conformance.engine.behaviour.settings import BehaviourSettings
+from conformance.engine.http import Exchange
+from conformance.engine.operations import OperationInfo
+from conformance.results import Outcome
+
+# The seed of a run that does not name one (a direct call in a test, an older engine).
+DEFAULT_SEED = 20240229
+
+
+class NoAnswer(Exception):
+    """A request got no HTTP answer (timeout, refused connection): the check cannot judge."""
+
+    def __init__(self, exchange: Exchange) -> None:
+        super().__init__(exchange.error or "no answer")
+        self.exchange = exchange
+
+
+class CannotJudge(Exception):
+    """The target lacks what the check needs (e.g. its test data): an error, not a failure."""
+
+
+class Stopped(Exception):
+    """The run is stopping (budget spent, interrupted): send nothing more."""
+
+
+@dataclass(slots=True)
+class Reply:
+    exchange: Exchange
+    role: str | None
+
+    @property
+    def status(self) -> int:
+        assert self.exchange.response is not None
+        return self.exchange.response.status
+
+    def header(self, name: str) -> str | None:
+        assert self.exchange.response is not None
+        return self.exchange.response.header(name)
+
+    @property
+    def media_type(self) -> str:
+        assert self.exchange.response is not None
+        return self.exchange.response.media_type
+
+    def json(self) -> Any:
+        """The body as JSON, or None when it is not JSON."""
+        assert self.exchange.response is not None
+        try:
+            return json.loads(self.exchange.response.body)
+        except (UnicodeDecodeError, ValueError):
+            return None
+
+    def member(self, *path: str | int) -> Any:
+        """A value inside the JSON body (None when absent)."""
+        value = self.json()
+        for step in path:
+            if (
+                isinstance(step, int)
+                and isinstance(value, list)
+                and -len(value) <= step < len(value)
+            ):
+                value = value[step]
+            elif isinstance(step, str) and isinstance(value, dict):
+                value = value.get(step)
+            else:
+                return None
+        return value
+
+    def describe(self) -> str:
+        sent = self.exchange.request
+        return f"{sent.method} {sent.url} answered {self.status}"
+
+
+class Disagreement(Exception):
+    """The implementation did something the requirement forbids; ends the scenario."""
+
+    def __init__(
+        self,
+        title: str,
+        message: str,
+        reply: Reply | None = None,
+        *,
+        operation: str | None = None,
+        category: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.title = title
+        self.message = message
+        self.reply = reply
+        self.operation = operation
+        self.category = category  # which check of a shared scenario it belongs to
+
+
+@dataclass(slots=True)
+class Findings:
+    check: str
+    operations: Mapping[str, OperationInfo]
+    observations: list[Observation] = field(default_factory=list)
+
+    def _operation(self, operation_id: str | None) -> OperationInfo | None:
+        return self.operations.get(operation_id) if operation_id else None
+
+    def _add(
+        self,
+        outcome: Outcome,
+        title: str,
+        message: str,
+        operation: str | None,
+        reply: Reply | None,
+        exchange: Exchange | None = None,
+    ) -> None:
+        self.observations.append(
+            Observation(
+                check=self.check,
+                outcome=outcome,
+                title=title,
+                message=message,
+                operation=self._operation(operation),
+                exchange=reply.exchange if reply is not None else exchange,
+                subject=reply.role if reply is not None else None,
+            )
+        )
+
+    def passed(self, operation: str | None = None, reply: Reply | None = None) -> None:
+        self._add(Outcome.PASSED, "", "", operation, reply)
+
+    def failed(
+        self, title: str, message: str, *, operation: str | None = None, reply: Reply | None = None
+    ) -> None:
+        self._add(Outcome.FAILED, title, message, operation, reply)
+
+    def error(
+        self,
+        title: str,
+        message: str,
+        *,
+        operation: str | None = None,
+        exchange: Exchange | None = None,
+    ) -> None:
+        self._add(Outcome.ERROR, title, message, operation, None, exchange)
+
+    def record(self, disagreement: Disagreement) -> None:
+        self.failed(
+            disagreement.title,
+            disagreement.message,
+            operation=disagreement.operation,
+            reply=disagreement.reply,
+        )
+
+    @property
+    def has_failures(self) -> bool:
+        return any(item.outcome is Outcome.FAILED for item in self.observations)
+
+
+class Session:
+    """One behaviour check's view of the run: requests as a role, findings, settings, seed."""
+
+    def __init__(self, ctx: ActiveContext, check: str, settings: BehaviourSettings) -> None:
+        self.ctx = ctx
+        self.check = check
+        self.settings = settings
+        self.seed = ctx.seed if ctx.seed is not None else DEFAULT_SEED
+        self.roles = Roles(ctx.subjects, self.seed)
+        self.findings = Findings(
+            check, {item.operation_id: item for item in ctx.operations if item.operation_id}
+        )
+        # Values a check invents (names, keys) come from here, so a seed repeats a run exactly.
+        self.random = random.Random(f"{self.seed}:{check}")
+
+    def url(self, path: str, query: Mapping[str, Any] | None = None) -> str:
+        url = path if path.startswith(("http://", "https://")) else self.ctx.url(path)
+        if query:
+            url += ("&" if "?" in url else "?") + urlencode(query)
+        return url
+
+    def resolve(self, reference: str) -> str:
+        """A URI reference from a response (Location, a link), made absolute."""
+        return urljoin(self.ctx.base_url + "/", reference)
+
+    def call(
+        self,
+        role: Role | None,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> Reply:
+        """Send one request as ``role`` (None: without credentials); raise on no answer."""
+        if self.ctx.stopped:
+            raise Stopped
+        sent = dict(self.roles.headers(role)) if role else {}
+        content = raw
+        if body is not None:
+            content = json.dumps(body).encode()
+            sent["Content-Type"] = "application/json"
+        sent.setdefault("Accept", "application/json, application/problem+json")
+        sent.update(headers or {})
+        exchange = self.ctx.http.send(method, self.url(path, query), headers=sent, body=content)
+        if exchange.response is None:
+            raise NoAnswer(exchange)
+        return Reply(exchange, role.name if role else None)
+
+    def token_id(self) -> str:
+        """A fresh identifier for keys and marker texts (deterministic per seed)."""
+        return f"{self.random.getrandbits(128):032x}"
+
+
+BehaviourFunction = Callable[[Session], None]
+BEHAVIOUR_CHECKS: dict[str, BehaviourFunction] = {}
+
+
+def behaviour_check(check_id: str) -> Callable[[BehaviourFunction], BehaviourFunction]:
+    """Register ``func`` as the active check ``check_id``; see the module docstring."""
+
+    def decorator(func: BehaviourFunction) -> BehaviourFunction:
+        BEHAVIOUR_CHECKS[check_id] = func
+
+        def run(ctx: ActiveContext) -> Iterator[Observation]:
+            session = Session(ctx, check_id, BehaviourSettings.from_environment())
+            yield from carry_out(func, session)
+
+        active_check(check_id)(run)
+        return func
+
+    return decorator
+
+
+def carry_out(func: BehaviourFunction, session: Session) -> list[Observation]:
+    findings = session.findings
+    try:
+        func(session)
+    except Stopped:
+        pass
+    except Disagreement as disagreement:
+        findings.record(disagreement)
+    except CannotJudge as exc:
+        findings.error("Cannot judge", str(exc))
+    except RoleUnavailable as exc:
+        findings.error("No credentials for a role the check needs", str(exc))
+    except NoAnswer as exc:
+        sent = exc.exchange.request
+        findings.error("No answer", f"{sent.method} {sent.url}: {exc}", exchange=exc.exchange)
+    except Exception as exc:  # a bug in a check must not end the whole run
+        findings.error("The check crashed", f"{type(exc).__name__}: {exc}")
+    return findings.observations
+
+
+def expect_status(
+    reply: Reply, expected: int | tuple[int, ...], title: str, why: str, *, operation: str
+) -> None:
+    wanted = expected if isinstance(expected, tuple) else (expected,)
+    if reply.status not in wanted:
+        shown = " or ".join(str(item) for item in wanted)
+        raise Disagreement(
+            title, f"{reply.describe()}, expected {shown}: {why}", reply, operation=operation
+        )
