@@ -38,6 +38,8 @@ SECURITY_HEADERS = "adr:security-headers"
 DATE_TIME_FORMAT = "adr:date-time-format"
 NO_INTERNAL_DETAILS = "sec:no-internal-details"
 EXCHANGE_VALID = "openapi:exchange-valid"
+# Also an active check (the spec's own URIs, and requests of its own): see sensitive_uris.
+NO_SENSITIVE_URIS = "adr:no-sensitive-uris"
 
 RESPONSE_CHECKS: tuple[str, ...] = (
     VERSION_HEADER,
@@ -47,6 +49,7 @@ RESPONSE_CHECKS: tuple[str, ...] = (
     DATE_TIME_FORMAT,
     NO_INTERNAL_DETAILS,
     EXCHANGE_VALID,
+    NO_SENSITIVE_URIS,
 )
 
 # Active probes: requests the engine sends itself, once per path or once per run.
@@ -61,6 +64,7 @@ PROBE_CHECKS: tuple[str, ...] = (NO_TRAILING_SLASH, HTTP_METHODS_405, PUBLISH_OP
 PER_RESPONSE_CHECKS: frozenset[str] = frozenset((*SCHEMATHESIS_CHECKS.values(), *RESPONSE_CHECKS))
 
 LINT_ADR = "lint:adr"
+PAGINATION = "adr:pagination"
 
 BUILTIN_CHECKS: frozenset[str] = frozenset(
     (*SCHEMATHESIS_CHECKS.values(), *RESPONSE_CHECKS, *PROBE_CHECKS)
@@ -82,7 +86,7 @@ ADR_RULE_CHECKS: dict[str, tuple[str, ...]] = {
     "/core/transport/security-headers": (SECURITY_HEADERS,),
     "/core/date-time/format": (DATE_TIME_FORMAT,),
     "/core/date-time/timezone": (DATE_TIME_FORMAT,),
-    "/core/transport/no-sensitive-uris": ("adr:no-sensitive-uris",),
+    "/core/transport/no-sensitive-uris": (NO_SENSITIVE_URIS,),
 }
 
 

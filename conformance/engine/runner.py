@@ -38,7 +38,13 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis.engine import StopReason, from_schema
 
 from conformance import __version__
-from conformance.engine import check_ids, probes, static  # noqa: F401  (register active checks)
+from conformance.engine import (  # noqa: F401  (register active checks)
+    check_ids,
+    pagination,
+    probes,
+    sensitive_uris,
+    static,
+)
 from conformance.engine.active import ACTIVE_CHECKS, ALWAYS_RUN, ActiveContext
 from conformance.engine.assess import Observed, assess_check, assess_requirement
 from conformance.engine.auth import PRIMARY, CredentialError, Subjects
