@@ -19,6 +19,12 @@ COMMANDS: tuple[str, ...] = (
     "conformance.cli.spec",
     "conformance.cli.lint",
     "conformance.cli.token",
+    "conformance.cli.certify",
+    "conformance.cli.report",
+    "conformance.cli.matrix",
+    "conformance.cli.merge",
+    "conformance.cli.keygen",
+    "conformance.cli.verify",
 )
 
 

@@ -1,0 +1,254 @@
+"""``gdi-conformance certify``: certify the reference blocks, or a vendor's implementation.
+
+    gdi-conformance certify --reference [--report-dir DIR] [--seed N] [--signing-key KEY]
+        [--vendor V --product P --product-version X] [--waivers FILE]
+    gdi-conformance certify --bb NAME --base-url URL [credential options as for 'run'] ...
+
+With ``--reference`` the three reference blocks are started on free loopback ports with their
+data in a temporary directory, wired to each other, certified one after another and stopped.
+DIR/<block>/ receives report.json, report.html, junit.xml, badge.svg, lint.sarif and the
+signed certificate.json; DIR/index.html is the overview and DIR/signing-key.pub.pem the key
+that verifies the certificates (a key is made for the run when no --signing-key is given).
+
+Exit 0: every block certified (remarks allowed); 1: a block not certified or incomplete;
+2: could not run (bad arguments or files, a block that would not start or cannot be reached).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from rich.console import Console
+
+from conformance import __version__
+from conformance.cli.certify_blocks import (
+    BlockResult,
+    Settings,
+    Target,
+    certify_block,
+    print_summary,
+    progress_bars,
+    write_overview,
+)
+from conformance.cli.report_inputs import read_waivers_file
+from conformance.cli.run import UsageError, _add_subject_options, build_subjects
+from conformance.engine import PRIMARY, SECONDARY, IdentityClient, RunControl, Subjects
+from conformance.exitcodes import ExitCode
+from conformance.paths import seed_root
+from conformance.reports.signing import SigningKeyError, load_private_key
+from conformance.reports.waivers import WaiverError
+from conformance.results import ProductInfo
+
+PROG = "gdi-conformance certify"
+REFERENCE_BLOCKS = ("identity", "messaging", "registries")
+# The scopes the harness's organisation clients ask for when certifying each reference block.
+REFERENCE_SCOPES: dict[str, tuple[str, ...]] = {
+    "identity": (),
+    "messaging": ("messaging:send", "messaging:subscribe"),
+    "registries": ("registries:read", "registries:declare"),
+}
+REFERENCE_PRODUCT = ProductInfo(
+    vendor="GDI reference implementation",
+    name="gdi-conformance reference blocks",
+    version=__version__,
+)
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of seconds")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "certify",
+        help="certify the reference blocks or a vendor's implementation, with signed certificates",
+        description=(
+            "Run the conformance checks, judge them (certified, certified with remarks, not "
+            "certified, incomplete), write every report and a signed certificate per block and "
+            "an overview. Exit 0: all certified, 1: not, 2: could not run."
+        ),
+    )
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--reference", action="store_true", help="start and certify the three reference blocks"
+    )
+    what.add_argument("--bb", metavar="NAME[@vMAJOR]", help="certify one block's implementation")
+    parser.add_argument("--base-url", metavar="URL", help="where the implementation runs (--bb)")
+    parser.add_argument(
+        "--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="default: ./reports"
+    )
+    parser.add_argument("--seed", type=int, help="seed of the generated cases (default: random)")
+    parser.add_argument(
+        "--signing-key",
+        type=Path,
+        metavar="KEY",
+        help="Ed25519 private key (gdi-conformance keygen)",
+    )
+    parser.add_argument("--vendor", help="the vendor of the product under test")
+    parser.add_argument("--product", help="the product's name")
+    parser.add_argument("--product-version", metavar="VERSION", help="the product's version")
+    parser.add_argument("--waivers", type=Path, metavar="FILE", help="YAML file of waivers")
+    parser.add_argument(
+        "--max-examples",
+        type=_positive_int,
+        default=25,
+        metavar="N",
+        help="generated cases per operation and phase (default: 25)",
+    )
+    parser.add_argument(
+        "--max-time", type=_positive_float, metavar="S", help="time budget per block in seconds"
+    )
+    parser.add_argument("--workers", type=_positive_int, default=1, metavar="N")
+    parser.add_argument(
+        "--request-timeout", type=_positive_float, default=10.0, metavar="S", help="default: 10"
+    )
+    parser.add_argument(
+        "--identity", metavar="URL", help="identity block that issues tokens (with --client)"
+    )
+    _add_subject_options(parser, "", "the primary subject")
+    _add_subject_options(parser, "secondary-", "the secondary subject (a second user)")
+    parser.set_defaults(func=main)
+
+
+def _product(args: argparse.Namespace) -> ProductInfo | None:
+    given = [args.vendor, args.product, args.product_version]
+    if not any(given):
+        return REFERENCE_PRODUCT if args.reference else None
+    if not all(item and item.strip() for item in given):
+        raise UsageError("--vendor, --product and --product-version go together")
+    return ProductInfo(vendor=args.vendor, name=args.product, version=args.product_version)
+
+
+def _key(args: argparse.Namespace) -> Ed25519PrivateKey:
+    if args.signing_key is None:
+        return Ed25519PrivateKey.generate()  # only its public key outlives the run
+    return load_private_key(args.signing_key)
+
+
+def reference_subjects(block: str, identity_url: str) -> Subjects:
+    """Two organisations of the seed data, with test-only keys, acting on ``block``."""
+    keys = seed_root() / "identity" / "keys"
+    scopes = REFERENCE_SCOPES[block]
+    return Subjects(
+        {
+            PRIMARY: IdentityClient(
+                identity_url, "gemeente-utrecht", keys / "gemeente-utrecht.key.pem", scopes
+            ),
+            SECONDARY: IdentityClient(
+                identity_url, "harness-tweede-org", keys / "harness-tweede-org.key.pem", scopes
+            ),
+        }
+    )
+
+
+@contextmanager
+def _stop_on_signals(control: RunControl) -> Iterator[None]:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        control.stop(f"interrupted ({signal.Signals(signum).name})")
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _certify_all(targets: list[Target], settings: Settings, console: Console) -> int:
+    control = RunControl()
+    results: list[BlockResult] = []
+    with _stop_on_signals(control), progress_bars(console) as progress:
+        for target in targets:
+            results.append(certify_block(target, settings, progress, control))
+    index = None
+    if any(item.report is not None for item in results):
+        index, _ = write_overview(results, settings)
+    print_summary(results, settings, index, Console())
+    if any(item.problem for item in results):
+        return ExitCode.COULD_NOT_RUN
+    certified = all(item.certification and item.certification.verdict.exit_ok for item in results)
+    return ExitCode.CONFORMANT if certified else ExitCode.NOT_CONFORMANT
+
+
+def _run_reference(settings: Settings, console: Console) -> int:
+    from building_blocks.common.process import start_all, stop_all
+    from building_blocks.common.server import ServeError
+
+    data_dir = Path(tempfile.mkdtemp(prefix="gdi-certify-"))
+    processes = {}
+    try:
+        try:
+            processes = start_all(
+                data_dir=data_dir, enable_test_login=True, log_dir=data_dir / "logs"
+            )
+        except ServeError as exc:
+            console.print(f"{PROG}: the reference blocks did not start: {exc}", highlight=False)
+            return ExitCode.COULD_NOT_RUN
+        identity_url = processes["identity"].base_url
+        assert identity_url is not None
+        targets = []
+        for block in REFERENCE_BLOCKS:
+            base_url = processes[block].base_url
+            assert base_url is not None
+            targets.append(Target(block, base_url, reference_subjects(block, identity_url)))
+        return _certify_all(targets, settings, console)
+    finally:
+        stop_all(processes)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return ExitCode.COULD_NOT_RUN
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        if args.reference and args.base_url:
+            raise UsageError("--base-url is for --bb; --reference starts its own blocks")
+        if args.bb and not args.base_url:
+            raise UsageError("--bb needs --base-url URL (where the implementation runs)")
+        product = _product(args)
+        waivers = read_waivers_file(args.waivers)
+        key = _key(args)
+        subjects = build_subjects(args) if args.bb else Subjects()
+    except (UsageError, WaiverError, SigningKeyError) as exc:
+        return _fail(str(exc))
+    settings = Settings(
+        report_dir=args.report_dir,
+        key=key,
+        product=product,
+        waivers=waivers,
+        seed=args.seed,
+        max_examples=args.max_examples,
+        max_time=args.max_time,
+        workers=args.workers,
+        request_timeout=args.request_timeout,
+    )
+    console = Console(stderr=True)
+    try:
+        if args.reference:
+            return _run_reference(settings, console)
+        return _certify_all([Target(args.bb, args.base_url, subjects)], settings, console)
+    except OSError as exc:
+        return _fail(f"cannot write the reports to {args.report_dir}: {exc}")

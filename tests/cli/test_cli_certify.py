@@ -1,0 +1,147 @@
+"""``gdi-conformance certify``: the reference blocks and a vendor's block, end to end."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+import xmlschema
+from support.services import running_blocks
+
+from conformance.cli import main
+from conformance.paths import seed_root
+from conformance.reports.certificate import verify_certificate
+from conformance.reports.certification import CertificationVerdict
+from conformance.reports.signing import load_public_key
+from conformance.results import read_report
+
+JUNIT_SCHEMA = Path(__file__).parents[1] / "reports" / "data" / "junit.xsd"
+KEYS = seed_root() / "identity" / "keys"
+BLOCK_FILES = (
+    "report.json",
+    "report.html",
+    "junit.xml",
+    "badge.svg",
+    "lint.sarif",
+    "certificate.json",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--bb", "messaging"], "--bb needs --base-url"),
+        (["--reference", "--base-url", "http://127.0.0.1:1/x"], "--base-url is for --bb"),
+        (["--reference", "--vendor", "Acme"], "--vendor, --product and --product-version go"),
+        (["--reference", "--signing-key", "absent.pem"], "cannot read the signing key"),
+        (["--reference", "--waivers", "absent.yaml"], "cannot read the waiver file"),
+        (
+            ["--bb", "messaging", "--base-url", "http://127.0.0.1:1/m", "--client", "x"],
+            "--client and --key go together",
+        ),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_message(
+    argv: list[str], message: str, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["certify", *argv, "--report-dir", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreachable_implementation_could_not_run(tmp_path: Path, capsys) -> None:
+    url = f"http://127.0.0.1:{free_port()}/messaging/v1"
+    argv = ["certify", "--bb", "messaging", "--base-url", url, "--report-dir", str(tmp_path)]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert "unreachable" in captured.out
+    assert not (tmp_path / "messaging").exists()
+
+
+def _check_block(directory: Path, key_path: Path) -> CertificationVerdict:
+    for name in BLOCK_FILES:
+        assert (directory / name).is_file(), name
+    report = read_report(directory / "report.json")
+    xmlschema.XMLSchema(JUNIT_SCHEMA).validate(str(directory / "junit.xml"))
+    verified = verify_certificate(
+        (directory / "certificate.json").read_bytes(), load_public_key(key_path)
+    )
+    assert verified.block == directory.name
+    assert verified.payload["run"]["run_id"] == report.run_id
+    assert [item["id"] for item in verified.payload["requirements"]] == [
+        item.id for item in report.requirements
+    ]
+    verdict = CertificationVerdict(verified.verdict)
+    assert f'data-verdict="{verdict.value}"' in (directory / "report.html").read_text()
+    return verdict
+
+
+@pytest.mark.slow
+def test_reference_blocks_are_certified_with_every_output(tmp_path: Path, capsys) -> None:
+    assert main(["keygen", "--out", str(tmp_path / "keys")]) == 0
+    out = tmp_path / "reports"
+    argv = ["certify", "--reference", "--report-dir", str(out), "--seed", "5"]
+    argv += ["--max-examples", "1", "--signing-key", str(tmp_path / "keys" / "signing-key.pem")]
+    code = main(argv)
+    captured = capsys.readouterr()
+    assert code in (0, 1), captured.err[-3000:] + captured.out[-3000:]
+    public = out / "signing-key.pub.pem"
+    assert public.read_bytes() == (tmp_path / "keys" / "signing-key.pub.pem").read_bytes()
+    verdicts = [
+        _check_block(out / block, public) for block in ("identity", "messaging", "registries")
+    ]
+    assert code == (0 if all(verdict.exit_ok for verdict in verdicts) else 1)
+    assert (
+        main(["verify", str(out / "messaging" / "certificate.json"), "--public-key", str(public)])
+        == 0
+    )
+    matrix = json.loads((out / "matrix.json").read_text())
+    assert matrix["blocks"] == ["identity", "messaging", "registries"]
+    (row,) = matrix["rows"]
+    assert row["vendor"] == "GDI reference implementation"
+    assert {cell["report"] for cell in row["cells"].values()} == {
+        "identity/report.html",
+        "messaging/report.html",
+        "registries/report.html",
+    }
+    assert "Certification" in captured.out and "messaging" in captured.out
+
+
+@pytest.mark.slow
+def test_vendor_block_certified_with_product_named(tmp_path: Path, capsys) -> None:
+    with running_blocks(tmp_path, ("identity", "messaging")) as blocks:
+        out = tmp_path / "reports"
+        code = main(
+            [
+                "certify", "--bb", "messaging", "--base-url", blocks.base_url("messaging"),
+                "--identity", str(blocks.identity_url),
+                "--client", "gemeente-utrecht", "--key", str(KEYS / "gemeente-utrecht.key.pem"),
+                "--scope", "messaging:send", "--scope", "messaging:subscribe",
+                "--vendor", "Acme BV", "--product", "Acme Berichten", "--product-version", "2.4.1",
+                "--report-dir", str(out), "--seed", "9", "--max-examples", "1",
+            ]
+        )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code in (0, 1), captured.err[-3000:] + captured.out[-3000:]
+    verdict = _check_block(out / "messaging", out / "signing-key.pub.pem")
+    assert code == (0 if verdict.exit_ok else 1)
+    report = read_report(out / "messaging" / "report.json")
+    assert report.product is not None and report.product.vendor == "Acme BV"
+    certificate = json.loads((out / "messaging" / "certificate.json").read_text())
+    assert certificate["certificate"]["product"] == {
+        "vendor": "Acme BV",
+        "name": "Acme Berichten",
+        "version": "2.4.1",
+    }
+    assert not (out / "identity").exists()
+    assert "eyJ" not in (out / "messaging" / "report.json").read_text(), "no token leaks"
