@@ -3,9 +3,11 @@
     gdi-conformance certify --reference [--report-dir DIR] [--seed N] [--signing-key KEY]
         [--vendor V --product P --product-version X] [--waivers FILE]
     gdi-conformance certify --bb NAME --base-url URL [credential options as for 'run'] ...
+    gdi-conformance certify --reference --bb NAME ...
 
-With ``--reference`` the three reference blocks are started on free loopback ports with their
-data in a temporary directory, wired to each other, certified one after another and stopped.
+With ``--reference`` the reference blocks are started on free loopback ports with their data in
+a temporary directory, wired to each other, certified one after another and stopped; with
+``--bb NAME`` as well, only that block is certified (identity is started to issue tokens).
 DIR/<block>/ receives report.json, report.html, junit.xml, badge.svg, lint.sarif and the
 signed certificate.json; DIR/index.html is the overview and DIR/signing-key.pub.pem the key
 that verifies the certificates (a key is made for the run when no --signing-key is given).
@@ -88,11 +90,12 @@ def register(subparsers: Any) -> None:
             "an overview. Exit 0: all certified, 1: not, 2: could not run."
         ),
     )
-    what = parser.add_mutually_exclusive_group(required=True)
-    what.add_argument(
-        "--reference", action="store_true", help="start and certify the three reference blocks"
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="start and certify the reference blocks (all three, or the one named by --bb)",
     )
-    what.add_argument("--bb", metavar="NAME[@vMAJOR]", help="certify one block's implementation")
+    parser.add_argument("--bb", metavar="NAME[@vMAJOR]", help="certify one block's implementation")
     parser.add_argument("--base-url", metavar="URL", help="where the implementation runs (--bb)")
     parser.add_argument(
         "--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="default: ./reports"
@@ -190,7 +193,7 @@ def _certify_all(targets: list[Target], settings: Settings, console: Console) ->
     return ExitCode.CONFORMANT if certified else ExitCode.NOT_CONFORMANT
 
 
-def _run_reference(settings: Settings, console: Console) -> int:
+def _run_reference(blocks: tuple[str, ...], settings: Settings, console: Console) -> int:
     from building_blocks.common.process import start_all, stop_all
     from building_blocks.common.server import ServeError
 
@@ -199,7 +202,10 @@ def _run_reference(settings: Settings, console: Console) -> int:
     try:
         try:
             processes = start_all(
-                data_dir=data_dir, enable_test_login=True, log_dir=data_dir / "logs"
+                data_dir=data_dir,
+                enable_test_login=True,
+                log_dir=data_dir / "logs",
+                blocks=tuple(dict.fromkeys(("identity", *blocks))),
             )
         except ServeError as exc:
             console.print(f"{PROG}: the reference blocks did not start: {exc}", highlight=False)
@@ -207,7 +213,7 @@ def _run_reference(settings: Settings, console: Console) -> int:
         identity_url = processes["identity"].base_url
         assert identity_url is not None
         targets = []
-        for block in REFERENCE_BLOCKS:
+        for block in blocks:
             base_url = processes[block].base_url
             assert base_url is not None
             targets.append(Target(block, base_url, reference_subjects(block, identity_url)))
@@ -217,6 +223,16 @@ def _run_reference(settings: Settings, console: Console) -> int:
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def _reference_blocks(args: argparse.Namespace) -> tuple[str, ...]:
+    if not args.bb:
+        return REFERENCE_BLOCKS
+    if args.bb not in REFERENCE_BLOCKS:
+        raise UsageError(
+            f"--bb {args.bb!r}: the reference blocks are {', '.join(REFERENCE_BLOCKS)}"
+        )
+    return (args.bb,)
+
+
 def _fail(message: str) -> int:
     print(f"{PROG}: {message}", file=sys.stderr)
     return ExitCode.COULD_NOT_RUN
@@ -224,14 +240,20 @@ def _fail(message: str) -> int:
 
 def main(args: argparse.Namespace) -> int:
     try:
+        if not (args.reference or args.bb):
+            raise UsageError("say what to certify: --reference, or --bb NAME --base-url URL")
         if args.reference and args.base_url:
             raise UsageError("--base-url is for --bb; --reference starts its own blocks")
-        if args.bb and not args.base_url:
-            raise UsageError("--bb needs --base-url URL (where the implementation runs)")
+        if args.bb and not args.reference and not args.base_url:
+            raise UsageError(
+                "--bb needs --base-url URL (where the implementation runs), "
+                "or --reference to certify the reference implementation"
+            )
+        blocks = _reference_blocks(args) if args.reference else ()
         product = _product(args)
         waivers = read_waivers_file(args.waivers)
         key = _key(args)
-        subjects = build_subjects(args) if args.bb else Subjects()
+        subjects = build_subjects(args) if args.bb and not args.reference else Subjects()
     except (UsageError, WaiverError, SigningKeyError) as exc:
         return _fail(str(exc))
     settings = Settings(
@@ -248,7 +270,7 @@ def main(args: argparse.Namespace) -> int:
     console = Console(stderr=True)
     try:
         if args.reference:
-            return _run_reference(settings, console)
+            return _run_reference(blocks, settings, console)
         return _certify_all([Target(args.bb, args.base_url, subjects)], settings, console)
     except OSError as exc:
         return _fail(f"cannot write the reports to {args.report_dir}: {exc}")

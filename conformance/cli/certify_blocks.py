@@ -121,7 +121,6 @@ def certify_block(
         max_time=settings.max_time,
         workers=settings.workers,
         request_timeout=settings.request_timeout,
-        spec_label=f"{target.block} ({spec.path})",
     )
     redactor: Redactor = target.subjects.redactor
     try:
