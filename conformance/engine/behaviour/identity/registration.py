@@ -1,0 +1,38 @@
+"""``@identity_check(id)``: a behaviour check that acts on a ``Provider``.
+
+It registers like every behaviour check (``behaviour_check``), builds the ``Provider`` with
+the harness's test clients and the login driver in use, and turns ``CannotJudge`` into an
+error observation: a check the provider did not let run proves nothing either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from conformance.engine.behaviour.base import Session, behaviour_check
+from conformance.engine.behaviour.identity.clients import TestClientsError, load_test_clients
+from conformance.engine.behaviour.identity.provider import CannotJudge, Provider
+from conformance.engine.behaviour.login import LoginDriverError, load_login_driver
+
+IdentityCheck = Callable[[Provider], None]
+IDENTITY_CHECKS: dict[str, IdentityCheck] = {}
+
+
+def identity_check(check_id: str) -> Callable[[IdentityCheck], IdentityCheck]:
+    def decorator(func: IdentityCheck) -> IdentityCheck:
+        def run(session: Session) -> None:
+            try:
+                provider = Provider(session, load_test_clients(), load_login_driver())
+            except (TestClientsError, LoginDriverError) as exc:
+                session.findings.error("The identity checks cannot start", str(exc))
+                return
+            try:
+                func(provider)
+            except CannotJudge as exc:
+                session.findings.error(exc.title, exc.message, exchange=exc.exchange)
+
+        IDENTITY_CHECKS[check_id] = func
+        behaviour_check(check_id)(run)
+        return func
+
+    return decorator

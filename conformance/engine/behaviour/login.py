@@ -1,0 +1,128 @@
+"""How the harness logs a test citizen in at an identity provider: pluggable login drivers.
+
+The authorization code flow needs a person to log in between the authorization request and the
+redirect back to the client. A conformance run has no person, so a *login driver* stands in:
+
+    driver(LoginRequest) -> str      # the URL the provider redirected the browser to
+
+``LoginRequest.authorize_url`` is the complete authorization request (client_id, redirect_uri,
+state, nonce, code_challenge, ...); the driver does whatever the provider's login takes for the
+synthetic test citizen ``LoginRequest.citizen_bsn`` and returns the redirect back to the client
+(``<redirect_uri>?code=...&state=...``, or ``?error=...``). When the provider answers with
+anything but a redirect to the client (an error page, a refusal before any login), the driver
+raises ``NoRedirect``: for the checks that is "no code was issued".
+
+Built in: ``test-login`` (the default), for providers with a test login that takes the citizen
+from the standard ``login_hint`` parameter, as the reference identity block does when started
+with its test login enabled. It sends one GET (no redirect followed) through
+``LoginRequest.get``, so the exchange becomes evidence.
+
+A vendor plugs in their own driver (e.g. one that drives the login page with a headless
+browser, mapping the synthetic BSN to one of their test accounts) in one of three ways:
+
+- ``--login-driver module:callable`` on the command line (``gdi-conformance interop``);
+- the environment variable ``GDI_CONFORMANCE_LOGIN_DRIVER=module:callable`` (every command,
+  including the identity checks of ``gdi-conformance run``);
+- an entry point in the group ``gdi_conformance.login_drivers`` of their package, selected by
+  name (``--login-driver my-idp`` or ``GDI_CONFORMANCE_LOGIN_DRIVER=my-idp``)::
+
+      [project.entry-points."gdi_conformance.login_drivers"]
+      my-idp = "my_package.login:drive"
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from urllib.parse import urlencode, urljoin
+
+from conformance.engine.http import Exchange
+
+ENTRY_POINT_GROUP = "gdi_conformance.login_drivers"
+ENVIRONMENT_VARIABLE = "GDI_CONFORMANCE_LOGIN_DRIVER"
+TEST_LOGIN = "test-login"
+
+Get = Callable[[str], Exchange]  # GET a URL without following redirects; the exchange is evidence
+
+
+class NoRedirect(Exception):
+    """The provider answered without redirecting back to the client (no code, no error)."""
+
+    def __init__(self, message: str, exchange: Exchange | None = None) -> None:
+        super().__init__(message)
+        self.exchange = exchange
+
+
+class LoginDriverError(Exception):
+    """A login driver cannot be found or loaded; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoginRequest:
+    authorize_url: str  # the full authorization request URL
+    redirect_uri: str  # where the provider sends the browser back to
+    citizen_bsn: str  # the synthetic test citizen to log in as
+    get: Get  # an HTTP GET of the harness (no redirects followed, evidence kept)
+
+
+LoginDriver = Callable[[LoginRequest], str]
+
+
+def test_login(request: LoginRequest) -> str:
+    """The test login: the citizen's BSN in ``login_hint``, one GET, the 3xx Location back."""
+    separator = "&" if "?" in request.authorize_url else "?"
+    url = request.authorize_url + separator + urlencode({"login_hint": request.citizen_bsn})
+    exchange = request.get(url)
+    response = exchange.response
+    if response is None:
+        raise NoRedirect(f"the authorization endpoint did not answer: {exchange.error}", exchange)
+    location = response.header("location")
+    if response.status not in (301, 302, 303, 307, 308) or not location:
+        raise NoRedirect(
+            f"the authorization endpoint answered {response.status} without a redirect", exchange
+        )
+    return urljoin(url, location)
+
+
+def _from_reference(reference: str) -> LoginDriver:
+    module_name, _, attribute = reference.partition(":")
+    if not module_name or not attribute:
+        raise LoginDriverError(f"login driver {reference!r}: expected module:callable")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise LoginDriverError(
+            f"login driver {reference!r}: cannot import {module_name}: {exc}"
+        ) from exc
+    driver = getattr(module, attribute, None)
+    if not callable(driver):
+        raise LoginDriverError(f"login driver {reference!r}: {module_name} has no {attribute}")
+    return driver
+
+
+def _from_entry_point(name: str) -> LoginDriver:
+    found = [item for item in entry_points(group=ENTRY_POINT_GROUP) if item.name == name]
+    if not found:
+        known = sorted({item.name for item in entry_points(group=ENTRY_POINT_GROUP)})
+        names = ", ".join([TEST_LOGIN, *known])
+        raise LoginDriverError(f"no login driver named {name!r} (known: {names})")
+    try:
+        driver = found[0].load()
+    except Exception as exc:
+        raise LoginDriverError(f"login driver {name!r} failed to load: {exc}") from exc
+    if not callable(driver):
+        raise LoginDriverError(f"login driver {name!r} is not callable")
+    return driver
+
+
+def load_login_driver(choice: str | None = None) -> LoginDriver:
+    """The driver named by ``choice``, else by the environment, else the test login."""
+    choice = (choice or os.environ.get(ENVIRONMENT_VARIABLE, "")).strip() or TEST_LOGIN
+    if choice == TEST_LOGIN:
+        return test_login
+    if ":" in choice:
+        return _from_reference(choice)
+    return _from_entry_point(choice)
