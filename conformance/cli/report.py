@@ -18,6 +18,7 @@ from conformance.reports.render import write_outputs
 from conformance.reports.waivers import WaiverError
 from conformance.results import RunReport
 from conformance.spec import LoadedSpec, SpecLoadError, load_spec
+from conformance.spec.labels import label_path
 
 PROG = "gdi-conformance report"
 CHOICES = ("html", "junit", "badge", "sarif", "all")
@@ -48,7 +49,7 @@ def register(subparsers: Any) -> None:
 
 def _spec_of(report: RunReport) -> tuple[LoadedSpec | None, str | None]:
     """The spec the report was made from, if it is still where it was and unchanged."""
-    path = Path(report.spec.path.split(" (")[-1].rstrip(")"))
+    path = label_path(report.spec.path) or Path(report.spec.path.split(" (")[-1].rstrip(")"))
     if not path.is_file():
         return None, f"the spec {report.spec.path} is not available here"
     try:

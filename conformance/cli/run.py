@@ -5,7 +5,8 @@
         [--identity URL --client ID --key KEYFILE [--scope S]...]
         [--secondary-header ...] [--secondary-token-command CMD]
         [--secondary-client ID --secondary-key KEYFILE [--secondary-scope S]...]
-        [--seed N] [--max-examples N] [--max-time S] [--workers N] [--report-dir DIR]
+        [--seed N] [--max-examples N] [--max-time S] [--workers N] [--shard I/N]
+        [--report-dir DIR]
 
 Writes DIR/report.json. Exit 0: conformant; 1: not conformant, or not proven (incomplete run,
 a MUST requirement skipped or in error); 2: the run could not start (bad arguments, unusable
@@ -35,6 +36,7 @@ from conformance.engine import (
     RunConfig,
     RunControl,
     RunSetupError,
+    Shard,
     StaticHeaders,
     Subjects,
     TargetUnreachable,
@@ -65,6 +67,13 @@ def _positive_float(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text} is not a positive number of seconds")
     return value
+
+
+def _shard(text: str) -> Shard:
+    try:
+        return Shard.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _add_subject_options(parser: argparse.ArgumentParser, prefix: str, who: str) -> None:
@@ -146,6 +155,15 @@ def register(subparsers: Any) -> None:
         "--workers", type=_positive_int, default=1, metavar="N", help="concurrent workers"
     )
     parser.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="I/N",
+        help=(
+            "test only part I of N of the API (split by path, the same on every runner); "
+            "combine the N report.json files with gdi-conformance merge"
+        ),
+    )
+    parser.add_argument(
         "--request-timeout",
         type=_positive_float,
         default=10.0,
@@ -216,9 +234,8 @@ def build_config(args: argparse.Namespace) -> RunConfig:
     subjects = build_subjects(args)
     if args.bb:
         profile, spec = resolve_block(args.bb)
-        label = f"{args.bb} ({spec.path})"
     else:
-        profile, spec, label = None, load_spec(args.spec), str(args.spec)
+        profile, spec = None, load_spec(args.spec)
     return RunConfig(
         spec=spec,
         base_url=args.base_url,
@@ -229,7 +246,7 @@ def build_config(args: argparse.Namespace) -> RunConfig:
         max_time=args.max_time,
         workers=args.workers,
         request_timeout=args.request_timeout,
-        spec_label=label,
+        shard=args.shard,
     )
 
 

@@ -40,6 +40,7 @@ from conformance.engine.runner import (
     check_reachable,
     run,
 )
+from conformance.engine.sharding import Shard
 
 # Registers the building-block behaviour checks (bb:*) as active checks.
 from conformance.engine import behaviour  # noqa: F401  isort: skip
@@ -66,6 +67,7 @@ __all__ = [
     "RunConfig",
     "RunControl",
     "RunSetupError",
+    "Shard",
     "StaticHeaders",
     "Subjects",
     "TargetUnreachable",

@@ -20,6 +20,7 @@ from conformance.engine.datetimes import SchemaWalker
 from conformance.engine.exchanges import ExchangeValidator
 from conformance.engine.http import Exchange, HttpClient
 from conformance.engine.operations import OperationInfo
+from conformance.engine.profile import Profile
 from conformance.results import Outcome
 from conformance.spec import LoadedSpec
 
@@ -50,6 +51,7 @@ class ActiveContext:
     spec: LoadedSpec | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
     seed: int | None = None  # the run's seed: checks that generate data derive theirs from it
+    profile: Profile | None = None  # the profile the run assesses (e.g. which operations are owned)
 
     @property
     def walker(self) -> SchemaWalker:
@@ -72,15 +74,22 @@ ActiveCheck = Callable[[ActiveContext], Iterable[Observation]]
 ACTIVE_CHECKS: dict[str, ActiveCheck] = {}
 # Active checks the engine runs whether or not the profile names them (they are cheap).
 ALWAYS_RUN: set[str] = set()
+# Active checks that look only at ``ActiveContext.operations``, each on its own: a sharded run
+# gives each shard its own operations. Every other active check runs in shard 1 only.
+PER_OPERATION: set[str] = set()
 
 
-def active_check(check_id: str, *, always: bool = False) -> Callable[[ActiveCheck], ActiveCheck]:
+def active_check(
+    check_id: str, *, always: bool = False, per_operation: bool = False
+) -> Callable[[ActiveCheck], ActiveCheck]:
     """Register ``func`` as the active check ``check_id`` (a later registration replaces it)."""
 
     def decorator(func: ActiveCheck) -> ActiveCheck:
         ACTIVE_CHECKS[check_id] = func
         if always:
             ALWAYS_RUN.add(check_id)
+        if per_operation:
+            PER_OPERATION.add(check_id)
         return func
 
     return decorator

@@ -318,7 +318,7 @@ def _walk_start(pager: Pager, first: Page, size: int) -> tuple[Page, int]:
     return (start, larger) if start.items is not None else (first, size)
 
 
-@active_check(check_ids.PAGINATION)
+@active_check(check_ids.PAGINATION, per_operation=True)
 def pagination(ctx: ActiveContext) -> Iterator[Observation]:
     for paged in paged_operations(ctx.document, ctx.operations):
         if ctx.stopped:

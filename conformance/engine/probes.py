@@ -39,7 +39,7 @@ def _representative(operations: list[OperationInfo]) -> OperationInfo:
     return next((item for item in operations if item.method == "GET"), operations[0])
 
 
-@active_check(check_ids.NO_TRAILING_SLASH, always=True)
+@active_check(check_ids.NO_TRAILING_SLASH, always=True, per_operation=True)
 def no_trailing_slash(ctx: ActiveContext) -> Iterator[Observation]:
     walker = ctx.walker
     for path, operations in _by_path(ctx.operations).items():
@@ -94,7 +94,7 @@ def allow_issues(allow: str | None, declared: set[str]) -> list[str]:
     return issues
 
 
-@active_check(check_ids.HTTP_METHODS_405, always=True)
+@active_check(check_ids.HTTP_METHODS_405, always=True, per_operation=True)
 def http_methods_405(ctx: ActiveContext) -> Iterator[Observation]:
     walker = ctx.walker
     for path, operations in _by_path(ctx.operations).items():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import platform
 import random
 import tempfile
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -45,7 +46,7 @@ from conformance.engine import (  # noqa: F401  (register active checks)
     sensitive_uris,
     static,
 )
-from conformance.engine.active import ACTIVE_CHECKS, ALWAYS_RUN, ActiveContext
+from conformance.engine.active import ACTIVE_CHECKS, ALWAYS_RUN, PER_OPERATION, ActiveContext
 from conformance.engine.assess import Observed, assess_check, assess_requirement
 from conformance.engine.auth import PRIMARY, CredentialError, Subjects
 from conformance.engine.collector import TESTING_PHASES, Collector, Listener, Progress
@@ -53,9 +54,10 @@ from conformance.engine.datetimes import SchemaWalker
 from conformance.engine.exchanges import ExchangeValidator
 from conformance.engine.formats import register_formats
 from conformance.engine.http import HttpClient
-from conformance.engine.operations import list_operations
+from conformance.engine.operations import OperationInfo, list_operations
 from conformance.engine.profile import Profile, generic_profile
 from conformance.engine.response_checks import RunState, attach, detach
+from conformance.engine.sharding import Shard, shard_operations
 from conformance.engine.transport import SubjectAuth, limit_responses, release
 from conformance.results import (
     Budget,
@@ -64,12 +66,14 @@ from conformance.results import (
     ProductInfo,
     ProfileInfo,
     RunReport,
+    ShardInfo,
     SpecInfo,
     ToolVersions,
     decide_verdict,
     summarise,
 )
 from conformance.spec import LoadedSpec
+from conformance.spec.labels import portable_label
 
 DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_REQUEST_TIMEOUT = 10.0
@@ -99,8 +103,9 @@ class RunConfig:
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     phases: tuple[str, ...] = TESTING_PHASES
     hypothesis_dir: Path | None = None  # None: a temporary directory, removed afterwards
-    spec_label: str | None = None  # how the report names the spec (default: its path)
+    spec_label: str | None = None  # how the report names the spec (default: a portable label)
     product: ProductInfo | None = None  # whose implementation is tested, as its vendor names it
+    shard: Shard | None = None  # test only this part of the API (see sharding)
 
 
 class RunControl:
@@ -243,15 +248,23 @@ def _budget_timer(config: RunConfig, control: RunControl, started: float) -> thr
 
 
 def _run_active_checks(
-    context: ActiveContext, profile: Profile, collector: Collector, ran: set[str]
+    context: ActiveContext,
+    profile: Profile,
+    collector: Collector,
+    ran: set[str],
+    shard: Shard | None = None,
 ) -> None:
     wanted = [check for check in ACTIVE_CHECKS if check in ALWAYS_RUN or check in profile.check_ids]
+    everything = dataclasses.replace(context, operations=list(collector.operations.values()))
     for check in wanted:
         if context.stopped:
             return
+        if shard is not None and check not in PER_OPERATION and not shard.first:
+            continue  # an API-wide check: shard 1 runs it
+        scope = context if check in PER_OPERATION else everything
         collector._emit(Progress(kind="phase-started", phase="probes", operation=check))
         failures = 0
-        for observation in ACTIVE_CHECKS[check](context):
+        for observation in ACTIVE_CHECKS[check](scope):
             collector.observe(observation)
             failures += observation.outcome.value == "failed"
         ran.add(check)
@@ -266,6 +279,7 @@ def _run_schemathesis(
     state: RunState,
     collector: Collector,
     control: RunControl,
+    tested: list[OperationInfo],
 ) -> bool:
     """Drive Schemathesis's engine; True when it got to run."""
     register_formats()
@@ -275,6 +289,9 @@ def _run_schemathesis(
         )
     except Exception as exc:  # Schemathesis rejects specs the loader accepted, e.g. bad regexes
         raise RunSetupError(f"Schemathesis cannot use the spec: {exc}") from exc
+    if config.shard is not None:
+        paths = sorted({operation.path for operation in tested})
+        schema = cast(Any, schema.include(path=paths))  # same class, fewer operations
     if PRIMARY in config.subjects:
         schema.auth.set_from_requests(SubjectAuth(config.subjects, PRIMARY))
     attach(schema, state)
@@ -316,6 +333,7 @@ def run(
     info = document.get("info") or {}
     api_version = str(info["version"]) if "version" in info else None
     operations = list_operations(document)
+    tested = shard_operations(operations, config.shard) if config.shard else operations
     try:
         exchanges: ExchangeValidator | None = ExchangeValidator(document, config.base_url)
     except Exception as exc:
@@ -340,29 +358,34 @@ def run(
                 base_url=config.base_url,
                 document=document,
                 api_version=api_version,
-                operations=operations,
+                operations=tested,
                 subjects=config.subjects,
                 http=http,
                 exchanges=exchanges,
                 spec=config.spec,
                 stop_event=control.event,
+                seed=seed,
             )
-            _run_active_checks(context, profile, collector, ran)
+            _run_active_checks(context, profile, collector, ran, config.shard)
         with _hypothesis_home(config.hypothesis_dir):
-            if _run_schemathesis(config, seed, state, collector, control):
+            if not tested:
+                ran.update(check_ids.PER_RESPONSE_CHECKS)  # an empty shard: nothing to generate
+            elif _run_schemathesis(config, seed, state, collector, control, tested):
                 ran.update(check_ids.SCHEMATHESIS_CHECKS.values())
                 ran.update(check_ids.RESPONSE_CHECKS)
     finally:
         if timer is not None:
             timer.cancel()
 
-    completion = _completion(control, collector)
+    completion = _completion(control, collector, generated=bool(tested))
     implemented = frozenset(check_ids.BUILTIN_CHECKS | set(ACTIVE_CHECKS))
     skip_reasons = {
         check: "not implemented by this engine" for check in profile.check_ids - implemented
     }
     for check in implemented - ran:
         skip_reasons[check] = completion.reason or "not selected for this run"
+        if config.shard is not None and not config.shard.first and check not in PER_OPERATION:
+            skip_reasons[check] = f"an API-wide check: shard 1 of {config.shard.count} runs it"
     observed = Observed(
         tallies=collector.tallies,
         operation_ids={label: item.operation_id for label, item in collector.operations.items()},
@@ -380,7 +403,7 @@ def run(
         run_id=str(uuid.uuid4()),
         tools=tool_versions(),
         spec=SpecInfo(
-            path=config.spec_label or str(config.spec.path),
+            path=_spec_label(config),
             sha256=config.spec.sha256,
             title=str(info["title"]) if "title" in info else None,
             version=api_version,
@@ -392,7 +415,7 @@ def run(
             version=profile.version,
             sha256=profile.sha256,
             id_prefix=profile.id_prefix,
-            path=str(profile.path) if profile.path else None,
+            path=portable_label(profile.path) if profile.path else None,
         ),
         base_url=config.base_url,
         seed=seed,
@@ -413,14 +436,31 @@ def run(
         checks=[assess_check(check, observed) for check in reported_checks],
         phases=_phases(collector, ran, config),
         subjects=config.subjects.describe(),
-        operations=list(collector.coverage.values()),
+        operations=[collector.coverage[operation.label] for operation in tested],
         response_times=collector.samples,
         errors=collector.errors,
         product=config.product,
+        shard=ShardInfo(
+            index=config.shard.index,
+            count=config.shard.count,
+            operations=[operation.label for operation in tested],
+        )
+        if config.shard
+        else None,
     )
 
 
-def _completion(control: RunControl, collector: Collector) -> Completion:
+def _spec_label(config: RunConfig) -> str:
+    """How the report names the spec: never by a local absolute path (see spec.labels)."""
+    portable = portable_label(config.spec.path)
+    label = config.spec_label or portable
+    for local in {str(config.spec.path), str(Path(config.spec.path).resolve())}:
+        if Path(local).is_absolute():
+            label = label.replace(local, portable)
+    return label
+
+
+def _completion(control: RunControl, collector: Collector, *, generated: bool = True) -> Completion:
     if control.stopped:
         return Completion(complete=False, reason=control.reason)
     if collector.fatal:
@@ -430,7 +470,7 @@ def _completion(control: RunControl, collector: Collector) -> Completion:
     if collector.interrupted or collector.stop_reason not in (StopReason.COMPLETED, None):
         reason = collector.stop_reason.value if collector.stop_reason else "interrupted"
         return Completion(complete=False, reason=f"the run stopped early ({reason})")
-    if collector.stop_reason is None:
+    if collector.stop_reason is None and generated:
         return Completion(complete=False, reason="generated testing did not run")
     return Completion(complete=True)
 

@@ -159,7 +159,7 @@ def _readable(operation: OperationInfo) -> bool:
     )
 
 
-@active_check(check_ids.NO_SENSITIVE_URIS)
+@active_check(check_ids.NO_SENSITIVE_URIS, per_operation=True)
 def no_sensitive_uris(ctx: ActiveContext) -> Iterator[Observation]:
     for operation in ctx.operations:
         issues = spec_issues(operation)

@@ -12,6 +12,7 @@ from conformance.engine import check_ids
 from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.lint import Severity, lint_spec
 from conformance.results import Outcome
+from conformance.spec.labels import portable_label
 
 SHOWN_FINDINGS = 10
 
@@ -31,7 +32,8 @@ def lint_adr(ctx: ActiveContext) -> Iterator[Observation]:
         yield Observation(check=check_ids.LINT_ADR, outcome=Outcome.PASSED)
         return
     shown = [
-        f"{item.file}:{item.line}:{item.column} {item.rule} ({item.adr or 'extra rule'}): "
+        f"{portable_label(item.file)}:{item.line}:{item.column} {item.rule} "
+        f"({item.adr or 'extra rule'}): "
         f"{item.message}"
         for item in errors[:SHOWN_FINDINGS]
     ]

@@ -79,9 +79,34 @@ def _check_compatible(reports: list[RunReport]) -> None:
     _same(reports, "harness version", lambda r: r.tools.gdi_conformance)
     _same(reports, "Schemathesis version", lambda r: r.tools.schemathesis)
     _same(reports, "product", lambda r: r.product)
+    _check_shards(reports)
     order = [[item.id for item in report.requirements] for report in reports]
     if any(set(ids) != set(order[0]) for ids in order):
         raise MergeError("the reports list different requirements: not shards of one run")
+
+
+def _check_shards(reports: list[RunReport]) -> None:
+    """Reports of ``run --shard I/N`` must be distinct shards of one split."""
+    shards = [report.shard for report in reports]
+    if all(shard is None for shard in shards):
+        return
+    if any(shard is None for shard in shards):
+        raise MergeError("some reports are shards (run --shard) and some are whole runs")
+    counts = {shard.count for shard in shards if shard is not None}
+    if len(counts) > 1:
+        raise MergeError(f"the shards come from splits into {sorted(counts)} parts: not one run")
+    indexes = [shard.index for shard in shards if shard is not None]
+    twice = sorted({index for index in indexes if indexes.count(index) > 1})
+    if twice:
+        raise MergeError(f"shard {twice[0]} was given twice")
+
+
+def _missing_shards(reports: list[RunReport]) -> list[int]:
+    shards = [report.shard for report in reports if report.shard is not None]
+    if not shards:
+        return []
+    present = {shard.index for shard in shards}
+    return [index for index in range(1, shards[0].count + 1) if index not in present]
 
 
 def _merge_evidence(groups: Iterable[list[Evidence]]) -> list[Evidence]:
@@ -202,18 +227,34 @@ def _parse(moment: str) -> dt.datetime:
 
 def _completion(reports: list[RunReport]) -> Completion:
     unfinished = [
-        f"shard {index} of {len(reports)}: {report.completion.reason or 'did not finish'}"
+        f"shard {_shard_number(report, index)} of {_shard_count(reports)}: "
+        f"{report.completion.reason or 'did not finish'}"
         for index, report in enumerate(reports, start=1)
         if not report.completion.complete
     ]
+    missing = _missing_shards(reports)
+    if missing:
+        unfinished.append(
+            f"shard(s) {', '.join(map(str, missing))} of {_shard_count(reports)} not merged"
+        )
     if unfinished:
         return Completion(complete=False, reason="; ".join(unfinished))
     return Completion(complete=True)
 
 
+def _shard_number(report: RunReport, position: int) -> int:
+    return report.shard.index if report.shard is not None else position
+
+
+def _shard_count(reports: list[RunReport]) -> int:
+    first = reports[0].shard
+    return first.count if first is not None else len(reports)
+
+
 def merge_reports(reports: list[RunReport]) -> RunReport:
     """One report for the whole run; ``MergeError`` if the reports are not shards of one run."""
     _check_compatible(reports)
+    reports = sorted(reports, key=lambda report: report.shard.index if report.shard else 0)
     first = reports[0]
     requirement_ids = [item.id for item in first.requirements]
     requirements = [
@@ -247,4 +288,5 @@ def merge_reports(reports: list[RunReport]) -> RunReport:
         operations=_merge_operations(reports),
         response_times=[sample for report in reports for sample in report.response_times],
         errors=[error for report in reports for error in report.errors],
+        shard=None,
     )

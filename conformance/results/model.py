@@ -233,6 +233,20 @@ class ProductInfo:
 
 
 @dataclass(slots=True)
+class ShardInfo:
+    """Which part of a run this report covers (``run --shard INDEX/COUNT``).
+
+    Shards split the API by path, deterministically from the spec; ``operations`` are the ones
+    this shard generated requests for. API-wide checks run in shard 1 only. ``gdi-conformance
+    merge`` combines the reports of all COUNT shards into one (whose ``shard`` is None).
+    """
+
+    index: int  # 1-based
+    count: int
+    operations: list[str] = field(default_factory=list)  # "GET /tasks", ...
+
+
+@dataclass(slots=True)
 class RunReport:
     run_id: str
     tools: ToolVersions
@@ -256,6 +270,7 @@ class RunReport:
     errors: list[RunError] = field(default_factory=list)
     format_version: str = REPORT_FORMAT_VERSION
     product: ProductInfo | None = None
+    shard: ShardInfo | None = None  # None: the whole run (unsharded, or merged)
 
     @property
     def is_conformant(self) -> bool:

@@ -1,0 +1,161 @@
+"""run --shard I/N: a deterministic split by path, shard reports that merge into the whole run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tasks_target import TARGET_DIR, TOKEN, credentials, serve_tasks
+
+from conformance.cli import main as cli_main
+from conformance.engine import RunConfig, Shard, run
+from conformance.engine.operations import OperationInfo
+from conformance.engine.sharding import shard_operations, split_paths
+from conformance.reports.merge import MergeError, merge_reports
+from conformance.results import Outcome, RunReport, Verdict, read_report, validate_report
+from conformance.spec import LoadedSpec
+
+ALL_OPERATIONS = {"GET /tasks", "POST /tasks", "GET /tasks/{taskId}", "DELETE /tasks/{taskId}"}
+
+
+def _operation(method: str, path: str) -> OperationInfo:
+    return OperationInfo(method, path, None, ("200",), ())
+
+
+def test_split_is_by_path_deterministic_and_balanced() -> None:
+    operations = [_operation("GET", f"/r{i}") for i in range(7)]
+    operations += [_operation(method, "/big") for method in ("GET", "POST", "PUT", "DELETE")]
+    shards = split_paths(operations, 3)
+    assert shards == split_paths(list(reversed(operations)), 3)  # independent of spec order
+    flat = [path for paths in shards for path in paths]
+    assert sorted(flat) == sorted({operation.path for operation in operations})  # each once
+    loads = [sum(1 for op in operations if op.path in paths) for paths in shards]
+    assert max(loads) - min(loads) <= 1, loads
+    # All operations of one path land in one shard.
+    assert [op.method for op in shard_operations(operations, Shard(1, 3)) if op.path == "/big"] == [
+        "GET",
+        "POST",
+        "PUT",
+        "DELETE",
+    ]
+
+
+@pytest.mark.parametrize("text", ["0/2", "3/2", "1/0", "a/b", "2", "1/2/3"])
+def test_bad_shard_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="INDEX"):
+        Shard.parse(text)
+
+
+def test_cli_bad_shard_exits_2(capsys) -> None:
+    spec = str(TARGET_DIR / "openapi.yaml")
+    arguments = ["--spec", spec, "--base-url", "http://127.0.0.1:9/x/v1", "--shard", "3/2"]
+    assert cli_main(["run", *arguments]) == 2
+    assert "--shard" in capsys.readouterr().err
+
+
+def _shard_runs(spec: LoadedSpec, tmp_path: Path, count: int, *flaws: str) -> list[RunReport]:
+    reports = []
+    with serve_tasks(*flaws) as (base_url, _app):  # one target, as CI runners would share
+        for index in range(1, count + 1):
+            reports.append(
+                run(
+                    RunConfig(
+                        spec=spec,
+                        base_url=base_url,
+                        subjects=credentials(),
+                        seed=7,
+                        max_examples=5,
+                        hypothesis_dir=tmp_path / f"hypothesis-{index}",
+                        shard=Shard(index, count),
+                    )
+                )
+            )
+    return reports
+
+
+def test_shards_cover_the_api_once_and_merge_into_a_conformant_run(
+    tasks_spec: LoadedSpec, tmp_path: Path
+) -> None:
+    reports = _shard_runs(tasks_spec, tmp_path, 2)
+    for index, report in enumerate(reports, start=1):
+        validate_report(report.to_dict())
+        assert report.shard is not None and (report.shard.index, report.shard.count) == (index, 2)
+        assert {op.operation for op in report.operations} == set(report.shard.operations)
+        assert report.summary.cases > 0
+    first, second = (set(report.shard.operations) for report in reports if report.shard)
+    assert first | second == ALL_OPERATIONS and not first & second
+    # API-wide checks run once, in shard 1.
+    assert reports[0].check("adr:publish-openapi").outcome is Outcome.PASSED
+    assert reports[1].check("adr:publish-openapi").outcome is Outcome.SKIPPED
+    assert "shard 1 of 2" in (reports[1].check("adr:publish-openapi").reason or "")
+    merged = merge_reports(list(reversed(reports)))
+    validate_report(merged.to_dict())
+    assert merged.shard is None
+    assert merged.completion.complete
+    assert merged.verdict is Verdict.CONFORMANT, [
+        (r.id, r.outcome, r.reason) for r in merged.requirements if r.outcome is not Outcome.PASSED
+    ]
+    assert merged.summary.cases == sum(report.summary.cases for report in reports)
+    assert {op.operation for op in merged.operations} == ALL_OPERATIONS
+
+
+def test_a_flaw_in_one_shard_fails_the_merged_run(tasks_spec: LoadedSpec, tmp_path: Path) -> None:
+    # The target answers GET /tasks/{id} without createdAt: that path is in shard 2 only.
+    reports = _shard_runs(tasks_spec, tmp_path, 2, "schema-violation")
+    assert reports[0].requirement("GDI-GEN-009").outcome is Outcome.PASSED
+    assert reports[1].requirement("GDI-GEN-009").outcome is Outcome.FAILED
+    merged = merge_reports(reports)
+    assert merged.requirement("GDI-GEN-009").outcome is Outcome.FAILED
+    assert merged.verdict is Verdict.NOT_CONFORMANT
+
+
+def test_missing_or_repeated_shards(tasks_spec: LoadedSpec, tmp_path: Path) -> None:
+    reports = _shard_runs(tasks_spec, tmp_path, 3)
+    # Two paths, three shards: the third has nothing to test, and says so as a complete run.
+    assert reports[2].shard is not None and reports[2].shard.operations == []
+    assert reports[2].completion.complete and reports[2].summary.cases == 0
+    partial = merge_reports(reports[:2])
+    assert not partial.completion.complete
+    assert "shard(s) 3 of 3 not merged" in (partial.completion.reason or "")
+    assert partial.verdict is not Verdict.CONFORMANT
+    again = RunReport.from_dict({**reports[1].to_dict(), "run_id": "another"})
+    with pytest.raises(MergeError, match="shard 2 was given twice"):
+        merge_reports([reports[0], reports[1], again])
+    whole = RunReport.from_dict({**reports[0].to_dict(), "run_id": "whole", "shard": None})
+    with pytest.raises(MergeError, match="some reports are shards"):
+        merge_reports([whole, reports[1]])
+
+
+def test_cli_shards_then_merge(tmp_path: Path, capsys) -> None:
+    spec = str(TARGET_DIR / "openapi.yaml")
+    with serve_tasks() as (base_url, _app):
+        for index in (1, 2):
+            code = cli_main(
+                [
+                    "run",
+                    "--spec",
+                    spec,
+                    "--base-url",
+                    base_url,
+                    "--header",
+                    f"Authorization: Bearer {TOKEN}",
+                    "--max-examples",
+                    "3",
+                    "--seed",
+                    "9",
+                    "--shard",
+                    f"{index}/2",
+                    "--report-dir",
+                    str(tmp_path / f"shard-{index}"),
+                ]
+            )
+            assert code in (0, 1)
+    shards = [read_report(tmp_path / f"shard-{index}" / "report.json") for index in (1, 2)]
+    assert [(s.shard.index, s.shard.count) for s in shards if s.shard] == [(1, 2), (2, 2)]
+    out = tmp_path / "merged.json"
+    paths = [str(tmp_path / f"shard-{index}" / "report.json") for index in (2, 1)]
+    assert cli_main(["merge", *paths, "--out", str(out)]) == 0
+    merged = json.loads(out.read_text())
+    assert merged.get("shard") is None and merged["completion"]["complete"] is True
+    assert {op["operation"] for op in merged["operations"]} == ALL_OPERATIONS
