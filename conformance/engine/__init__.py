@@ -45,6 +45,10 @@ from conformance.engine.sharding import Shard
 # Registers the building-block behaviour checks (bb:*) as active checks.
 from conformance.engine import behaviour  # noqa: F401  isort: skip
 
+# Registers the security checks (sec:*) and the read-after-create probe; after the behaviour
+# checks, so that the resources they create come after what those checks expect to find.
+from conformance.engine import availability, security  # noqa: F401  isort: skip
+
 __all__ = [
     "ACTIVE_CHECKS",
     "BUILTIN_CHECKS",

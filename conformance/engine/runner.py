@@ -365,6 +365,7 @@ def run(
                 spec=config.spec,
                 stop_event=control.event,
                 seed=seed,
+                profile=profile,
             )
             _run_active_checks(context, profile, collector, ran, config.shard)
         with _hypothesis_home(config.hypothesis_dir):
