@@ -167,7 +167,7 @@ class SpecInfo:
 
 @dataclass(slots=True)
 class ProfileInfo:
-    kind: str  # "block" or "generic"
+    kind: str  # "block", "generic", or "interop" (life-event scenarios across blocks)
     name: str  # block name, or "generic"
     version: str  # profile_version
     sha256: str  # of the profile as loaded (canonical JSON)
