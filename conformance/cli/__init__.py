@@ -25,6 +25,7 @@ COMMANDS: tuple[str, ...] = (
     "conformance.cli.merge",
     "conformance.cli.keygen",
     "conformance.cli.verify",
+    "conformance.cli.interop",
 )
 
 

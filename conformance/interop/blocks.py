@@ -1,0 +1,404 @@
+"""The three building blocks as a life-event scenario uses them, by their specs alone.
+
+``Wire`` sends every request through the engine's ``HttpClient`` (timeouts, no redirects, a
+size cap) and keeps every exchange, labelled with the block it went to, for evidence and
+coverage. ``IdentityBlock``, ``RegistriesBlock`` and ``MessagingBlock`` are thin clients of the
+catalogue specs: nothing here knows how any implementation works inside.
+
+A refusal with 401 or 403 by a resource server is judged before it is blamed: the harness
+checks the access token against the identity profile itself (signature against the JWKS,
+issuer, expiry, audience, scope, and the claim the resource server needs to know the caller).
+A token that breaks the profile blames identity; a good token that was refused blames the
+resource server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import jwt
+
+from conformance.engine.behaviour.base import Reply
+from conformance.engine.behaviour.identity.clients import TestClient, TestClients
+from conformance.engine.behaviour.identity.provider import s256
+from conformance.engine.behaviour.login import LoginDriver, LoginRequest, NoRedirect
+from conformance.engine.http import Exchange, HttpClient
+from conformance.engine.oauth_client import client_assertion, load_private_key
+from conformance.interop.steps import IDENTITY, MESSAGING, REGISTRIES, CannotRun, StepFailed
+from conformance.results import Redactor
+
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+FORM = "application/x-www-form-urlencoded"
+DISCOVERY_PATH = "/oidc/.well-known/openid-configuration"  # the identity spec's discovery path
+SIGNING_ALGORITHMS = ("RS256", "PS256")
+MESSAGING_RESOURCE = "urn:nld:gdi:messaging"
+REGISTRIES_RESOURCE = "urn:nld:gdi:registries"
+CLOCK_SKEW = 60
+
+
+@dataclass(slots=True)
+class Wire:
+    http: HttpClient
+    redactor: Redactor
+    exchanges: list[tuple[str, Exchange]] = field(default_factory=list)
+    last: Exchange | None = None
+
+    def send(
+        self,
+        block: str,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+        form: Mapping[str, str] | None = None,
+        actor: str | None = None,
+    ) -> Reply:
+        sent = {"Accept": "application/json, application/problem+json", **(headers or {})}
+        content: bytes | None = None
+        if form is not None:
+            for name, value in form.items():
+                if name not in ("grant_type", "scope", "client_assertion_type", "redirect_uri"):
+                    self.redactor.add_secret(value)
+            content = urlencode(form).encode()
+            sent["Content-Type"] = FORM
+        elif body is not None:
+            content = json.dumps(body).encode()
+            sent["Content-Type"] = "application/json"
+        exchange = self.http.send(method, url, headers=sent, body=content)
+        self.exchanges.append((block, exchange))
+        self.last = exchange
+        if exchange.response is None:
+            raise StepFailed(
+                f"{block} did not answer {method} {url}: {exchange.error}",
+                exchange=exchange,
+                blame=block,
+                actor=actor,
+            )
+        return Reply(exchange, actor)
+
+    def get(self, block: str, url: str) -> Exchange:
+        """A GET for a login driver: recorded, never raising."""
+        exchange = self.http.send("GET", url, headers={"Accept": "*/*"})
+        self.exchanges.append((block, exchange))
+        self.last = exchange
+        return exchange
+
+
+def failure(reply: Reply, block: str, what: str, expected: str) -> StepFailed:
+    return StepFailed(
+        f"{what}: {reply.describe()}, expected {expected}",
+        exchange=reply.exchange,
+        blame=block,
+        actor=reply.role,
+    )
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    try:
+        claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {}
+    return claims
+
+
+class IdentityBlock:
+    def __init__(
+        self, wire: Wire, base_url: str, clients: TestClients, driver: LoginDriver
+    ) -> None:
+        self.wire = wire
+        self.base_url = base_url.rstrip("/")
+        self.clients = clients
+        self.driver = driver
+        self._metadata: dict[str, Any] | None = None
+        self._jwks: dict[str, Any] | None = None
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        if self._metadata is None:
+            reply = self.wire.send(IDENTITY, "GET", self.base_url + DISCOVERY_PATH)
+            document = reply.json()
+            if reply.status != 200 or not isinstance(document, dict):
+                raise failure(reply, IDENTITY, "the provider metadata", "200 with a JSON object")
+            self._metadata = document
+        return self._metadata
+
+    def endpoint(self, name: str) -> str:
+        value = self.metadata.get(name)
+        if not isinstance(value, str) or not urlsplit(value).netloc:
+            raise StepFailed(
+                f"the identity provider's metadata has no usable {name}", blame=IDENTITY
+            )
+        return value
+
+    @property
+    def issuer(self) -> str:
+        return str(self.metadata.get("issuer") or "")
+
+    def _assertion(self, client: TestClient) -> str:
+        try:
+            key = load_private_key(client.key_path)
+        except Exception as exc:
+            raise CannotRun(f"the harness's key of {client.client_id}: {exc}") from exc
+        value = client_assertion(client.client_id, key, self.endpoint("token_endpoint"))
+        self.wire.redactor.add_secret(value)
+        return value
+
+    def _token(self, client: TestClient, form: dict[str, str], actor: str, what: str) -> str:
+        form.update(client_assertion_type=JWT_BEARER, client_assertion=self._assertion(client))
+        reply = self.wire.send(
+            IDENTITY,
+            "POST",
+            self.endpoint("token_endpoint"),
+            form=form,
+            headers={"Accept": "application/json"},
+            actor=actor,
+        )
+        token = reply.member("access_token")
+        if reply.status != 200 or not isinstance(token, str):
+            raise failure(reply, IDENTITY, what, "200 with an access_token")
+        self.wire.redactor.add_secret(token)
+        return token
+
+    def organisation_token(self, scopes: list[str], actor: str) -> str:
+        client = self.clients.organisation
+        form = {"grant_type": "client_credentials", "scope": " ".join(scopes)}
+        return self._token(client, form, actor, f"{client.client_id}'s client_credentials token")
+
+    def citizen_token(self, bsn: str, scopes: list[str], actor: str) -> str:
+        """The authorization code flow with PKCE S256 through the login driver."""
+        client = self.clients.portal
+        redirect_uri = client.redirect_uri or ""
+        verifier = secrets.token_urlsafe(48)
+        state = secrets.token_urlsafe(16)
+        query = {
+            "response_type": "code",
+            "client_id": client.client_id,
+            "redirect_uri": redirect_uri,
+            "scope": " ".join(["openid", *scopes]),
+            "state": state,
+            "nonce": secrets.token_urlsafe(16),
+            "code_challenge": s256(verifier),
+            "code_challenge_method": "S256",
+        }
+        url = self.endpoint("authorization_endpoint")
+        url += ("&" if "?" in url else "?") + urlencode(query)
+        request = LoginRequest(url, redirect_uri, bsn, lambda to: self.wire.get(IDENTITY, to))
+        try:
+            location = self.driver(request)
+        except NoRedirect as exc:
+            raise StepFailed(
+                f"the login of {actor} through {client.client_id} ended without a redirect "
+                f"back to the client: {exc}",
+                exchange=exc.exchange or self.wire.last,
+                blame=IDENTITY,
+                actor=actor,
+            ) from exc
+        except Exception as exc:
+            raise CannotRun(f"the login driver failed: {type(exc).__name__}: {exc}") from exc
+        values = dict(parse_qsl(urlsplit(location).query))
+        if "code" not in values or values.get("state") != state:
+            problem = values.get("error") or "no code with the request's state"
+            raise StepFailed(
+                f"the login of {actor} through {client.client_id} redirected without a code "
+                f"({problem})",
+                exchange=self.wire.last,
+                blame=IDENTITY,
+                actor=actor,
+            )
+        self.wire.redactor.add_secret(values["code"])
+        form = {
+            "grant_type": "authorization_code",
+            "code": values["code"],
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        }
+        return self._token(client, form, actor, f"the code exchange for {actor}")
+
+    @property
+    def jwks(self) -> dict[str, Any]:
+        if self._jwks is None:
+            reply = self.wire.send(IDENTITY, "GET", self.endpoint("jwks_uri"))
+            document = reply.json()
+            self._jwks = document if reply.status == 200 and isinstance(document, dict) else {}
+        return self._jwks
+
+    def token_problems(
+        self, token: str, *, audience: str, scope: str, claim: tuple[str, str] | None = None
+    ) -> list[str]:
+        """What makes ``token`` unfit for the resource ``audience`` under the identity profile."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            return ["it is not a JWT"]
+        algorithm = header.get("alg")
+        if algorithm not in SIGNING_ALGORITHMS:
+            return [f"it is signed with {algorithm!r}, not RS256 or PS256"]
+        keys = [key for key in self.jwks.get("keys") or () if isinstance(key, dict)]
+        keys = [key for key in keys if key.get("kid") == header.get("kid")] or keys
+        claims: dict[str, Any] | None = None
+        for key in keys:
+            try:
+                claims = jwt.decode(
+                    token,
+                    jwt.PyJWK(key, algorithm).key,
+                    algorithms=[algorithm],
+                    options={"verify_aud": False, "verify_exp": False, "verify_iat": False},
+                )
+                break
+            except (jwt.PyJWTError, ValueError, TypeError):
+                continue
+        if claims is None:
+            return ["its signature does not verify against the identity provider's JWKS"]
+        problems = []
+        if claims.get("iss") != self.issuer:
+            problems.append(f"iss is {claims.get('iss')!r}, not {self.issuer!r}")
+        exp = claims.get("exp")
+        if not isinstance(exp, int) or exp < time.time() - CLOCK_SKEW:
+            problems.append("it has expired")
+        aud = claims.get("aud")
+        audiences = aud if isinstance(aud, list) else [aud]
+        if audience not in audiences:
+            problems.append(f"aud {aud!r} does not name {audience}")
+        if scope not in str(claims.get("scope", "")).split():
+            problems.append(f"scope {claims.get('scope')!r} lacks {scope}")
+        if claim is not None and claims.get(claim[0]) != claim[1]:
+            problems.append(f"its {claim[0]} claim is {claims.get(claim[0])!r}, not {claim[1]!r}")
+        return problems
+
+
+def refused(
+    reply: Reply,
+    block: str,
+    what: str,
+    expected: str,
+    *,
+    identity: IdentityBlock,
+    token: str,
+    audience: str,
+    scope: str,
+    claim: tuple[str, str] | None = None,
+) -> StepFailed:
+    """The failure for an unexpected answer, blamed on identity when the token was unfit."""
+    if reply.status in (401, 403):
+        problems = identity.token_problems(token, audience=audience, scope=scope, claim=claim)
+        if problems:
+            return StepFailed(
+                f"{what}: {reply.describe()}; the access token the identity block issued is "
+                f"unfit for {block}: {'; '.join(problems)}",
+                exchange=reply.exchange,
+                blame=IDENTITY,
+                actor=reply.role,
+            )
+        return StepFailed(
+            f"{what}: {reply.describe()}, expected {expected}, although the access token meets "
+            f"the identity profile (signature, issuer, expiry, aud {audience}, scope {scope})",
+            exchange=reply.exchange,
+            blame=block,
+            actor=reply.role,
+        )
+    return failure(reply, block, what, expected)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class RegistriesBlock:
+    def __init__(self, wire: Wire, base_url: str) -> None:
+        self.wire = wire
+        self.base_url = base_url.rstrip("/")
+
+    def declare_birth(self, token: str, declaration: dict[str, Any], actor: str) -> Reply:
+        return self.wire.send(
+            REGISTRIES,
+            "POST",
+            f"{self.base_url}/geboorteaangiften",
+            headers=bearer(token),
+            body=declaration,
+            actor=actor,
+        )
+
+    def declare_move(self, token: str, declaration: dict[str, Any], actor: str) -> Reply:
+        return self.wire.send(
+            REGISTRIES,
+            "POST",
+            f"{self.base_url}/verhuisaangiften",
+            headers=bearer(token),
+            body=declaration,
+            actor=actor,
+        )
+
+    def persons(self, token: str, bsns: list[str], fields: list[str], actor: str) -> Reply:
+        query = {"type": "RaadpleegMetBurgerservicenummer", "burgerservicenummer": bsns}
+        return self.wire.send(
+            REGISTRIES,
+            "POST",
+            f"{self.base_url}/personen?pageSize=20",
+            headers=bearer(token),
+            body={**query, "fields": fields},
+            actor=actor,
+        )
+
+
+class MessagingBlock:
+    def __init__(self, wire: Wire, base_url: str) -> None:
+        self.wire = wire
+        self.base_url = base_url.rstrip("/")
+
+    def subscribe(self, token: str, callback: str, event_types: list[str], actor: str) -> Reply:
+        return self.wire.send(
+            MESSAGING,
+            "POST",
+            f"{self.base_url}/subscriptions",
+            headers=bearer(token),
+            body={"callbackUrl": callback, "eventTypes": event_types},
+            actor=actor,
+        )
+
+    def unsubscribe(self, token: str, subscription_id: str, actor: str) -> None:
+        # Cleaning up is a courtesy, not part of any scenario.
+        with contextlib.suppress(StepFailed):
+            self.wire.send(
+                MESSAGING,
+                "DELETE",
+                f"{self.base_url}/subscriptions/{subscription_id}",
+                headers=bearer(token),
+                actor=actor,
+            )
+
+    def send(self, token: str, key: str, bsn: str, subject: str, text: str, actor: str) -> Reply:
+        return self.wire.send(
+            MESSAGING,
+            "POST",
+            f"{self.base_url}/messages",
+            headers={**bearer(token), "Idempotency-Key": key},
+            body={
+                "recipient": {"type": "bsn", "identifier": bsn},
+                "subject": subject,
+                "body": text,
+            },
+            actor=actor,
+        )
+
+    def inbox(self, token: str, actor: str) -> Reply:
+        return self.wire.send(
+            MESSAGING,
+            "GET",
+            f"{self.base_url}/messages?page=1&pageSize=100",
+            headers=bearer(token),
+            actor=actor,
+        )
+
+    def message(self, token: str, url: str, actor: str) -> Reply:
+        return self.wire.send(MESSAGING, "GET", url, headers=bearer(token), actor=actor)
+
+    def message_url(self, message_id: str) -> str:
+        return f"{self.base_url}/messages/{message_id}"

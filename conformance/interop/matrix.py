@@ -1,0 +1,333 @@
+"""Every combination of several implementations per block, and the matrix of what worked.
+
+The configuration (YAML) lists implementations per block::
+
+    identity:
+      - name: reference
+        reference: true              # the caller starts the reference implementation
+      - name: acme-idp
+        base_url: https://idp.acme.example/identity/v1
+    registries:
+      - {name: reference, reference: true}
+    messaging:
+      - {name: reference, reference: true}
+      - {name: berichtenbox-x, base_url: https://berichten.example/messaging/v1}
+
+``run_matrix`` plays the scenarios against every combination (identity x registries x
+messaging), writes one report per combination through ``write_report`` and returns the
+``Matrix``: per combination and scenario the outcome and, when it failed, the step and the
+block (and so the implementation) at fault. ``matrix_json`` and ``matrix_html`` render it.
+How a reference implementation is started is the caller's affair (``Resolve``): this layer
+never imports an implementation.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from conformance.interop.report import interop_report
+from conformance.interop.runner import Combination, Implementation, InteropSettings, play
+from conformance.interop.scenarios import SCENARIOS
+from conformance.interop.steps import BLOCKS, Scenario
+from conformance.results import Outcome, RunReport
+
+MATRIX_JSON = "matrix.json"
+MATRIX_HTML = "matrix.html"
+MATRIX_FORMAT = "gdi-conformance interop matrix 1.0"
+_NAME_CHARACTERS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
+
+
+class MatrixConfigError(Exception):
+    """The matrix configuration is unusable; the message says what and where."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One implementation of a block as the configuration lists it."""
+
+    block: str
+    name: str
+    base_url: str | None = None
+    reference: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixConfig:
+    entries: dict[str, tuple[Entry, ...]]
+    source: str
+
+    def of(self, block: str) -> tuple[Entry, ...]:
+        return self.entries[block]
+
+
+def _entry(block: str, index: int, raw: Any, where: str) -> Entry:
+    place = f"{where}: {block}[{index}]"
+    if not isinstance(raw, dict):
+        raise MatrixConfigError(f"{place}: expected a mapping with name and base_url or reference")
+    unknown = sorted(set(raw) - {"name", "base_url", "reference"})
+    if unknown:
+        raise MatrixConfigError(f"{place}: unknown key(s) {', '.join(unknown)}")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name or not set(name) <= _NAME_CHARACTERS:
+        raise MatrixConfigError(f"{place}: name must be letters, digits, '.', '-' or '_'")
+    reference = raw.get("reference", False)
+    if not isinstance(reference, bool):
+        raise MatrixConfigError(f"{place}: reference must be true or false")
+    base_url = raw.get("base_url")
+    if reference and base_url is not None:
+        raise MatrixConfigError(f"{place}: give base_url or reference: true, not both")
+    if not reference:
+        parts = urlsplit(base_url) if isinstance(base_url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+            raise MatrixConfigError(f"{place}: base_url must be an http(s) URL")
+    url = base_url.rstrip("/") if isinstance(base_url, str) else None
+    return Entry(block, name, url, reference)
+
+
+def parse_matrix_config(document: Any, where: str) -> MatrixConfig:
+    if not isinstance(document, dict):
+        raise MatrixConfigError(f"{where}: expected a mapping with identity, registries, messaging")
+    unknown = sorted(set(document) - set(BLOCKS))
+    if unknown:
+        raise MatrixConfigError(f"{where}: unknown key(s) {', '.join(map(str, unknown))}")
+    entries: dict[str, tuple[Entry, ...]] = {}
+    for block in BLOCKS:
+        listed = document.get(block)
+        if not isinstance(listed, list) or not listed:
+            raise MatrixConfigError(f"{where}: {block} must list at least one implementation")
+        entries[block] = tuple(_entry(block, i, raw, where) for i, raw in enumerate(listed))
+        names = [entry.name for entry in entries[block]]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise MatrixConfigError(f"{where}: {block} names {', '.join(repeated)} twice")
+    return MatrixConfig(entries, where)
+
+
+def load_matrix_config(path: Path) -> MatrixConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MatrixConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise MatrixConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    return parse_matrix_config(document, str(path))
+
+
+# (entry, the identity implementation of the combination) -> the entry's base URL. Reference
+# registries and messaging implementations trust one identity block, so the caller may start
+# one per identity implementation.
+Resolve = Callable[[Entry, Implementation | None], str]
+
+
+def combinations(config: MatrixConfig, resolve: Resolve) -> Iterator[Combination]:
+    for identity_entry in config.of("identity"):
+        identity = Implementation("identity", identity_entry.name, resolve(identity_entry, None))
+        for registries_entry, messaging_entry in itertools.product(
+            config.of("registries"), config.of("messaging")
+        ):
+            yield Combination(
+                identity,
+                Implementation(
+                    "registries", registries_entry.name, resolve(registries_entry, identity)
+                ),
+                Implementation(
+                    "messaging", messaging_entry.name, resolve(messaging_entry, identity)
+                ),
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioCell:
+    scenario: str
+    outcome: str
+    step: str | None = None  # the step that failed (or could not be carried out)
+    block: str | None = None  # the block at fault
+    implementation: str | None = None  # its implementation's name
+    message: str | None = None
+
+
+@dataclass(slots=True)
+class Cell:
+    combination: Combination
+    outcome: str
+    report: str  # the combination's report directory, relative to the matrix
+    scenarios: list[ScenarioCell] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Matrix:
+    seed: int
+    scenarios: list[str]
+    cells: list[Cell] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        outcomes = {cell.outcome for cell in self.cells}
+        for outcome in ("failed", "error", "skipped"):
+            if outcome in outcomes:
+                return outcome
+        return "passed"
+
+
+def cell_for(combination: Combination, report: RunReport, run: Any, directory: str) -> Cell:
+    cell = Cell(combination, run.outcome.value, directory)
+    for result in run.scenarios:
+        stopped = result.stopped_at
+        if stopped is None:
+            cell.scenarios.append(ScenarioCell(result.scenario.name, result.outcome.value))
+            continue
+        blamed = stopped.blame if stopped.outcome is Outcome.FAILED else None
+        cell.scenarios.append(
+            ScenarioCell(
+                result.scenario.name,
+                result.outcome.value,
+                step=stopped.step.id,
+                block=blamed,
+                implementation=combination.of(blamed).name if blamed else None,
+                message=run.redactor.text(stopped.message),
+            )
+        )
+    return cell
+
+
+def run_matrix(
+    config: MatrixConfig,
+    settings: InteropSettings,
+    resolve: Resolve,
+    write_report: Callable[[RunReport, str], None],
+    *,
+    scenarios: list[Scenario] | None = None,
+    on_cell: Callable[[Cell], None] | None = None,
+) -> Matrix:
+    chosen = scenarios if scenarios is not None else list(SCENARIOS.values())
+    matrix = Matrix(settings.seed, [scenario.name for scenario in chosen])
+    for combination in combinations(config, resolve):
+        run = play(combination, settings, chosen)
+        report = interop_report(run)
+        write_report(report, combination.slug)
+        cell = cell_for(combination, report, run, combination.slug)
+        matrix.cells.append(cell)
+        if on_cell is not None:
+            on_cell(cell)
+    return matrix
+
+
+def matrix_document(matrix: Matrix) -> dict[str, Any]:
+    return {
+        "format": MATRIX_FORMAT,
+        "seed": matrix.seed,
+        "scenarios": matrix.scenarios,
+        "outcome": matrix.outcome,
+        "summary": {
+            "combinations": len(matrix.cells),
+            **{
+                outcome: sum(1 for cell in matrix.cells if cell.outcome == outcome)
+                for outcome in ("passed", "failed", "error")
+            },
+        },
+        "combinations": [
+            {
+                **{
+                    block: {
+                        "name": cell.combination.of(block).name,
+                        "base_url": cell.combination.of(block).base_url,
+                    }
+                    for block in BLOCKS
+                },
+                "outcome": cell.outcome,
+                "report": f"{cell.report}/report.json",
+                "scenarios": [
+                    {
+                        "scenario": item.scenario,
+                        "outcome": item.outcome,
+                        "failed_step": item.step,
+                        "block_at_fault": item.block,
+                        "implementation_at_fault": item.implementation,
+                        "message": item.message,
+                    }
+                    for item in cell.scenarios
+                ],
+            }
+            for cell in matrix.cells
+        ],
+    }
+
+
+def matrix_json(matrix: Matrix) -> str:
+    return json.dumps(matrix_document(matrix), indent=2, ensure_ascii=False) + "\n"
+
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem;color:#1b1b1b}
+table{border-collapse:collapse;margin:1rem 0}
+th,td{border:1px solid #ccc;padding:.4rem .6rem;text-align:left;vertical-align:top}
+th{background:#f2f2f2}.passed{background:#e3f4e3}.failed{background:#fbe0e0}
+.error,.skipped{background:#fff3cd}.why{font-size:.85rem;color:#444;max-width:32rem}
+"""
+
+
+def matrix_html(matrix: Matrix) -> str:
+    esc = html.escape
+    head = "".join(f"<th>{esc(block)}</th>" for block in BLOCKS)
+    head += "".join(f"<th>{esc(name)}</th>" for name in matrix.scenarios) + "<th>report</th>"
+    rows = []
+    for cell in matrix.cells:
+        columns = "".join(f"<td>{esc(cell.combination.of(block).name)}</td>" for block in BLOCKS)
+        for item in cell.scenarios:
+            text = esc(item.outcome)
+            if item.step:
+                fault = ""
+                if item.block:
+                    who = esc(item.implementation or "")
+                    fault = f"; at fault: <strong>{esc(item.block)}</strong> ({who})"
+                text += f" at step <code>{esc(item.step)}</code>{fault}"
+                text += f'<div class="why">{esc(item.message or "")}</div>'
+            columns += f'<td class="{esc(item.outcome)}">{text}</td>'
+        link = f"{cell.report}/report.html"
+        columns += f'<td><a href="{esc(link)}">report</a></td>'
+        rows.append(f'<tr class="{esc(cell.outcome)}">{columns}</tr>')
+    blamed: dict[tuple[str, str], int] = {}
+    for cell in matrix.cells:
+        for item in cell.scenarios:
+            if item.block and item.implementation:
+                key = (item.block, item.implementation)
+                blamed[key] = blamed.get(key, 0) + 1
+    blame_rows = "".join(
+        f"<tr><td>{esc(block)}</td><td>{esc(name)}</td><td>{count}</td></tr>"
+        for (block, name), count in sorted(blamed.items())
+    )
+    summary = matrix_document(matrix)["summary"]
+    if blame_rows:
+        blame = (
+            "<table><thead><tr><th>block</th><th>implementation</th>"
+            f"<th>failed scenarios</th></tr></thead><tbody>{blame_rows}</tbody></table>"
+        )
+    else:
+        blame = "<p>None: every scenario passed.</p>"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{esc(matrix.outcome)}: GDI life-event interoperability matrix</title>
+<style>{_STYLE}</style></head><body>
+<h1>GDI life-event interoperability</h1>
+<p>Scenarios {esc(", ".join(matrix.scenarios))} against every combination of the listed
+implementations (seed {matrix.seed}): {summary["combinations"]} combinations,
+{summary["passed"]} passed, {summary["failed"]} failed, {summary["error"]} could not be
+carried out completely. A failing scenario names the step that failed and the block at fault.</p>
+<table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>
+<h2>Implementations at fault</h2>
+{blame}
+</body></html>
+"""
