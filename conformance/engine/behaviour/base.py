@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urljoin
 
 from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.engine.behaviour.roles import Role, Roles, RoleUnavailable
-from conformance.engine.behaviour.settings import BehaviourSettings
+from conformance.engine.behaviour.settings import BehaviourSettings, SettingError
 from conformance.engine.http import Exchange
 from conformance.engine.operations import OperationInfo
 from conformance.results import Outcome
@@ -241,8 +241,12 @@ def behaviour_check(check_id: str) -> Callable[[BehaviourFunction], BehaviourFun
         BEHAVIOUR_CHECKS[check_id] = func
 
         def run(ctx: ActiveContext) -> Iterator[Observation]:
-            session = Session(ctx, check_id, BehaviourSettings.from_environment())
-            yield from carry_out(func, session)
+            try:
+                settings = BehaviourSettings.from_environment()
+            except SettingError as exc:
+                yield Observation(check_id, Outcome.ERROR, "Unusable setting", str(exc))
+                return
+            yield from carry_out(func, Session(ctx, check_id, settings))
 
         active_check(check_id)(run)
         return func

@@ -11,8 +11,9 @@ fixes every drawn value, so the same seed sends the same requests.
 from __future__ import annotations
 
 import contextlib
+import functools
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import hypothesis.configuration
@@ -87,9 +88,13 @@ def explore(
     scenario: Callable[[T], None],
     *,
     examples: int | None = None,
+    cases: Iterable[T] = (),
 ) -> None:
-    """Run ``scenario`` on values drawn from ``strategy`` until the first disagreement."""
+    """Run ``scenario`` on ``cases`` (the telling values, always tried first), then on values
+    drawn from ``strategy``, until the first disagreement."""
     guard = Guard(session)
+    for case in cases:
+        guard.run(functools.partial(scenario, case))
 
     @hypothesis_settings(examples or session.settings.examples)
     @given(strategy)

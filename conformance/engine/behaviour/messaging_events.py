@@ -85,7 +85,7 @@ def await_delivery(
     )
     if not arrived:
         raise Disagreement(
-            f"No {what} within the delivery time",
+            "A notification did not arrive in time",
             f"After {cause.describe()}, {what} did not reach the harness's receiver within "
             f"{timeout:g}s ({len(receiver.received(wanted))} of {count} arrived).",
             cause,
@@ -198,7 +198,7 @@ def callback_url(session: Session) -> None:
         )
         session.findings.passed(SUBSCRIBE, reply)
 
-    explore(session, bad, scenario)
+    explore(session, bad, scenario, cases=_BAD_CALLBACKS)
     after, listed = total(session, SENDER, "/subscriptions", LIST_SUBSCRIPTIONS)
     if after != before:
         raise Disagreement(

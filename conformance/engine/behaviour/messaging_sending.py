@@ -27,6 +27,7 @@ from conformance.engine.behaviour.messaging_data import (
     SEND,
     SENDER,
     SUBSCRIBE_ONLY,
+    bsn_of,
     everything,
     ids,
     new_message,
@@ -171,7 +172,14 @@ def recipient_validation(session: Session) -> None:
         )
         session.findings.passed(SEND, reply)
 
-    explore(session, recipients(), scenario)
+    telling = [
+        ({"type": "bsn", "identifier": "123456789"}, False),  # 9 digits failing the 11-proef
+        ({"type": "bsn", "identifier": "12345678"}, False),
+        ({"type": "kvk", "identifier": "1234567"}, False),
+        ({"type": "oin", "identifier": "0000000100123456700"}, False),
+        ({"type": "bsn", "identifier": bsn_of(session, CITIZEN)}, True),
+    ]
+    explore(session, recipients(), scenario, cases=telling)
 
 
 @behaviour_check("bb:messaging:idempotency-key-required")

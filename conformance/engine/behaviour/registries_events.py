@@ -284,7 +284,8 @@ def birth_links_parents(session: Session) -> None:
                 )
         session.findings.passed(BIRTH, found)
 
-    explore(session, births(parents), scenario, examples=min(3, session.settings.examples))
+    strategy = births(parents, other_parent=True)
+    explore(session, strategy, scenario, examples=min(3, session.settings.examples))
 
 
 @behaviour_check("bb:registries:concurrent-births")

@@ -43,6 +43,7 @@ from conformance.engine.behaviour.registries_data import (
     top_level_groups,
     total_pages,
 )
+from conformance.engine.behaviour.roles import citizen_bsn
 from conformance.engine.identifiers import (
     geslachtsnamen,
     invalid_bsns,
@@ -107,7 +108,14 @@ def query_by_bsn(session: Session) -> None:
             )
         session.findings.passed(QUERY, reply)
 
-    explore(session, st.lists(numbers, min_size=1, max_size=20, unique=True), scenario)
+    everyone = sorted(known)
+    cases = [
+        everyone[:20],
+        [everyone[0], "123456789", everyone[-1]],  # 123456789 fails the 11-proef
+        [*everyone[1:3], citizen_bsn(session.seed, 500)],  # a valid number nobody has
+    ]
+    strategy = st.lists(numbers, min_size=1, max_size=20, unique=True)
+    explore(session, strategy, scenario, cases=cases)
 
 
 # ---------------------------------------------------------------------------- by name
@@ -162,6 +170,31 @@ def name_queries(draw: st.DrawFn, persons: list[Person]) -> Query:
     return wanted
 
 
+def telling_names(persons: list[Person]) -> list[Query]:
+    """Each way a name search narrows, on a person with namesakes born the same day."""
+
+    def key(person: Person) -> tuple[str, Any]:
+        return (fold((person.get("naam") or {}).get("geslachtsnaam")), person.get("geboorte"))
+
+    person = max(persons, key=lambda item: sum(key(other) == key(item) for other in persons))
+    naam = person.get("naam") or {}
+    exact: Query = {
+        "type": BY_NAME,
+        "geslachtsnaam": str(naam.get("geslachtsnaam")),
+        "geboortedatum": str((person.get("geboorte") or {}).get("datum")),
+    }
+    code = (person.get("geslacht") or {}).get("code")
+    return [
+        exact,
+        {**exact, "geslachtsnaam": exact["geslachtsnaam"].upper()},
+        {**exact, "voornamen": str(naam.get("voornamen", "")).lower() or "X"},
+        {**exact, "voornamen": "Xanthippe"},
+        {**exact, "geslacht": "O" if code != "O" else "M"},
+        {**exact, "voorvoegsel": "ter"},
+        {**exact, "geboortedatum": _next_day(exact["geboortedatum"])},
+    ]
+
+
 def judge_search(
     session: Session,
     wanted: Query,
@@ -202,7 +235,7 @@ def query_by_name(session: Session) -> None:
         expected = {bsn for bsn, person in held.items() if matches_name(person, wanted)}
         judge_search(session, wanted, fields, expected, matches_name)
 
-    explore(session, name_queries(persons), scenario)
+    explore(session, name_queries(persons), scenario, cases=telling_names(persons))
 
 
 # ---------------------------------------------------------------------------- by address
@@ -240,6 +273,30 @@ def address_queries(draw: st.DrawFn, persons: list[Person]) -> Query:
     return wanted
 
 
+def telling_addresses(persons: list[Person]) -> list[Query]:
+    """Each way an address search narrows, at addresses with a huisletter or toevoeging."""
+    cases: list[Query] = []
+    for member, other in (("huisletter", "Q"), ("huisnummertoevoeging", "zz9")):
+        person = next(
+            (item for item in persons if (item.get("verblijfplaats") or {}).get(member)), None
+        )
+        if person is None:
+            continue
+        address = person["verblijfplaats"]
+        exact: Query = {
+            "type": BY_ADDRESS,
+            "postcode": address.get("postcode"),
+            "huisnummer": address.get("huisnummer"),
+        }
+        cases += [
+            exact,
+            {**exact, member: str(address[member]).lower()},
+            {**exact, member: other},
+            {**exact, "huisnummer": int(address.get("huisnummer") or 0) + 1},
+        ]
+    return cases
+
+
 @behaviour_check("bb:registries:query-by-address")
 def query_by_address(session: Session) -> None:
     fields = ["burgerservicenummer", "verblijfplaats"]
@@ -250,7 +307,7 @@ def query_by_address(session: Session) -> None:
         expected = {bsn for bsn, person in held.items() if matches_address(person, wanted)}
         judge_search(session, wanted, fields, expected, matches_address)
 
-    explore(session, address_queries(persons), scenario)
+    explore(session, address_queries(persons), scenario, cases=telling_addresses(persons))
 
 
 # ---------------------------------------------------------------------------- fields
@@ -315,7 +372,10 @@ def fields_selection(session: Session) -> None:
         st.lists(st.sampled_from(paths), min_size=1, max_size=6, unique=True),
         st.sampled_from(sorted(full)),
     )
-    explore(session, strategy, scenario)
+    parent = next((bsn for bsn, person in full.items() if person.get("kinderen")), sorted(full)[0])
+    telling = [["naam.voornamen"], ["geslacht.code"], ["verblijfplaatsHistorie"], ["kinderen.naam"]]
+    cases = [(selected, parent) for selected in telling if set(selected) <= set(paths)]
+    explore(session, strategy, scenario, cases=cases)
 
 
 _NEAR_MISSES = [
@@ -394,7 +454,14 @@ def unknown_field_400(session: Session) -> None:
             )
         session.findings.passed(QUERY, reply)
 
-    explore(session, st.tuples(st.sampled_from(criteria), invalid_fields), scenario)
+    cases: list[tuple[Query, tuple[list[str] | None, int | None]]] = [
+        (criteria[0], (None, None)),
+        (criteria[1], ([], None)),
+        (criteria[2], (["naam", "naam.bijnaam"], 1)),
+        (criteria[0], (["bsn"], 0)),
+    ]
+    strategy = st.tuples(st.sampled_from(criteria), invalid_fields)
+    explore(session, strategy, scenario, cases=cases)
 
 
 def _with_unknown(known: list[str], entry: str, index: int) -> tuple[list[str], int]:
@@ -543,4 +610,5 @@ def pagination(session: Session) -> None:
             )
         session.findings.passed(QUERY, again)
 
-    explore(session, st.tuples(st.sampled_from(bodies), st.integers(1, 25)), scenario)
+    cases = [(body, size) for body in bodies for size in (1, 3)]
+    explore(session, st.tuples(st.sampled_from(bodies), st.integers(1, 25)), scenario, cases=cases)

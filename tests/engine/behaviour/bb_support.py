@@ -1,0 +1,99 @@
+"""Helpers of the behaviour-check tests: real blocks (or mutants), a context like the engine's.
+
+The checks are called the way the engine calls them (``ACTIVE_CHECKS[id](context)``) against
+blocks in child processes; a mutant from ``fixtures/mutants`` is served under the block's
+name through ``GDI_<BLOCK>_FACTORY``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from building_blocks.common.process import BlockProcess
+from conformance.engine import ActiveContext, HttpClient, IdentityClient, Subjects
+from conformance.engine.active import ACTIVE_CHECKS, Observation
+from conformance.engine.operations import list_operations
+from conformance.paths import seed_root, specs_root
+from conformance.results import Outcome
+from conformance.spec import load_spec
+
+REPOSITORY = Path(__file__).resolve().parents[3]
+KEYS = seed_root() / "identity" / "keys"
+SEED = 424242
+
+
+def child_environment(block: str, mutant: str | None) -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not (name.startswith("GDI_") and name.endswith("_FACTORY"))
+    }
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPOSITORY), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    )
+    if mutant is not None:
+        env[f"GDI_{block.upper()}_FACTORY"] = f"fixtures.mutants.{mutant}:create_app"
+    return env
+
+
+@contextmanager
+def serve(
+    block: str, data_dir: Path, identity_url: str, mutant: str | None = None
+) -> Iterator[str]:
+    """Base URL of ``block`` (or ``mutant`` of it) in a child process, stopped afterwards."""
+    process = BlockProcess(
+        block,
+        data_dir=data_dir,
+        identity_url=identity_url,
+        log_path=data_dir / f"{block}.log",
+        env=child_environment(block, mutant),
+    )
+    try:
+        yield process.start(60.0)
+    finally:
+        process.stop()
+
+
+@contextmanager
+def behaviour_context(
+    block: str, base_url: str, identity_url: str, *, seed: int = SEED
+) -> Iterator[ActiveContext]:
+    """A context as the engine builds it, whose primary subject takes tokens from identity."""
+    spec = load_spec(specs_root() / block / "v1" / "openapi.yaml")
+    key = KEYS / "gemeente-utrecht.key.pem"
+    subjects = Subjects({"primary": IdentityClient(identity_url, "gemeente-utrecht", key)})
+    with HttpClient(timeout=10.0, max_response_bytes=1024 * 1024) as http:
+        yield ActiveContext(
+            base_url=base_url,
+            document=spec.bundled,
+            api_version=str(spec.bundled["info"]["version"]),
+            operations=list_operations(spec.bundled),
+            subjects=subjects,
+            http=http,
+            exchanges=None,
+            spec=spec,
+            seed=seed,
+        )
+
+
+def run_check(check_id: str, context: ActiveContext) -> list[Observation]:
+    return list(ACTIVE_CHECKS[check_id](context))
+
+
+def outcomes(observations: list[Observation]) -> set[Outcome]:
+    return {item.outcome for item in observations}
+
+
+def describe(observations: list[Observation]) -> str:
+    """Failures and errors, for an assertion message."""
+    return (
+        "\n".join(
+            f"{item.outcome.value}: {item.title}: {item.message}"
+            for item in observations
+            if item.outcome in (Outcome.FAILED, Outcome.ERROR)
+        )
+        or "(no failure and no error)"
+    )

@@ -1,0 +1,63 @@
+"""The behaviour checks inside an engine run: a mutant's defect fails exactly its requirement,
+with redacted evidence and a curl reproduction in the report, and the others pass."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from bb_support import KEYS, serve
+
+from conformance.engine import IdentityClient, RunConfig, Subjects, resolve_block, run
+from conformance.results import Outcome, report_to_json
+
+pytestmark = pytest.mark.slow
+
+
+def behaviour_only(block: str):  # type: ignore[no-untyped-def]
+    """The block's profile cut down to its behaviour requirements and checks (a faster run)."""
+    profile, spec = resolve_block(f"{block}@v1")
+    requirements = tuple(
+        dataclasses.replace(item, checks=tuple(c for c in item.checks if c.startswith("bb:")))
+        for item in profile.requirements
+        if any(check.startswith("bb:") for check in item.checks)
+    )
+    return dataclasses.replace(profile, requirements=requirements), spec
+
+
+def test_a_behaviour_defect_fails_its_requirement_with_evidence(
+    identity_url: str, tmp_path: Path
+) -> None:
+    profile, spec = behaviour_only("registries")
+    source = IdentityClient(
+        identity_url,
+        "gemeente-utrecht",
+        KEYS / "gemeente-utrecht.key.pem",
+        ("registries:read", "registries:declare"),
+    )
+    subjects = Subjects({"primary": source})
+    with serve(
+        "registries", tmp_path / "data", identity_url, "registries_move_forgets_history"
+    ) as url:
+        report = run(
+            RunConfig(
+                spec=spec,
+                base_url=url,
+                profile=profile,
+                subjects=subjects,
+                seed=11,
+                phases=(),
+                hypothesis_dir=tmp_path / "hypothesis",
+            )
+        )
+    outcomes = {item.id: item.outcome for item in report.requirements}
+    assert outcomes.pop("GDI-REG-023") is Outcome.FAILED
+    assert set(outcomes.values()) == {Outcome.PASSED}, outcomes
+    failed = next(item for item in report.requirements if item.id == "GDI-REG-023")
+    evidence = failed.failures[0]
+    assert evidence.check == "bb:registries:move-keeps-history"
+    assert evidence.operation_id == "declareMove"
+    assert evidence.request is not None and evidence.curl and evidence.curl.startswith("curl ")
+    token = source.headers()["Authorization"].split(" ", 1)[1]
+    assert token not in report_to_json(report)

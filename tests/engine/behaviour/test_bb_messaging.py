@@ -1,0 +1,70 @@
+"""bb:messaging:* checks: every one passes on the reference messaging block and fails on the mutant
+made to break what it proves (fixtures/mutants/behaviour_catalog.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bb_support import behaviour_context, describe, outcomes, run_check, serve
+
+from conformance.engine import resolve_block
+from conformance.engine.active import ACTIVE_CHECKS
+from conformance.results import Outcome
+from fixtures.mutants.behaviour_catalog import BEHAVIOUR_MUTANTS
+from fixtures.mutants.catalog import Mutant
+
+pytestmark = pytest.mark.slow
+
+BLOCK = "messaging"
+# Needs a crash and restart of the implementation, which the harness cannot cause.
+NOT_IMPLEMENTED = {"bb:messaging:durability"}
+MUTANTS = [mutant for mutant in BEHAVIOUR_MUTANTS if mutant.block == BLOCK]
+PROFILE, _ = resolve_block("messaging@v1")
+CHECKS = sorted(
+    check
+    for check in PROFILE.check_ids
+    if check.startswith("bb:messaging:") and check not in NOT_IMPLEMENTED
+)
+
+
+@pytest.fixture(scope="module")
+def reference(identity_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve(BLOCK, tmp_path_factory.mktemp("messaging"), identity_url) as base_url:
+        yield base_url
+
+
+def test_every_check_the_profile_names_is_implemented() -> None:
+    assert CHECKS, "the messaging profile names no bb:messaging check"
+    assert [check for check in CHECKS if check not in ACTIVE_CHECKS] == []
+
+
+def test_only_durability_is_left_to_the_engine_to_skip() -> None:
+    named = {check for check in PROFILE.check_ids if check.startswith("bb:messaging:")}
+    assert {check for check in named if check not in ACTIVE_CHECKS} == NOT_IMPLEMENTED
+
+
+def test_every_check_has_a_mutant() -> None:
+    assert sorted({mutant.check for mutant in MUTANTS}) == CHECKS
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_check_passes_on_the_reference(check: str, reference: str, identity_url: str) -> None:
+    with behaviour_context(BLOCK, reference, identity_url) as context:
+        observations = run_check(check, context)
+    assert outcomes(observations) == {Outcome.PASSED}, describe(observations)
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda mutant: mutant.name)
+def test_check_fails_on_its_mutant(mutant: Mutant, identity_url: str, tmp_path: Path) -> None:
+    requirement = next(item for item in PROFILE.requirements if item.id == mutant.requirement)
+    assert mutant.check in requirement.checks
+    with (
+        serve(BLOCK, tmp_path, identity_url, mutant.name) as base_url,
+        behaviour_context(BLOCK, base_url, identity_url) as context,
+    ):
+        observations = run_check(mutant.check, context)
+    failures = [item for item in observations if item.outcome is Outcome.FAILED]
+    assert failures, describe(observations)
+    assert all(item.exchange is not None and item.title for item in failures)
