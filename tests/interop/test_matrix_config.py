@@ -1,0 +1,95 @@
+"""The --config file of ``gdi-conformance interop``: what it accepts, and one clear message
+(and exit 2) for what it does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.cli import main
+from conformance.interop.matrix import (
+    Entry,
+    MatrixConfigError,
+    combinations,
+    parse_matrix_config,
+)
+
+GOOD: dict[str, Any] = {
+    "identity": [{"name": "reference", "reference": True}],
+    "registries": [
+        {"name": "reference", "reference": True},
+        {"name": "acme", "base_url": "https://acme.example/registries/v1/"},
+    ],
+    "messaging": [{"name": "x", "base_url": "http://127.0.0.1:1/messaging/v1"}],
+}
+
+
+def test_a_good_configuration_gives_every_combination() -> None:
+    config = parse_matrix_config(GOOD, "interop.yaml")
+    assert config.of("registries")[1] == Entry(
+        "registries", "acme", "https://acme.example/registries/v1"
+    )
+    seen: list[tuple[str, str | None]] = []
+
+    def resolve(entry: Entry, identity: Any) -> str:
+        seen.append((entry.name, identity.base_url if identity else None))
+        return entry.base_url or f"http://reference.invalid/{entry.block}/v1"
+
+    found = [c.label for c in combinations(config, resolve)]
+    assert found == [
+        "identity reference + registries reference + messaging x",
+        "identity reference + registries acme + messaging x",
+    ]
+    # References of resource blocks are resolved for the identity they are combined with.
+    assert ("reference", "http://reference.invalid/identity/v1") in seen
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"identity": []}, "identity must list at least one implementation"),
+        ({"extra": []}, "unknown key(s) extra"),
+        ({"messaging": [{"name": "x"}]}, "messaging[0]: base_url must be an http(s) URL"),
+        ({"messaging": [{"name": "x", "base_url": "ftp://a/b"}]}, "base_url must be an http(s)"),
+        ({"messaging": ["reference"]}, "messaging[0]: expected a mapping"),
+        ({"messaging": [{"name": "a b", "reference": True}]}, "name must be letters"),
+        (
+            {"messaging": [{"name": "x", "reference": True, "base_url": "http://a/b"}]},
+            "not both",
+        ),
+        ({"messaging": [{"name": "x", "reference": "yes"}]}, "reference must be true or false"),
+        (
+            {"messaging": [{"name": "x", "reference": True}, {"name": "x", "reference": True}]},
+            "messaging names x twice",
+        ),
+        ({"messaging": [{"name": "x", "reference": True, "port": 1}]}, "unknown key(s) port"),
+    ],
+)
+def test_a_bad_configuration_says_what_and_where(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(MatrixConfigError) as raised:
+        parse_matrix_config({**GOOD, **change}, "interop.yaml")
+    assert message in str(raised.value)
+    assert str(raised.value).startswith("interop.yaml")
+
+
+def test_the_command_exits_2_on_a_bad_configuration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "interop.yaml"
+    config.write_text("identity: [{name: reference, reference: true}\n")
+    assert main(["interop", "--config", str(config), "--report-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{config}:" in err and "not valid YAML" in err
+    assert "Traceback" not in err
+    assert main(["interop", "--config", str(tmp_path / "missing.yaml")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_config_and_urls_do_not_mix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "interop.yaml"
+    config.write_text("identity: []\n")
+    code = main(["interop", "--config", str(config), "--identity", "http://127.0.0.1:9/i/v1"])
+    assert code == 2
+    assert "either --config" in capsys.readouterr().err
