@@ -1,0 +1,71 @@
+"""The identity checks inside a real engine run: the catalogue profile's bb:identity
+requirements pass on the reference, and a mutant's requirement fails with redacted evidence
+(the request, the answer and a curl command) that names the check."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from identity_support import SEED, serve_identity
+
+from conformance.engine import RunConfig, Subjects, resolve_block, run
+from conformance.results import Outcome, RunReport, validate_report
+from fixtures.mutants.identity_catalog import BY_CHECK
+
+pytestmark = pytest.mark.slow
+
+
+def _run(base_url: str, tmp_path: Path, requirement: str | None = None) -> RunReport:
+    profile, spec = resolve_block("identity")
+    if requirement is not None:
+        kept = tuple(item for item in profile.requirements if item.id == requirement)
+        profile = dataclasses.replace(profile, requirements=kept)
+    return run(
+        RunConfig(
+            spec=spec,
+            base_url=base_url,
+            profile=profile,
+            subjects=Subjects(),
+            seed=SEED,
+            phases=(),
+            hypothesis_dir=tmp_path / "hypothesis",
+        )
+    )
+
+
+def test_every_behaviour_requirement_passes_on_the_reference(tmp_path: Path) -> None:
+    with serve_identity(tmp_path) as base_url:
+        report = _run(base_url, tmp_path)
+    validate_report(report.to_dict())
+    behaviour = [
+        item
+        for item in report.requirements
+        if item.checks and all(check.startswith("bb:identity:") for check in item.checks)
+    ]
+    assert len(behaviour) >= 20
+    not_passed = {item.id: item.reason for item in behaviour if item.outcome is not Outcome.PASSED}
+    assert not not_passed
+    for item in report.checks:
+        if item.id.startswith("bb:identity:"):
+            assert item.outcome is Outcome.PASSED, (item.id, item.reason)
+
+
+def test_a_mutant_fails_its_requirement_with_redacted_evidence(tmp_path: Path) -> None:
+    mutant = BY_CHECK["bb:identity:pkce-required"]
+    with serve_identity(tmp_path, mutant) as base_url:
+        report = _run(base_url, tmp_path, mutant.requirement)
+    validate_report(report.to_dict())
+    result = report.requirement(mutant.requirement)
+    assert result.outcome is Outcome.FAILED
+    evidence = result.failures[0]
+    assert evidence.check == "bb:identity:pkce-required"
+    assert evidence.operation_id == "authorize"
+    assert evidence.request is not None and evidence.response is not None
+    assert evidence.curl is not None and evidence.curl.startswith("curl")
+    location = {k.lower(): v for k, v in evidence.response.headers.items()}["location"]
+    assert "code=[REDACTED]" in location, location
+    text = json.dumps(report.to_dict())
+    assert "eyJ" not in text, "a JWT (token or client assertion) leaked into the report"

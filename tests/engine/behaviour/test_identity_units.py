@@ -1,0 +1,54 @@
+"""Pieces of the identity checks that need no provider: jti entropy, tampering with a JWS
+signature, and the redirect test of redirect-uri-exact."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.engine.behaviour.identity.client_auth import tamper_signature
+from conformance.engine.behaviour.identity.grants import _sent_to
+from conformance.engine.behaviour.identity.tokens import JTI_MIN_BITS, jti_bits
+
+
+def test_random_jtis_carry_enough_bits() -> None:
+    assert jti_bits([secrets.token_urlsafe(24) for _ in range(6)]) >= JTI_MIN_BITS
+    assert jti_bits([secrets.token_hex(16) for _ in range(6)]) >= JTI_MIN_BITS
+
+
+def test_uuids_counters_and_timestamps_do_not() -> None:
+    assert jti_bits([str(uuid.uuid4()) for _ in range(6)]) < JTI_MIN_BITS  # 122 random bits
+    assert jti_bits([f"token-{number:08d}" for number in range(6)]) < 10
+    prefix = "20251129T031200-"
+    assert jti_bits([prefix + secrets.token_hex(4) for _ in range(6)]) < JTI_MIN_BITS
+
+
+def _decoded(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+@given(
+    signature=st.binary(min_size=1, max_size=512),
+    position=st.integers(min_value=0, max_value=10_000),
+)
+def test_a_tampered_signature_always_decodes_to_other_bytes(
+    signature: bytes, position: int
+) -> None:
+    encoded = base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+    if len(encoded) < 2:
+        return
+    tampered = tamper_signature(f"head.payload.{encoded}", position)
+    head, payload, changed = tampered.split(".")
+    assert (head, payload) == ("head", "payload")
+    assert _decoded(changed) != signature
+
+
+def test_a_redirect_counts_as_sent_to_a_uri_only_when_it_starts_with_it() -> None:
+    target = "https://portal.example/callback/extra"
+    assert _sent_to(target + "?code=1", target)
+    assert not _sent_to("https://portal.example/callback?error=x", target)
+    assert not _sent_to("https://portal.example/callback/extra-more?code=1", target)
