@@ -147,9 +147,9 @@ def audience_tokens(token: str | None, now: int | None = None) -> list[ForgedTok
 
 
 MALFORMED: tuple[tuple[str, str], ...] = (
-    ("a bearer value that is not a JWT", "Bearer not-a-jwt"),
+    ("a token that is not a JWT", "Bearer not-a-jwt"),
     ("a JWT cut short (no signature part)", "Bearer eyJhbGciOiJSUzI1NiJ9.e30"),
-    ("bytes that are not base64url in each part", "Bearer %%%.%%%.%%%"),
-    ("the scheme without a value", "Bearer"),
+    ("a token whose parts are not base64url", "Bearer %%%.%%%.%%%"),
+    ("the scheme alone, without a token", "Bearer"),
     ("another scheme (Basic)", "Basic Z2RpOmNvbmZvcm1hbmNl"),
 )
