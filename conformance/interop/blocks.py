@@ -27,7 +27,7 @@ import jwt
 
 from conformance.engine.behaviour.base import Reply
 from conformance.engine.behaviour.identity.clients import TestClient, TestClients
-from conformance.engine.behaviour.identity.provider import s256
+from conformance.engine.behaviour.identity.provider import CREDENTIAL_FIELDS, s256
 from conformance.engine.behaviour.login import LoginDriver, LoginRequest, NoRedirect
 from conformance.engine.http import Exchange, HttpClient
 from conformance.engine.oauth_client import client_assertion, load_private_key
@@ -65,7 +65,7 @@ class Wire:
         content: bytes | None = None
         if form is not None:
             for name, value in form.items():
-                if name not in ("grant_type", "scope", "client_assertion_type", "redirect_uri"):
+                if name in CREDENTIAL_FIELDS:
                     self.redactor.add_secret(value)
             content = urlencode(form).encode()
             sent["Content-Type"] = FORM

@@ -38,6 +38,10 @@ WELL_KNOWN = "/.well-known/openid-configuration"
 DISCOVERY_OPERATION = "getOpenidConfiguration"
 # What the NL GOV profile allows a provider to sign tokens with.
 SIGNING_ALGORITHMS = ("RS256", "PS256")
+# Form fields whose values are credentials (the rest, such as scope or client_id, stay readable).
+CREDENTIAL_FIELDS = frozenset(
+    {"client_assertion", "client_secret", "code", "code_verifier", "token", "refresh_token"}
+)
 # Operation ids of the catalogue spec, so evidence names the operation.
 OPERATION_OF_ENDPOINT = {
     "token_endpoint": "token",
@@ -180,7 +184,7 @@ class Provider:
         headers: Mapping[str, str] | None = None,
     ) -> Reply:
         """POST a form body to an advertised endpoint (``token_endpoint``, ...)."""
-        self.secret(*(value for name, value in fields.items() if name != "grant_type"))
+        self.secret(*(value for name, value in fields.items() if name in CREDENTIAL_FIELDS))
         sent = {"Content-Type": FORM, "Accept": "application/json", **(headers or {})}
         return self.session.call(
             None, "POST", self.endpoint(endpoint), raw=urlencode(fields).encode(), headers=sent
