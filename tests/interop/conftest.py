@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from interop_support import serve
-
-
-@dataclass(frozen=True)
-class Trio:
-    identity: str
-    registries: str
-    messaging: str
+from interop_support import Trio, serve
 
 
 @pytest.fixture(scope="module")

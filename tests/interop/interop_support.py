@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from building_blocks.common.process import BlockProcess
@@ -45,3 +46,12 @@ def serve(
         yield process.start(60)
     finally:
         process.stop()
+
+
+@dataclass(frozen=True)
+class Trio:
+    """Base URLs of one identity, registries and messaging block wired together."""
+
+    identity: str
+    registries: str
+    messaging: str

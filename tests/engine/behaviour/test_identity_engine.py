@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from identity_support import SEED, serve_identity
+from identity_check_support import SEED, serve_identity
 
 from conformance.engine import RunConfig, Subjects, resolve_block, run
 from conformance.results import Outcome, RunReport, validate_report

@@ -10,8 +10,7 @@ from pathlib import Path
 import interop_drivers
 import pytest
 import yaml
-from conftest import Trio
-from interop_support import serve
+from interop_support import Trio, serve
 
 from conformance.cli import main
 from conformance.results import read_report

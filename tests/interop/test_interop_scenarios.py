@@ -7,8 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Trio
-from interop_support import SEED, serve
+from interop_support import SEED, Trio, serve
 
 from conformance.interop import InteropSettings, combination_of, interop_report, play
 from conformance.interop.runner import InteropRun
