@@ -9,9 +9,9 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from support.lint_helpers import TESTCASES, baseline
 
 from conformance.cli import main
-from tests.lint.conftest import TESTCASES, baseline
 
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-2.1.0-rtm.5.json"
 JSON_KEYS = {"rule", "adr", "severity", "path", "file", "line", "column", "message"}

@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
+from support.lint_helpers import REPO
 
 from conformance.lint import lint_spec
 from conformance.spec import load_spec
-from tests.lint.conftest import REPO
 
 DIFFERENCES = REPO / "fixtures" / "adr-differences"
 Finding = tuple[str, str, str]

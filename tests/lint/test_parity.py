@@ -12,10 +12,10 @@ import re
 from pathlib import Path
 
 import pytest
+from support.lint_helpers import TESTCASES
 
 from conformance.lint import lint_spec
 from conformance.spec import load_spec
-from tests.lint.conftest import TESTCASES
 
 # " 70:35  error  nlgov:use-problem-schema  <message>  <path>" (the path is absent for the root)
 LINE = re.compile(

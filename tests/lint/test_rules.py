@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from support.lint_helpers import baseline, lint
 
 from conformance.lint import RULES
-from tests.lint.conftest import baseline, lint
 
 Doc = dict[str, Any]
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from support.lint_helpers import baseline, keys, lint
+
 from conformance.lint import RULES
-from tests.lint.conftest import baseline, keys, lint
 
 NEW_IN_2_2 = {
     "nlgov:paths-kebab-case",
