@@ -82,12 +82,14 @@ def _reason(error: ValidationError) -> tuple[str, str]:
 def _params(error: ValidationError) -> list[InvalidParam]:
     path = list(error.absolute_path)
     if error.validator == "required" and isinstance(error.instance, Mapping):
-        missing = [key for key in error.validator_value if key not in error.instance]
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = [key for key in required if key not in error.instance]
         return [
             InvalidParam(param_name([*path, key]), "required", "Is required.") for key in missing
         ]
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
-        known = set((error.schema or {}).get("properties", {}))
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        known = set(schema.get("properties", {}))
         extra = sorted(str(key) for key in error.instance if key not in known)
         return [
             InvalidParam(param_name([*path, key]), "unknownParam", "Is not a known member.")
