@@ -54,6 +54,7 @@ def test_check_fails_on_its_mutant(tmp_path: Path, mutant: Mutant) -> None:
         observations = run_check(mutant.check, context)
     failed = [item for item in observations if item.outcome is Outcome.FAILED]
     assert failed, f"{mutant.check} did not flag: {mutant.defect}\n{describe(observations)}"
+    assert any(item.exchange is not None for item in failed), "no exchange shows the defect"
     assert not [item for item in observations if item.outcome is Outcome.ERROR], describe(
         observations
     )

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.engine.behaviour.identity.clients import TestClient
@@ -201,15 +202,17 @@ def jwks_public_only(provider: Provider) -> None:
         findings.passed("token")
 
 
-def _verify(provider: Provider, token: str, what: str, client: TestClient) -> None:
+def _verify(provider: Provider, tokens: dict[str, Any], name: str, client: TestClient) -> None:
     findings = provider.session.findings
+    what = "ID token" if name == "id_token" else "access token"
     try:
-        provider.verify(token)
+        provider.verify(tokens[name])
     except TokenProblem as exc:
         findings.failed(
             "Token does not verify against the JWKS",
             f"the {what} issued to {client.client_id}: {exc}",
             operation="token",
+            reply=provider.reply_of(tokens),
         )
     else:
         findings.passed("token")
@@ -218,17 +221,17 @@ def _verify(provider: Provider, token: str, what: str, client: TestClient) -> No
 @identity_check("bb:identity:token-signature")
 def token_signature(provider: Provider) -> None:
     organisation = provider.clients.organisation
-    _verify(provider, provider.organisation_token()["access_token"], "access token", organisation)
+    _verify(provider, provider.organisation_token(), "access_token", organisation)
     portal = provider.clients.portal
     tokens, _ = provider.citizen_tokens(portal)
-    _verify(provider, tokens["access_token"], "citizen's access token", portal)
-    id_token = tokens.get("id_token")
-    if isinstance(id_token, str):
-        _verify(provider, id_token, "ID token", portal)
+    _verify(provider, tokens, "access_token", portal)
+    if isinstance(tokens.get("id_token"), str):
+        _verify(provider, tokens, "id_token", portal)
     else:
         provider.session.findings.failed(
             "No ID token",
             f"the token response to {portal.client_id}'s code exchange with scope openid has "
             "no id_token",
             operation="token",
+            reply=provider.reply_of(tokens),
         )

@@ -114,6 +114,7 @@ class Provider:
     _metadata_url: str | None = None
     _jwks: dict[str, Any] | None = None
     _audience: str | None = None
+    _issued_by: dict[str, Reply] = field(default_factory=dict)
     _keys: dict[str, PrivateKey] = field(default_factory=dict)
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -256,8 +257,13 @@ class Provider:
             and isinstance(body.get("access_token"), str)
         ):
             self.secret(body["access_token"], body.get("id_token"), body.get("refresh_token"))
+            self._issued_by[body["access_token"]] = reply
             return body
         return None
+
+    def reply_of(self, tokens: dict[str, Any]) -> Reply | None:
+        """The token response that brought these tokens (evidence for what they hold)."""
+        return self._issued_by.get(str(tokens.get("access_token")))
 
     def require_tokens(self, reply: Reply, what: str) -> dict[str, Any]:
         body = self.issued(reply)

@@ -23,8 +23,9 @@ import math
 import string
 from typing import Any
 
+from conformance.engine.behaviour.base import Reply
 from conformance.engine.behaviour.identity.clients import TestClient
-from conformance.engine.behaviour.identity.provider import Login, Provider, unverified
+from conformance.engine.behaviour.identity.provider import Provider, unverified
 from conformance.engine.behaviour.identity.registration import identity_check
 from conformance.engine.identifiers import is_valid_bsn
 
@@ -92,6 +93,7 @@ def access_token_claims(provider: Provider) -> None:
                 "Access token lacks required claims",
                 f"the {what} access token issued to {client.client_id}: " + "; ".join(problems),
                 operation="token",
+                reply=provider.reply_of(response),
             )
         else:
             findings.passed("token")
@@ -122,8 +124,10 @@ def jti_bits(samples: list[str]) -> float:
 def jti_entropy(provider: Provider) -> None:
     findings = provider.session.findings
     samples: list[str] = []
+    response: dict[str, Any] = {}
     for _ in range(max(JTI_SAMPLES, provider.session.settings.examples)):
-        claims = _claims(provider.organisation_token()["access_token"])
+        response = provider.organisation_token()
+        claims = _claims(response["access_token"])
         jti = claims.get("jti")
         if not isinstance(jti, str) or not jti:
             findings.failed("Access token without jti", "an access token has no jti")
@@ -134,6 +138,7 @@ def jti_entropy(provider: Provider) -> None:
             "Repeated jti",
             f"{len(samples)} access tokens share jti values: {samples}",
             operation="token",
+            reply=provider.reply_of(response),
         )
         return
     bits = jti_bits(samples)
@@ -144,6 +149,7 @@ def jti_entropy(provider: Provider) -> None:
             f"{samples[1]!r}; they carry at most about {bits:.0f} random bits, fewer than "
             f"{JTI_MIN_BITS}",
             operation="token",
+            reply=provider.reply_of(response),
         )
     else:
         findings.passed("token")
@@ -164,6 +170,7 @@ def token_audience(provider: Provider) -> None:
                 f"a token for scope {' '.join(scopes)!r} has aud {audiences}; it must list "
                 f"{', '.join(missing)}",
                 operation="token",
+                reply=provider.reply_of(response),
             )
         else:
             findings.passed("token")
@@ -187,6 +194,7 @@ def organisation_claims(provider: Provider) -> None:
                 "Organisation token lacks its identity",
                 f"the client_credentials token of {client.client_id}: " + "; ".join(problems),
                 operation="token",
+                reply=reply,
             )
         else:
             findings.passed("token")
@@ -228,12 +236,13 @@ def id_token_lifetime(provider: Provider) -> None:
             "ID token not short-lived or not bound to its request",
             f"the ID token issued to {portal.client_id}: " + "; ".join(problems),
             operation="token",
+            reply=provider.reply_of(tokens),
         )
     else:
         provider.session.findings.passed("token")
 
 
-def _userinfo(provider: Provider, access_token: str) -> dict[str, Any] | None:
+def _userinfo(provider: Provider, access_token: str) -> tuple[dict[str, Any], Reply] | None:
     if "userinfo_endpoint" not in provider.metadata:
         return None
     reply = provider.session.call(
@@ -243,19 +252,23 @@ def _userinfo(provider: Provider, access_token: str) -> dict[str, Any] | None:
         headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
     )
     body = reply.json()
-    return body if reply.status == 200 and isinstance(body, dict) else None
+    return (body, reply) if reply.status == 200 and isinstance(body, dict) else None
 
 
-def _claim_sets(provider: Provider, client: TestClient) -> tuple[dict[str, dict], Login]:
-    """The citizen's ID token, access token and userinfo claims through ``client``."""
-    tokens, login = provider.citizen_tokens(client)
-    sets = {"access token": _claims(tokens["access_token"])}
+def _claim_sets(
+    provider: Provider, client: TestClient
+) -> dict[str, tuple[dict[str, Any], Reply | None]]:
+    """The citizen's access token, ID token and userinfo claims through ``client``, each with
+    the answer that carried it."""
+    tokens, _ = provider.citizen_tokens(client)
+    carrier = provider.reply_of(tokens)
+    sets = {"access token": (_claims(tokens["access_token"]), carrier)}
     if isinstance(tokens.get("id_token"), str):
-        sets["ID token"] = _claims(tokens["id_token"])
+        sets["ID token"] = (_claims(tokens["id_token"]), carrier)
     userinfo = _userinfo(provider, tokens["access_token"])
     if userinfo is not None:
         sets["userinfo"] = userinfo
-    return sets, login
+    return sets
 
 
 def _holding(claims: dict[str, Any], value: str) -> list[str]:
@@ -266,9 +279,8 @@ def _holding(claims: dict[str, Any], value: str) -> list[str]:
 def sub_not_bsn(provider: Provider) -> None:
     portal = provider.clients.portal
     bsn = provider.citizen
-    sets, _ = _claim_sets(provider, portal)
     findings = provider.session.findings
-    for what, claims in sets.items():
+    for what, (claims, reply) in _claim_sets(provider, portal).items():
         sub = claims.get("sub")
         problems = []
         if sub == bsn or is_valid_bsn(sub):
@@ -282,6 +294,7 @@ def sub_not_bsn(provider: Provider) -> None:
                 f"the {what} of the test citizen through {portal.client_id}: "
                 + "; ".join(problems),
                 operation="getUserinfo" if what == "userinfo" else "token",
+                reply=reply,
             )
         else:
             findings.passed("token")
@@ -293,9 +306,8 @@ def bsn_claim_authorised(provider: Provider) -> None:
     if app.bsn_allowed:
         return
     bsn = provider.citizen
-    sets, _ = _claim_sets(provider, app)
     findings = provider.session.findings
-    for what, claims in sets.items():
+    for what, (claims, reply) in _claim_sets(provider, app).items():
         holding = _holding(claims, bsn)
         if "bsn" in claims or holding:
             where = ", ".join(sorted({"bsn", *holding} if "bsn" in claims else set(holding)))
@@ -304,6 +316,7 @@ def bsn_claim_authorised(provider: Provider) -> None:
                 f"the {what} issued through {app.client_id}, which is not registered to see "
                 f"BSNs, carries the citizen's BSN ({where})",
                 operation="getUserinfo" if what == "userinfo" else "token",
+                reply=reply,
             )
         else:
             findings.passed("token")
@@ -312,9 +325,8 @@ def bsn_claim_authorised(provider: Provider) -> None:
 @identity_check("bb:identity:pairwise-sub")
 def pairwise_sub(provider: Provider) -> None:
     portal, app = provider.clients.portal, provider.clients.portal_without_bsn
-    first = _id_token(provider, provider.citizen_tokens(portal)[0], portal).get("sub")
-    again = _id_token(provider, provider.citizen_tokens(portal)[0], portal).get("sub")
-    other = _id_token(provider, provider.citizen_tokens(app)[0], app).get("sub")
+    logins = [(client, provider.citizen_tokens(client)[0]) for client in (portal, portal, app)]
+    first, again, other = (_id_token(provider, tokens, who).get("sub") for who, tokens in logins)
     findings = provider.session.findings
     if first != again:
         findings.failed(
@@ -322,6 +334,7 @@ def pairwise_sub(provider: Provider) -> None:
             f"two logins of the same citizen through {portal.client_id} gave sub {first!r} and "
             f"{again!r}",
             operation="token",
+            reply=provider.reply_of(logins[1][1]),
         )
     elif first == other:
         findings.failed(
@@ -329,6 +342,7 @@ def pairwise_sub(provider: Provider) -> None:
             f"{portal.client_id} and {app.client_id} both see the same citizen as sub {first!r}; "
             "a pairwise sub differs per client (sector)",
             operation="token",
+            reply=provider.reply_of(logins[2][1]),
         )
     else:
         findings.passed("token")
