@@ -119,6 +119,7 @@ class Collector:
             for operation in operations
         }
         self.samples: list[ResponseTimeSample] = []
+        self._samples_per_operation: dict[str, int] = {}
         self.errors: list[RunError] = []
         self.phases: list[PhaseResult] = []
         self.operation_errors: dict[str, list[str]] = {}
@@ -269,8 +270,9 @@ class Collector:
                 continue
             status = str(response.status_code)
             coverage.status_codes[status] = coverage.status_codes.get(status, 0) + 1
-            kept = sum(1 for sample in self.samples if sample.operation == label)
+            kept = self._samples_per_operation.get(label, 0)
             if kept < SAMPLES_PER_OPERATION:
+                self._samples_per_operation[label] = kept + 1
                 self.samples.append(
                     ResponseTimeSample(
                         operation=label,

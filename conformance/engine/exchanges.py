@@ -10,11 +10,12 @@ too, because clients use both kinds of libraries.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from openapi_core import Config, OpenAPI
 from openapi_core.deserializing.media_types.datatypes import MediaTypeDeserializersDict
@@ -43,6 +44,12 @@ class ExchangeProblem:
     message: str
 
 
+# Identical answers are common (the same 400 problem for many invalid inputs): each distinct
+# exchange is validated once. Bounded, so a long run cannot grow it without limit.
+MEMO_SIZE = 4096
+_IGNORED_HEADERS = frozenset({"date"})
+
+
 class ExchangeValidator:
     """Validates (request, response) pairs against one spec, served at ``base_url``."""
 
@@ -53,6 +60,7 @@ class ExchangeValidator:
         self._api = OpenAPI.from_dict(
             spec, config=Config(extra_media_type_deserializers=_EXTRA_DESERIALIZERS)
         )
+        self._memo: dict[tuple[object, ...], ExchangeProblem | bool | None] = {}
 
     def validate(
         self,
@@ -65,6 +73,38 @@ class ExchangeValidator:
     ) -> ExchangeProblem | bool | None:
         """A problem, None when the response is valid, or True when no operation matches."""
         parts = urlsplit(url)
+        # The verdict depends on the operation (method and path), never on the query string.
+        key = (
+            method.lower(),
+            parts.scheme,
+            parts.netloc,
+            parts.path,
+            status,
+            tuple(
+                sorted(
+                    (name.lower(), value)
+                    for name, value in headers.items()
+                    if name.lower() not in _IGNORED_HEADERS
+                )
+            ),
+            hashlib.blake2b(body, digest_size=20).digest(),
+        )
+        if key in self._memo:
+            return self._memo[key]
+        result = self._validate(parts, method, status, headers, body)
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[key] = result
+        return result
+
+    def _validate(
+        self,
+        parts: SplitResult,
+        method: str,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> ExchangeProblem | bool | None:
         request = MockRequest(
             f"{parts.scheme}://{parts.netloc}",
             method.lower(),

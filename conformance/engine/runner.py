@@ -8,8 +8,10 @@ target does, only for a target it cannot reach (``TargetUnreachable``) or a setu
 use (``RunSetupError``), both before any test request is sent.
 
 Determinism: the seed fixes every generated case (Hypothesis derandomisation by seed, no
-example database, no Schemathesis cache, Hypothesis's storage in a directory of the run's
-own), so the same seed against the same target state sends the same requests.
+example database, no Schemathesis cache, no constants drawn from the harness's own source),
+so the same seed against the same target state sends the same requests. Hypothesis's home
+directory holds only derived caches (its Unicode tables), kept per user between runs because
+rebuilding them costs more CPU than a small run's whole generation.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import os
 import platform
 import random
 import tempfile
@@ -34,6 +37,7 @@ from urllib.parse import urlsplit
 import httpx
 import hypothesis
 import hypothesis.configuration
+import hypothesis.internal.conjecture.providers
 import schemathesis
 from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis.engine import StopReason, from_schema
@@ -102,7 +106,7 @@ class RunConfig:
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     phases: tuple[str, ...] = TESTING_PHASES
-    hypothesis_dir: Path | None = None  # None: a temporary directory, removed afterwards
+    hypothesis_dir: Path | None = None  # None: the user's cache (see hypothesis_cache_dir)
     spec_label: str | None = None  # how the report names the spec (default: a portable label)
     product: ProductInfo | None = None  # whose implementation is tested, as its vendor names it
     shard: Shard | None = None  # test only this part of the API (see sharding)
@@ -218,10 +222,26 @@ def _subject_matcher(subjects: Subjects) -> Any:
     return subject_of
 
 
+def hypothesis_cache_dir() -> Path | None:
+    """``$XDG_CACHE_HOME/gdi-conformance/hypothesis`` (``~/.cache/...``), if it can be written."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    directory = Path(base) / "gdi-conformance" / "hypothesis"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return directory if os.access(directory, os.W_OK) else None
+
+
 @contextlib.contextmanager
 def _hypothesis_home(directory: Path | None) -> Iterator[None]:
-    """Hypothesis writes caches to its home directory; keep them out of the working directory."""
+    """Hypothesis writes caches to its home directory; keep them out of the working directory.
+
+    Without a directory of the run's choosing, the user's cache directory; a temporary one
+    (removed afterwards) if that cannot be written.
+    """
     previous = vars(hypothesis.configuration).get("__hypothesis_home_directory")
+    directory = directory or hypothesis_cache_dir()
     try:
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
@@ -233,6 +253,41 @@ def _hypothesis_home(directory: Path | None) -> Iterator[None]:
             yield
     finally:
         set_hypothesis_home_dir(previous)
+
+
+_CONSTANTS_LOCK = threading.Lock()
+_CONSTANTS_USERS = 0
+
+
+@contextlib.contextmanager
+def _without_local_constants() -> Iterator[None]:
+    """Keep constants of the harness's own source out of generated data, while a run lasts.
+
+    Hypothesis mixes literals from "local" modules (not installed in site-packages) into the
+    data it draws. Run from a source checkout, the harness's own modules count as local: its
+    strings and numbers would end up in requests, the same seed would send different requests
+    after any edit of the harness (or from a wheel), and filtering them out costs CPU. The
+    hook is private to Hypothesis; without it (another version) nothing changes.
+    """
+    global _CONSTANTS_USERS
+    module: Any = hypothesis.internal.conjecture.providers
+    original = getattr(module, "_get_local_constants", None)
+    constants = getattr(module, "Constants", None)
+    if original is None or constants is None:
+        yield
+        return
+    with _CONSTANTS_LOCK:
+        _CONSTANTS_USERS += 1
+        if _CONSTANTS_USERS == 1:
+            empty = constants()
+            module._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        with _CONSTANTS_LOCK:
+            _CONSTANTS_USERS -= 1
+            if _CONSTANTS_USERS == 0:
+                module._get_local_constants = original
 
 
 def _budget_timer(config: RunConfig, control: RunControl, started: float) -> threading.Timer | None:
@@ -368,7 +423,7 @@ def run(
                 profile=profile,
             )
             _run_active_checks(context, profile, collector, ran, config.shard)
-        with _hypothesis_home(config.hypothesis_dir):
+        with _hypothesis_home(config.hypothesis_dir), _without_local_constants():
             if not tested:
                 ran.update(check_ids.PER_RESPONSE_CHECKS)  # an empty shard: nothing to generate
             elif _run_schemathesis(config, seed, state, collector, control, tested):
