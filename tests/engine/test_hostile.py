@@ -1,0 +1,249 @@
+"""Hostile servers: the engine reaches a verdict on each, within its budget, never a traceback.
+
+Each server of fixtures/hostile runs as its own process; ``gdi-conformance run`` runs as
+another, exactly as a user would start it, with a time budget. The run must end within the
+budget plus 10 %: the engine's own duration (report.json) by that measure, and the whole
+command, measured from outside, by that measure plus the time the interpreter takes to start
+the command at all (measured once beforehand, on the same loaded machine).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conformance.results import RunReport, Verdict, validate_report
+from fixtures.hostile.catalog import CONTROL, HOSTILE, Hostile
+
+pytestmark = pytest.mark.slow
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+SPEC = REPOSITORY / "fixtures" / "hostile" / "openapi.yaml"
+MAX_TIME = 30.0
+REQUEST_TIMEOUT = 1.0
+MAX_RESPONSE_BYTES = 1024 * 1024  # the engine's default cap
+# Another host for the redirect to point at: a second loopback address.
+ELSEWHERE = "127.0.0.2"
+
+
+def environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPOSITORY), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    )
+    env.update(NO_COLOR="1", COLUMNS="120", PYTHONUNBUFFERED="1")
+    return env
+
+
+@contextmanager
+def hostile_server(name: str, *options: str) -> Iterator[str]:
+    """Base URL of the hostile server ``name``, running in its own process."""
+    command = [sys.executable, "-m", "fixtures.hostile", name, "--port", "0", *options]
+    process = subprocess.Popen(
+        command,
+        cwd=REPOSITORY,
+        env=environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("ready "), f"{name} did not start: {line!r}"
+        yield line.split(" ", 1)[1].strip()
+    finally:
+        process.kill()
+        process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+@dataclass
+class Sentinel:
+    """A server on another address that counts the connections it gets."""
+
+    origin: str
+    connections: int = 0
+
+
+@contextmanager
+def sentinel() -> Iterator[Sentinel]:
+    listener = socket.socket()
+    listener.bind((ELSEWHERE, 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    found = Sentinel(origin=f"http://{ELSEWHERE}:{listener.getsockname()[1]}")
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            found.connections += 1
+            connection.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield found
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+
+
+@dataclass
+class Outcome:
+    code: int
+    seconds: float
+    output: str
+    report: RunReport | None
+
+
+def run_cli(base_url: str, report_dir: Path) -> Outcome:
+    command = [
+        sys.executable,
+        "-m",
+        "conformance",
+        "run",
+        "--spec",
+        str(SPEC),
+        "--base-url",
+        base_url,
+        "--max-time",
+        f"{MAX_TIME:g}",
+        "--request-timeout",
+        f"{REQUEST_TIMEOUT:g}",
+        "--seed",
+        "20251129",
+        "--max-examples",
+        "5",
+        "--report-dir",
+        str(report_dir),
+    ]
+    started = time.monotonic()
+    done = subprocess.run(
+        command,
+        cwd=report_dir.parent,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=MAX_TIME * 3,
+    )
+    seconds = time.monotonic() - started
+    path = report_dir / "report.json"
+    report = None
+    if path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        validate_report(data)
+        report = RunReport.from_dict(data)
+    return Outcome(done.returncode, seconds, done.stdout + done.stderr, report)
+
+
+@pytest.fixture(scope="module")
+def startup_seconds(tmp_path_factory: pytest.TempPathFactory) -> float:
+    """How long ``python -m conformance run --help`` takes: imports, no run."""
+    started = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--help"],
+        cwd=tmp_path_factory.mktemp("startup"),
+        env=environment(),
+        capture_output=True,
+        check=True,
+    )
+    return time.monotonic() - started
+
+
+def check_verdict(hostile: Hostile, outcome: Outcome, startup: float) -> None:
+    assert "Traceback" not in outcome.output, outcome.output
+    assert outcome.code == hostile.exit_code, outcome.output
+    assert outcome.seconds <= MAX_TIME * 1.1 + startup, f"{outcome.seconds:.1f}s"
+    if outcome.report is not None:
+        assert outcome.report.duration_s <= MAX_TIME * 1.1
+    assert hostile.message in outcome.output, outcome.output
+    if not hostile.report:
+        assert outcome.report is None
+        assert len(outcome.output.strip().splitlines()) == 1, outcome.output  # one clear message
+        return
+    report = outcome.report
+    assert report is not None, outcome.output
+    expected = {
+        "passed": Verdict.CONFORMANT,
+        "failed": Verdict.NOT_CONFORMANT,
+        "error": Verdict.INCONCLUSIVE,
+    }[hostile.outcome or ""]
+    assert report.verdict is expected, report.summary
+    if hostile.outcome == "error":
+        unproven = report.summary.must_unproven
+        assert unproven or not report.completion.complete, report.summary
+
+
+def redirect_not_followed(outcome: Outcome, elsewhere: Sentinel) -> None:
+    assert elsewhere.connections == 0  # no request, and so no credential, went to the other host
+    assert outcome.report is not None
+    titles = {
+        failure.title for result in outcome.report.requirements for failure in result.failures
+    }
+    assert "Trailing slash redirected" in titles
+
+
+def bodies_cut_at_the_cap(outcome: Outcome, elsewhere: Sentinel) -> None:
+    assert outcome.report is not None
+    messages = [error.message for error in outcome.report.errors]
+    assert any(f"larger than the limit of {MAX_RESPONSE_BYTES} bytes" in m for m in messages)
+    for result in outcome.report.requirements:
+        for failure in result.failures:
+            if failure.response is not None:
+                assert failure.response.body_bytes <= MAX_RESPONSE_BYTES
+
+
+def incomplete_after_death(outcome: Outcome, elsewhere: Sentinel) -> None:
+    assert outcome.report is not None
+    assert not outcome.report.completion.complete
+    assert "stopped responding" in (outcome.report.completion.reason or "")
+
+
+def budget_ran_out(outcome: Outcome, elsewhere: Sentinel) -> None:
+    assert outcome.report is not None
+    assert "time budget" in (outcome.report.completion.reason or "")
+    assert outcome.report.duration_s >= MAX_TIME
+
+
+# What each hostility must show besides its verdict.
+SPECIFICS = {
+    "redirect": redirect_not_followed,
+    "huge_body": bodies_cut_at_the_cap,
+    "dies": incomplete_after_death,
+    "slow": budget_ran_out,
+}
+
+
+@pytest.mark.parametrize("hostile", [*HOSTILE, CONTROL], ids=lambda item: item.name)
+def test_hostile_server_gets_a_verdict_within_the_budget(
+    hostile: Hostile, tmp_path: Path, startup_seconds: float
+) -> None:
+    options = {"dies": ("--die-after", "15")}.get(hostile.name, ())
+    with sentinel() as elsewhere:
+        if hostile.name == "redirect":
+            options = ("--redirect-to", elsewhere.origin)
+        with hostile_server(hostile.name, *options) as base_url:
+            outcome = run_cli(base_url, tmp_path / "reports")
+    check_verdict(hostile, outcome, startup_seconds)
+    if hostile.name in SPECIFICS:
+        SPECIFICS[hostile.name](outcome, elsewhere)
