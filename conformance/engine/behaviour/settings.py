@@ -6,7 +6,7 @@
   events that must *not* come (another organisation's, a deleted subscription's);
 - ``GDI_CONFORMANCE_RECEIVER_HOST`` (default 127.0.0.1): where the receiver listens; the
   implementation must be able to reach it there;
-- ``GDI_CONFORMANCE_BB_EXAMPLES`` (default 6) and ``GDI_CONFORMANCE_BB_STEPS`` (default 12):
+- ``GDI_CONFORMANCE_BB_EXAMPLES`` (default 8) and ``GDI_CONFORMANCE_BB_STEPS`` (default 20):
   the examples of each generated check and the steps of each state-machine run.
 """
 
@@ -38,8 +38,8 @@ class BehaviourSettings:
     delivery_timeout: float = 10.0
     quiet_period: float = 3.0
     receiver_host: str = "127.0.0.1"
-    examples: int = 6
-    steps: int = 12
+    examples: int = 8
+    steps: int = 20
 
     @classmethod
     def from_environment(cls) -> BehaviourSettings:
@@ -48,6 +48,6 @@ class BehaviourSettings:
             quiet_period=_number("GDI_CONFORMANCE_QUIET_PERIOD", 3.0, 0.0),
             receiver_host=os.environ.get("GDI_CONFORMANCE_RECEIVER_HOST", "").strip()
             or "127.0.0.1",
-            examples=int(_number("GDI_CONFORMANCE_BB_EXAMPLES", 6, 1)),
-            steps=int(_number("GDI_CONFORMANCE_BB_STEPS", 12, 1)),
+            examples=int(_number("GDI_CONFORMANCE_BB_EXAMPLES", 8, 1)),
+            steps=int(_number("GDI_CONFORMANCE_BB_STEPS", 20, 1)),
         )

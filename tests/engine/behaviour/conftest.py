@@ -14,3 +14,10 @@ def identity_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with running_blocks(tmp_path_factory.mktemp("bb-identity"), ("identity",)) as blocks:
         assert blocks.identity_url is not None
         yield blocks.identity_url
+
+
+@pytest.fixture(autouse=True)
+def quick_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference block retries after about a second: shorter waits show the same."""
+    monkeypatch.setenv("GDI_CONFORMANCE_DELIVERY_TIMEOUT", "5")
+    monkeypatch.setenv("GDI_CONFORMANCE_QUIET_PERIOD", "2")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from bb_support import behaviour_context, describe, outcomes, run_check, serve
 
-from conformance.engine import resolve_block
+from conformance.engine import ActiveContext, resolve_block
 from conformance.engine.active import ACTIVE_CHECKS
 from conformance.results import Outcome
 from fixtures.mutants.behaviour_catalog import BEHAVIOUR_MUTANTS
@@ -30,9 +30,15 @@ CHECKS = sorted(
 
 
 @pytest.fixture(scope="module")
-def reference(identity_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve(BLOCK, tmp_path_factory.mktemp("messaging"), identity_url) as base_url:
-        yield base_url
+def reference(
+    identity_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ActiveContext]:
+    """One reference block and one run context for the module (as in one engine run)."""
+    with (
+        serve(BLOCK, tmp_path_factory.mktemp(BLOCK), identity_url) as base_url,
+        behaviour_context(BLOCK, base_url, identity_url) as context,
+    ):
+        yield context
 
 
 def test_every_check_the_profile_names_is_implemented() -> None:
@@ -50,9 +56,8 @@ def test_every_check_has_a_mutant() -> None:
 
 
 @pytest.mark.parametrize("check", CHECKS)
-def test_check_passes_on_the_reference(check: str, reference: str, identity_url: str) -> None:
-    with behaviour_context(BLOCK, reference, identity_url) as context:
-        observations = run_check(check, context)
+def test_check_passes_on_the_reference(check: str, reference: ActiveContext) -> None:
+    observations = run_check(check, reference)
     assert outcomes(observations) == {Outcome.PASSED}, describe(observations)
 
 
