@@ -7,7 +7,6 @@ requirement says a refusal changes nothing, the register is read before and afte
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote
@@ -286,9 +285,6 @@ def scopes(session: Session) -> None:
         judge_refusal(session, name, send, 403, watched, operation)
 
 
-_DIGIT_RUN = re.compile(r"(?<![0-9])[0-9]{9}(?![0-9])")
-
-
 def _uris(reply: Reply) -> Iterator[tuple[str, str]]:
     location = reply.header("location")
     if location:
@@ -309,11 +305,9 @@ def _hrefs(value: Any, where: str) -> Iterator[tuple[str, str]]:
 
 
 def bsns_in(uri: str, known: set[str]) -> list[str]:
+    """The BSNs of ``known`` that a URI holds, also when percent-encoded."""
     decoded = unquote(uri)
-    return sorted(
-        {number for number in known if number in decoded}
-        | {run for run in _DIGIT_RUN.findall(decoded) if run in known}
-    )
+    return sorted(number for number in known if number in decoded)
 
 
 @behaviour_check("bb:registries:no-bsn-in-uris")

@@ -127,6 +127,7 @@ def test_no_answer_is_an_error_with_the_request(context: ActiveContext) -> None:
 
 
 def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GDI_CONFORMANCE_QUIET_PERIOD", raising=False)
     monkeypatch.setenv("GDI_CONFORMANCE_DELIVERY_TIMEOUT", "2.5")
     monkeypatch.setenv("GDI_CONFORMANCE_BB_EXAMPLES", "3")
     settings = BehaviourSettings.from_environment()
