@@ -9,6 +9,7 @@ every exchange that shows a failure as evidence. The engine runs the ones a prof
 
 from conformance.engine.behaviour import (  # noqa: F401  (registers the checks)
     identity,
+    messaging_durability,
     messaging_events,
     messaging_inbox,
     messaging_sending,

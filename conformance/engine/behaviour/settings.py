@@ -6,6 +6,11 @@
   events that must *not* come (another organisation's, a deleted subscription's);
 - ``GDI_CONFORMANCE_RECEIVER_HOST`` (default 127.0.0.1): where the receiver listens; the
   implementation must be able to reach it there;
+- ``GDI_CONFORMANCE_RESTART_COMMAND``: a command (run without a shell) that crashes the
+  implementation under test (SIGKILL or the like: no shutdown code may run) and starts it
+  again; ``GDI_CONFORMANCE_RESTART_TIMEOUT`` (seconds, default 60) bounds the command and the
+  wait until the implementation answers again. Without a command the durability check cannot
+  be carried out;
 - ``GDI_CONFORMANCE_BB_EXAMPLES`` (default 8) and ``GDI_CONFORMANCE_BB_STEPS`` (default 20):
   the examples of each generated check and the steps of each state-machine run.
 """
@@ -40,6 +45,8 @@ class BehaviourSettings:
     receiver_host: str = "127.0.0.1"
     examples: int = 8
     steps: int = 20
+    restart_command: str | None = None
+    restart_timeout: float = 60.0
 
     @classmethod
     def from_environment(cls) -> BehaviourSettings:
@@ -50,4 +57,6 @@ class BehaviourSettings:
             or "127.0.0.1",
             examples=int(_number("GDI_CONFORMANCE_BB_EXAMPLES", 8, 1)),
             steps=int(_number("GDI_CONFORMANCE_BB_STEPS", 20, 1)),
+            restart_command=os.environ.get("GDI_CONFORMANCE_RESTART_COMMAND", "").strip() or None,
+            restart_timeout=_number("GDI_CONFORMANCE_RESTART_TIMEOUT", 60.0, 1.0),
         )
