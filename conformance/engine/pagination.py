@@ -12,6 +12,9 @@ valid and a small page size so that there are several pages to walk:
   loses none (the walk holds as many items as the total says, and as a single large page);
 - out of range: a page past the last (or an unknown cursor) is an empty page or a 4xx that the
   spec declares for the operation, never items, a 5xx or an undeclared status.
+
+A collection the run's subject may not read (401/403) is not judged; one that cannot be read
+for another reason (no valid request in the spec, an error status) is an error of the check.
 """
 
 from __future__ import annotations
@@ -260,6 +263,19 @@ def check_operation(ctx: ActiveContext, paged: PagedOperation) -> Iterator[Obser
     if paged.max_size is not None:
         size = min(size, paged.max_size)
     first = pager.first(size)
+    response = first.exchange.response
+    if first.items is None and response is not None and response.status in (401, 403):
+        # The run's subject may not read this collection: nothing to page through, and the
+        # refusal itself is the security checks' concern.
+        yield Observation(
+            check=check_ids.PAGINATION,
+            outcome=Outcome.NOT_APPLICABLE,
+            message=f"{label}: the run's credentials get {response.status}; paging not judged.",
+            operation=paged.operation,
+            exchange=first.exchange,
+            subject=PRIMARY,
+        )
+        return
     if first.items is None:
         yield Observation(
             check=check_ids.PAGINATION,

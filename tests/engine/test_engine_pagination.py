@@ -251,3 +251,20 @@ def test_helpers_find_items_totals_and_cursors(tasks_spec: LoadedSpec) -> None:
     document = yaml.safe_load(Path(tasks_spec.path).read_text(encoding="utf-8"))
     (paged,) = paged_operations(document, list_operations(document))
     assert (paged.style, paged.items_path, paged.max_size) == ("page", ("items",), 100)
+
+
+def test_a_collection_the_subject_may_not_read_is_not_judged(tasks_spec: LoadedSpec) -> None:
+    app = TARGET.create_app(tokens=(TOKEN,), tasks=TASKS)
+    with serve_asgi(app) as origin, HttpClient(timeout=5.0, max_response_bytes=10**6) as http:
+        context = ActiveContext(
+            base_url=origin + BASE_PATH,
+            document=tasks_spec.bundled,
+            api_version="1.2.0",
+            operations=list_operations(tasks_spec.bundled),
+            subjects=Subjects(),  # no credentials: the target answers 401
+            http=http,
+            exchanges=None,
+        )
+        (observation,) = pagination(context)
+    assert observation.outcome is Outcome.NOT_APPLICABLE
+    assert "401" in observation.message
