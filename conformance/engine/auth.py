@@ -138,7 +138,8 @@ class TokenCommand:
 
     def describe(self) -> str:
         program = self.command.split()[0] if self.command.split() else ""
-        return f"bearer token printed by {program!r}"
+        # The program's name only: a report never names a local path.
+        return f"bearer token printed by {Path(program).name!r}"
 
 
 @dataclass(slots=True)

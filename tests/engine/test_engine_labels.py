@@ -60,6 +60,10 @@ def test_report_json_holds_no_local_path(tmp_path: Path, monkeypatch: pytest.Mon
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
+    printer = tmp_path / "bin" / "print-token"
+    printer.parent.mkdir()
+    printer.write_text(f"#!/bin/sh\necho {TOKEN}\n")
+    printer.chmod(0o755)
     with serve_tasks() as (base_url, _app):
         code = cli_main(
             [
@@ -68,8 +72,8 @@ def test_report_json_holds_no_local_path(tmp_path: Path, monkeypatch: pytest.Mon
                 str(copy),
                 "--base-url",
                 base_url,
-                "--header",
-                f"Authorization: Bearer {TOKEN}",
+                "--token-command",
+                str(printer),
                 "--max-examples",
                 "2",
                 "--seed",
@@ -82,6 +86,7 @@ def test_report_json_holds_no_local_path(tmp_path: Path, monkeypatch: pytest.Mon
     text = (tmp_path / "out" / "report.json").read_text()
     report = json.loads(text)
     assert report["spec"]["path"] == "openapi.yaml"
+    assert report["subjects"][0]["description"].endswith("printed by 'print-token'")
     repository = str(Path(__file__).resolve().parents[2])
     for local in (str(tmp_path), repository, os.getcwd(), "gdi-conformance-hypothesis"):
         assert local not in text, local
