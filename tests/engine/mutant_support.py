@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from checkout import importable_fixtures
 
 from building_blocks.common.process import BlockProcess
 from conformance.engine import (
@@ -32,7 +33,6 @@ from conformance.paths import seed_root
 from conformance.results import RunReport
 from fixtures.mutants.catalog import Mutant
 
-REPOSITORY = Path(__file__).resolve().parents[2]
 KEYS = seed_root() / "identity" / "keys"
 ORGANISATION = "gemeente-utrecht"
 SEED = 20251129
@@ -55,11 +55,11 @@ def identity_service(data_dir: Path) -> Iterator[str]:
 
 
 def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment of a block process: this repository importable (for the mutants)."""
+    """The environment of a child process: fixtures importable, no factory override inherited."""
     env = dict(os.environ)
     for variable in [name for name in env if name.startswith("GDI_") and name.endswith("_FACTORY")]:
         del env[variable]
-    paths = [str(REPOSITORY), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+    paths = [importable_fixtures(), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
     env["PYTHONPATH"] = os.pathsep.join(paths)
     env.update(extra or {})
     return env

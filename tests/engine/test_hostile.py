@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from checkout import REPOSITORY, importable_fixtures
 
 from conformance.results import RunReport, Verdict, validate_report
 from fixtures.hostile.catalog import CONTROL, HOSTILE, Hostile
 
 pytestmark = pytest.mark.slow
 
-REPOSITORY = Path(__file__).resolve().parents[2]
 SPEC = REPOSITORY / "fixtures" / "hostile" / "openapi.yaml"
 MAX_TIME = 30.0
 REQUEST_TIMEOUT = 1.0
@@ -40,7 +40,7 @@ ELSEWHERE = "127.0.0.2"
 def environment() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        [str(REPOSITORY), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+        [importable_fixtures(), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
     )
     env.update(NO_COLOR="1", COLUMNS="120", PYTHONUNBUFFERED="1")
     return env
@@ -52,7 +52,7 @@ def hostile_server(name: str, *options: str) -> Iterator[str]:
     command = [sys.executable, "-m", "fixtures.hostile", name, "--port", "0", *options]
     process = subprocess.Popen(
         command,
-        cwd=REPOSITORY,
+        cwd=importable_fixtures(),
         env=environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
