@@ -19,12 +19,13 @@ Exit 0: every block certified (remarks allowed); 1: a block not certified or inc
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -177,12 +178,28 @@ def _stop_on_signals(control: RunControl) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def _certify_all(targets: list[Target], settings: Settings, console: Console) -> int:
+TargetSource = Callable[[], AbstractContextManager[Target]]
+
+
+def _certify_all(
+    sources: list[tuple[str, TargetSource]], settings: Settings, console: Console
+) -> int:
+    """Certify each target in turn; a source provides its target only while it is certified."""
+    from building_blocks.common.server import ServeError
+
     control = RunControl()
     results: list[BlockResult] = []
     with _stop_on_signals(control), progress_bars(console) as progress:
-        for target in targets:
-            results.append(certify_block(target, settings, progress, control))
+        for name, source in sources:
+            if control.stopped:
+                results.append(BlockResult(block=name, problem=f"not run: {control.reason}"))
+                continue
+            try:
+                with source() as target:
+                    results.append(certify_block(target, settings, progress, control))
+            except ServeError as exc:
+                problem = f"the reference {name} block did not start: {exc}"
+                results.append(BlockResult(block=name, problem=problem))
     index = None
     if any(item.report is not None for item in results):
         index, _ = write_overview(results, settings)
@@ -194,32 +211,47 @@ def _certify_all(targets: list[Target], settings: Settings, console: Console) ->
 
 
 def _run_reference(blocks: tuple[str, ...], settings: Settings, console: Console) -> int:
-    from building_blocks.common.process import start_all, stop_all
+    """Identity runs throughout (it issues the tokens); every other block runs only while it is
+    being certified, so no more than two blocks take memory at any time."""
+    from building_blocks.common.process import BlockProcess
     from building_blocks.common.server import ServeError
 
     data_dir = Path(tempfile.mkdtemp(prefix="gdi-certify-"))
-    processes = {}
+    log_dir = data_dir / "logs"
+    identity = BlockProcess(
+        "identity", data_dir=data_dir, enable_test_login=True, log_path=log_dir / "identity.log"
+    )
     try:
         try:
-            processes = start_all(
-                data_dir=data_dir,
-                enable_test_login=True,
-                log_dir=data_dir / "logs",
-                blocks=tuple(dict.fromkeys(("identity", *blocks))),
-            )
+            identity_url = identity.start()
         except ServeError as exc:
-            console.print(f"{PROG}: the reference blocks did not start: {exc}", highlight=False)
+            console.print(f"{PROG}: the reference identity block did not start: {exc}")
             return ExitCode.COULD_NOT_RUN
-        identity_url = processes["identity"].base_url
-        assert identity_url is not None
-        targets = []
-        for block in blocks:
-            base_url = processes[block].base_url
-            assert base_url is not None
-            targets.append(Target(block, base_url, reference_subjects(block, identity_url)))
-        return _certify_all(targets, settings, console)
+
+        @contextmanager
+        def reference(block: str) -> Iterator[Target]:
+            if block == "identity":
+                yield Target(block, identity_url, reference_subjects(block, identity_url))
+                return
+            process = BlockProcess(
+                block,
+                data_dir=data_dir,
+                identity_url=identity_url,
+                enable_test_login=True,
+                log_path=log_dir / f"{block}.log",
+            )
+            try:
+                base_url = process.start()
+                yield Target(block, base_url, reference_subjects(block, identity_url))
+            finally:
+                process.stop()
+
+        sources: list[tuple[str, TargetSource]] = [
+            (block, functools.partial(reference, block)) for block in blocks
+        ]
+        return _certify_all(sources, settings, console)
     finally:
-        stop_all(processes)
+        identity.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
@@ -271,6 +303,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         if args.reference:
             return _run_reference(blocks, settings, console)
-        return _certify_all([Target(args.bb, args.base_url, subjects)], settings, console)
+        target = Target(args.bb, args.base_url, subjects)
+        return _certify_all([(args.bb, lambda: nullcontext(target))], settings, console)
     except OSError as exc:
         return _fail(f"cannot write the reports to {args.report_dir}: {exc}")
