@@ -119,6 +119,9 @@ class _Bola:
     def observation(
         self, operation: OperationInfo, outcome: Outcome, title: str = "", message: str = ""
     ) -> Observation:
+        if outcome is Outcome.ERROR:
+            # A requirement's errors lose their operation; the message keeps it.
+            message = f"{operation.label}: {message}"
         return Observation(
             check=BOLA, outcome=outcome, title=title, message=message, operation=operation
         )
@@ -136,12 +139,17 @@ class _Bola:
         response = exchange.response
         if response is None or not 200 <= response.status < 300:
             answer = exchange.error if response is None else f"answered {response.status}"
+            made_from = (
+                "the spec's example"
+                if request.body_from_example
+                else "an empty body: the spec gives no example request body"
+            )
             yield from self.errors(
                 targets,
                 "Could not create a resource to test with",
-                f"{request.method} {request.target()} (the spec's example) as the primary "
-                f"subject {answer}; without a resource of the primary's, the second subject's "
-                "access to it cannot be tested.",
+                f"{request.method} {request.target()} ({made_from}) as the primary subject "
+                f"{answer}; without a resource of the primary's, the second subject's access "
+                "to it cannot be tested.",
             )
             return
         source = LinkSource(request, response.status, response.headers, response.body)
@@ -185,13 +193,13 @@ class _Bola:
         sent = f"{request.method} {request.target()} as the {self.second_name} subject"
         if response is None:
             observation.outcome, observation.title = Outcome.ERROR, "No answer"
-            observation.message = f"{sent}: {exchange.error}"
+            observation.message = f"{request.operation.label}: {sent}: {exchange.error}"
         elif response.status == 401:
             observation.outcome = Outcome.ERROR
             observation.title = "The second subject is not authenticated"
             observation.message = (
-                f"{sent} answered 401: its credentials are not accepted at all, so this shows "
-                "nothing about object-level authorization."
+                f"{request.operation.label}: {sent} answered 401: its credentials are not "
+                "accepted at all, so this shows nothing about object-level authorization."
             )
         elif 200 <= response.status < 300:
             observation.outcome = Outcome.FAILED
@@ -202,7 +210,9 @@ class _Bola:
             )
         elif response.status >= 500:
             observation.outcome, observation.title = Outcome.ERROR, "Server error"
-            observation.message = f"{sent} answered {response.status}; cannot judge."
+            observation.message = (
+                f"{request.operation.label}: {sent} answered {response.status}; cannot judge."
+            )
         return observation
 
     def collections(self) -> Iterator[Observation]:

@@ -36,6 +36,7 @@ class SpecRequest:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     body_value: Any = None  # the body before encoding (for $request.body expressions)
+    body_from_example: bool = True  # False: the spec gives no example, an empty body was made
 
     @property
     def method(self) -> str:
@@ -89,11 +90,14 @@ def _example(media: dict[str, Any], walker: SchemaWalker) -> tuple[bool, Any]:
     return False, None
 
 
-def _body(operation: dict[str, Any], walker: SchemaWalker) -> tuple[str | None, bytes | None, Any]:
+def _body(
+    operation: dict[str, Any], walker: SchemaWalker
+) -> tuple[str | None, bytes | None, Any, bool]:
+    """(media type, encoded body, body, whether it is the spec's example) of an operation."""
     request_body = walker.resolve(operation.get("requestBody") or {})
     content = request_body.get("content") if isinstance(request_body, dict) else None
     if not isinstance(content, dict) or not content:
-        return None, None, None
+        return None, None, None, True
     for kind, media in content.items():
         base = kind.split(";")[0].strip().lower()
         media = walker.resolve(media)
@@ -102,12 +106,12 @@ def _body(operation: dict[str, Any], walker: SchemaWalker) -> tuple[str | None, 
         if base in JSON_KINDS or base.endswith("+json"):
             found, value = _example(media, walker)
             value = value if found else {}
-            return kind, json.dumps(value).encode(), value
+            return kind, json.dumps(value).encode(), value, found
         if base == FORM_KIND:
             found, value = _example(media, walker)
             value = value if found and isinstance(value, dict) else {}
-            return kind, urlencode({k: str(v) for k, v in value.items()}).encode(), value
-    return None, None, None
+            return kind, urlencode({k: str(v) for k, v in value.items()}).encode(), value, found
+    return None, None, None, True
 
 
 def example_request(
@@ -126,10 +130,10 @@ def example_request(
             request.query[name] = _parameter_value(parameter, walker, rng)
         elif parameter.get("required") and where == "header":
             request.headers[name] = _parameter_value(parameter, walker, rng)
-    kind, body, value = _body(operation_object(document, operation), walker)
+    kind, body, value, found = _body(operation_object(document, operation), walker)
     if kind is not None:
         request.headers["Content-Type"] = kind
-        request.body, request.body_value = body, value
+        request.body, request.body_value, request.body_from_example = body, value, found
     request.headers.setdefault("Accept", "application/json, application/problem+json")
     return request
 

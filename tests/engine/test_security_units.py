@@ -185,3 +185,12 @@ def test_owned_operations_come_from_the_profile(messaging) -> None:
     assert plan["sendMessage"] == ["getMessage", "markMessageRead", "deleteMessage"]
     assert plan["createSubscription"] == ["getSubscription", "deleteSubscription"]
     assert owned_operations(_Context(None, document)) is None  # type: ignore[arg-type]
+
+
+def test_a_body_without_an_example_is_marked_as_made_up() -> None:
+    _, spec = resolve_block("registries")
+    operations = {op.operation_id: op for op in list_operations(spec.bundled)}
+    move = example_request(spec.bundled, operations["declareMove"], random.Random(1))
+    assert move.body == b"{}" and not move.body_from_example
+    birth = example_request(spec.bundled, operations["declareBirth"], random.Random(1))
+    assert birth.body_from_example and b"moeder" in (birth.body or b"")
