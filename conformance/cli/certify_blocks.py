@@ -31,9 +31,8 @@ from conformance.engine import (
     run,
 )
 from conformance.engine import Progress as EngineProgress
-from conformance.reports.certificate import CERTIFICATE_FILE, build_payload, sign_certificate
 from conformance.reports.certification import Certification, CertificationVerdict, certify
-from conformance.reports.render import write_atomic, write_outputs
+from conformance.reports.render import write_atomic, write_certificate, write_outputs
 from conformance.reports.signing import PUBLIC_KEY_FILE, fingerprint, public_pem
 from conformance.reports.waivers import Waiver
 from conformance.results import ProductInfo, Redactor, RunReport
@@ -141,8 +140,7 @@ def certify_block(
     directory = settings.report_dir / name
     formats = ("json", "html", "junit", "badge", "sarif")
     write_outputs(report, certification, directory, formats, spec=spec)
-    payload = build_payload(report, certification)
-    write_atomic(directory / CERTIFICATE_FILE, sign_certificate(payload, settings.key))
+    write_certificate(report, certification, directory, settings.key)
     progress.update(task, phase=certification.verdict.label)
     result.report, result.certification, result.directory = report, certification, directory
     return result

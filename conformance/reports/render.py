@@ -7,8 +7,11 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from conformance.lint import DEFAULT_ADR_VERSION, lint_spec
 from conformance.reports.badge import BADGE_FILE, badge_svg
+from conformance.reports.certificate import CERTIFICATE_FILE, build_payload, sign_certificate
 from conformance.reports.certification import Certification
 from conformance.reports.html import HTML_FILE, render_html
 from conformance.reports.junit import JUNIT_FILE, junit_xml
@@ -69,3 +72,14 @@ def write_outputs(
         else:
             raise ValueError(f"unknown report format {kind!r}")
     return written
+
+
+def write_certificate(
+    report: RunReport, certification: Certification, directory: Path, key: Ed25519PrivateKey
+) -> Path:
+    """Sign the verdict of ``report`` and write ``directory/certificate.json``.
+
+    ``report`` must be the report as written (redacted): the certificate holds its digest.
+    """
+    payload = build_payload(report, certification)
+    return write_atomic(directory / CERTIFICATE_FILE, sign_certificate(payload, key))

@@ -148,3 +148,17 @@ def test_unusable_key_files_are_reported(tmp_path: Path) -> None:
         load_private_key(junk)
     with pytest.raises(SigningKeyError, match="cannot read"):
         load_private_key(tmp_path / "absent.pem")
+
+
+def test_certificate_names_the_digest_of_the_report_as_written(tmp_path: Path) -> None:
+    from conformance.reports.render import write_certificate, write_outputs
+    from conformance.results import read_report
+
+    report = make_report({"GDI-MSG-001": Outcome.FAILED})
+    certification = certify(report, today=TODAY)
+    write_outputs(report, certification, tmp_path, ("json",))
+    key = Ed25519PrivateKey.generate()
+    path = write_certificate(report, certification, tmp_path, key)
+    verified = verify_certificate(path.read_bytes(), key.public_key())
+    written = read_report(tmp_path / "report.json")
+    assert verified.payload["run"]["report_sha256"] == report_digest(written)
