@@ -255,6 +255,12 @@ def _run_reference(blocks: tuple[str, ...], settings: Settings, console: Console
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def _credentials_given(args: argparse.Namespace) -> bool:
+    options = ("identity", "headers", "token_command", "client", "key", "scopes")
+    names = [*options, *(f"secondary_{name}" for name in options[1:])]
+    return any(getattr(args, name, None) for name in names)
+
+
 def _reference_blocks(args: argparse.Namespace) -> tuple[str, ...]:
     if not args.bb:
         return REFERENCE_BLOCKS
@@ -276,6 +282,8 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError("say what to certify: --reference, or --bb NAME --base-url URL")
         if args.reference and args.base_url:
             raise UsageError("--base-url is for --bb; --reference starts its own blocks")
+        if args.reference and _credentials_given(args):
+            raise UsageError("credential options are for --bb; --reference uses its own clients")
         if args.bb and not args.reference and not args.base_url:
             raise UsageError(
                 "--bb needs --base-url URL (where the implementation runs), "

@@ -41,6 +41,7 @@ def free_port() -> int:
         ([], "say what to certify"),
         (["--bb", "messaging"], "--bb needs --base-url"),
         (["--reference", "--bb", "tasks"], "the reference blocks are identity, messaging"),
+        (["--reference", "--header", "Authorization: Bearer x"], "credential options are for"),
         (["--reference", "--base-url", "http://127.0.0.1:1/x"], "--base-url is for --bb"),
         (["--reference", "--vendor", "Acme"], "--vendor, --product and --product-version go"),
         (["--reference", "--signing-key", "absent.pem"], "cannot read the signing key"),
