@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from collections.abc import Iterable
@@ -10,6 +11,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from conformance.lint import DEFAULT_ADR_VERSION, lint_spec
+from conformance.paths import specs_root
 from conformance.reports.badge import BADGE_FILE, badge_svg
 from conformance.reports.certificate import CERTIFICATE_FILE, build_payload, sign_certificate
 from conformance.reports.certification import Certification
@@ -40,9 +42,22 @@ def write_atomic(path: Path, data: bytes | str) -> Path:
     return path
 
 
+def _portable(file: str) -> str:
+    """A catalogue file as ``specs/<block>/v<major>/<file>`` (its place in this repository),
+    wherever the catalogue is installed, so dashboards can match it; other files as given."""
+    try:
+        inside = Path(file).resolve().relative_to(specs_root().resolve())
+    except ValueError:
+        return file
+    return "specs/" + inside.as_posix()
+
+
 def sarif_for(spec: LoadedSpec) -> str:
     """The static ADR findings of ``spec`` as SARIF (the lint layer's own writer)."""
-    return render_sarif(lint_spec(spec), adr_version=DEFAULT_ADR_VERSION)
+    findings = [
+        dataclasses.replace(finding, file=_portable(finding.file)) for finding in lint_spec(spec)
+    ]
+    return render_sarif(findings, adr_version=DEFAULT_ADR_VERSION)
 
 
 def write_outputs(
