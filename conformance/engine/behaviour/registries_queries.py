@@ -318,6 +318,8 @@ def selection_problems(full: Person, returned: Person, selected: list[str]) -> l
     full_leaves = dict(leaves(full))
     got = dict(leaves(returned))
     for path, value in got.items():
+        if not path:  # an empty person: none of the selected fields is held for them
+            continue
         name = field_path(path)
         empty = value == [] or value == {}
         if (empty and not is_related(name, selected)) or (

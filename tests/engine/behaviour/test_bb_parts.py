@@ -205,6 +205,11 @@ def test_field_selection_judgement() -> None:
     assert selection_problems(full, extra, ["naam.voornamen", "kinderen.naam"]) == [
         "burgerservicenummer came back but was not asked for"
     ]
+    # A person who holds none of the selected fields comes back as an empty object: not a fault.
+    assert (
+        selection_problems({"burgerservicenummer": "999993653"}, {}, ["verblijfplaats.huisletter"])
+        == []
+    )
     missing = {"naam": {"voornamen": "Anna"}}
     assert "kinderen.naam.voornamen was asked for" in " ".join(
         selection_problems(full, missing, ["naam.voornamen", "kinderen.naam"])
