@@ -178,7 +178,9 @@ def check_reachable(base_url: str, timeout: float = REACHABILITY_TIMEOUT) -> Non
         raise TargetUnreachable(f"cannot reach {base_url}: {exc}") from exc
 
 
-def _schemathesis_config(config: RunConfig, seed: int) -> schemathesis.Config:
+def _schemathesis_config(
+    config: RunConfig, seed: int, phases: tuple[str, ...]
+) -> schemathesis.Config:
     return schemathesis.Config.from_dict(
         {
             "seed": seed,
@@ -199,7 +201,7 @@ def _schemathesis_config(config: RunConfig, seed: int) -> schemathesis.Config:
                 "database": "none",
                 "mode": "all",
             },
-            "phases": {name: {"enabled": name in config.phases} for name in TESTING_PHASES},
+            "phases": {name: {"enabled": name in phases} for name in TESTING_PHASES},
             "checks": {"enabled": True},
         }
     )
@@ -328,6 +330,24 @@ def _run_active_checks(
         )
 
 
+def _passes(config: RunConfig, tested: list[OperationInfo]) -> list[tuple[tuple[str, ...], bool]]:
+    """(phases, whole API?) of each Schemathesis execution of this run.
+
+    A shard runs the per-operation phases for its own paths; the stateful phase follows links
+    across the whole API, so shard 1 runs it over every operation and the other shards not at
+    all: together the shards send what one run would.
+    """
+    if config.shard is None:
+        return [(config.phases, True)]
+    unit = tuple(phase for phase in config.phases if phase != "stateful")
+    passes: list[tuple[tuple[str, ...], bool]] = []
+    if unit and tested:
+        passes.append((unit, False))
+    if "stateful" in config.phases and config.shard.first:
+        passes.append((("stateful",), True))
+    return passes
+
+
 def _run_schemathesis(
     config: RunConfig,
     seed: int,
@@ -338,27 +358,42 @@ def _run_schemathesis(
 ) -> bool:
     """Drive Schemathesis's engine; True when it got to run."""
     register_formats()
+    ran = False
+    for phases, whole in _passes(config, tested):
+        paths = None if whole else sorted({operation.path for operation in tested})
+        if control.stopped:
+            return ran
+        _execute(config, seed, state, collector, control, phases, paths)
+        ran = True
+    return ran
+
+
+def _execute(
+    config: RunConfig,
+    seed: int,
+    state: RunState,
+    collector: Collector,
+    control: RunControl,
+    phases: tuple[str, ...],
+    paths: list[str] | None,
+) -> None:
     try:
         schema = schemathesis.openapi.from_dict(
-            copy.deepcopy(config.spec.bundled), config=_schemathesis_config(config, seed)
+            copy.deepcopy(config.spec.bundled), config=_schemathesis_config(config, seed, phases)
         )
     except Exception as exc:  # Schemathesis rejects specs the loader accepted, e.g. bad regexes
         raise RunSetupError(f"Schemathesis cannot use the spec: {exc}") from exc
-    if config.shard is not None:
-        paths = sorted({operation.path for operation in tested})
+    if paths is not None:
         schema = cast(Any, schema.include(path=paths))  # same class, fewer operations
     if PRIMARY in config.subjects:
         schema.auth.set_from_requests(SubjectAuth(config.subjects, PRIMARY))
     attach(schema, state)
     limit_responses(schema, config.max_response_bytes)
     try:
-        if control.stopped:
-            return False
         stream = from_schema(schema).execute()
         control.bind(stream)
         for event in stream:
             collector.handle(event)
-        return True
     finally:
         control.bind(None)
         detach(schema)
@@ -424,7 +459,7 @@ def run(
             )
             _run_active_checks(context, profile, collector, ran, config.shard)
         with _hypothesis_home(config.hypothesis_dir), _without_local_constants():
-            if not tested:
+            if not _passes(config, tested):
                 ran.update(check_ids.PER_RESPONSE_CHECKS)  # an empty shard: nothing to generate
             elif _run_schemathesis(config, seed, state, collector, control, tested):
                 ran.update(check_ids.SCHEMATHESIS_CHECKS.values())
@@ -433,7 +468,7 @@ def run(
         if timer is not None:
             timer.cancel()
 
-    completion = _completion(control, collector, generated=bool(tested))
+    completion = _completion(control, collector, generated=bool(_passes(config, tested)))
     implemented = frozenset(check_ids.BUILTIN_CHECKS | set(ACTIVE_CHECKS))
     skip_reasons = {
         check: "not implemented by this engine" for check in profile.check_ids - implemented
@@ -492,7 +527,11 @@ def run(
         checks=[assess_check(check, observed) for check in reported_checks],
         phases=_phases(collector, ran, config),
         subjects=config.subjects.describe(),
-        operations=[collector.coverage[operation.label] for operation in tested],
+        operations=[
+            coverage
+            for label, coverage in collector.coverage.items()
+            if coverage.cases or label in {operation.label for operation in tested}
+        ],
         response_times=collector.samples,
         errors=collector.errors,
         product=config.product,
@@ -542,12 +581,23 @@ def _phases(collector: Collector, ran: set[str], config: RunConfig) -> list[Phas
         )
         probe_status = "failed" if failed else "passed"
     phases = [PhaseResult(name="probes", status=probe_status)]
-    seen = {phase.name for phase in collector.phases}
-    phases += collector.phases
+    # A sharded run executes Schemathesis more than once; each execution reports every phase,
+    # the ones it did not run as skipped.
+    seen: dict[str, PhaseResult] = {}
+    for phase in collector.phases:
+        if phase.name not in seen or seen[phase.name].status == "skipped":
+            seen[phase.name] = phase
+    phases += seen.values()
     for name in TESTING_PHASES:
         if name not in seen:
             reason = "disabled" if name not in config.phases else "not reached"
             phases.append(PhaseResult(name=name, status="skipped", reason=reason))
+    shard = config.shard
+    if shard is not None and not shard.first:
+        for phase in phases:
+            if phase.name == "stateful" and "stateful" in config.phases:
+                phase.status = "skipped"
+                phase.reason = f"shard 1 of {shard.count} runs it over the whole API"
     return phases
 
 

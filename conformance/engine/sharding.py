@@ -6,10 +6,12 @@ the spec alone: the paths with the most operations first (ties by path), each to
 that has the fewest operations so far (ties to the lowest index). Every shard of a run computes
 the same split, so the shards together cover every operation exactly once.
 
-Within a shard, Schemathesis generates requests for the shard's operations only, and active
-checks registered ``per_operation`` look at those operations only; every other active check
-(API-wide ones: the published OpenAPI document, lint, building-block behaviour) runs in
-shard 1 alone. ``gdi-conformance merge`` combines the shards' reports.
+Within a shard, Schemathesis's per-operation phases (examples, coverage, fuzzing) generate
+requests for the shard's operations only, and active checks registered ``per_operation`` look
+at those operations only. The stateful phase follows links across the whole API, so shard 1
+runs it over every operation; every other active check (API-wide ones: the published OpenAPI
+document, lint, building-block behaviour) runs in shard 1 alone too. Together the shards send
+what one run would. ``gdi-conformance merge`` combines the shards' reports.
 """
 
 from __future__ import annotations

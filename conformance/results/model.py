@@ -237,8 +237,9 @@ class ShardInfo:
     """Which part of a run this report covers (``run --shard INDEX/COUNT``).
 
     Shards split the API by path, deterministically from the spec; ``operations`` are the ones
-    this shard generated requests for. API-wide checks run in shard 1 only. ``gdi-conformance
-    merge`` combines the reports of all COUNT shards into one (whose ``shard`` is None).
+    whose examples, coverage and fuzzing phases this shard ran. The stateful phase (links across
+    the API) and API-wide checks run in shard 1 only. ``gdi-conformance merge`` combines the
+    reports of all COUNT shards into one (whose ``shard`` is None).
     """
 
     index: int  # 1-based

@@ -81,10 +81,18 @@ def test_shards_cover_the_api_once_and_merge_into_a_conformant_run(
     for index, report in enumerate(reports, start=1):
         validate_report(report.to_dict())
         assert report.shard is not None and (report.shard.index, report.shard.count) == (index, 2)
-        assert {op.operation for op in report.operations} == set(report.shard.operations)
         assert report.summary.cases > 0
     first, second = (set(report.shard.operations) for report in reports if report.shard)
     assert first | second == ALL_OPERATIONS and not first & second
+    # The unit phases follow the split; the stateful phase (links across paths) is shard 1's.
+    for report in reports:
+        for coverage in report.operations:
+            unit = sum(n for phase, n in coverage.cases_by_phase.items() if phase != "stateful")
+            assert (unit > 0) == (coverage.operation in set(report.shard.operations)), coverage
+    assert any(op.cases_by_phase.get("stateful") for op in reports[0].operations)
+    assert not any(op.cases_by_phase.get("stateful") for op in reports[1].operations)
+    stateful = {phase.name: phase for phase in reports[1].phases}["stateful"]
+    assert stateful.status == "skipped" and "shard 1 of 2" in (stateful.reason or "")
     # API-wide checks run once, in shard 1.
     assert reports[0].check("adr:publish-openapi").outcome is Outcome.PASSED
     assert reports[1].check("adr:publish-openapi").outcome is Outcome.SKIPPED
@@ -98,13 +106,16 @@ def test_shards_cover_the_api_once_and_merge_into_a_conformant_run(
     ]
     assert merged.summary.cases == sum(report.summary.cases for report in reports)
     assert {op.operation for op in merged.operations} == ALL_OPERATIONS
+    assert {phase.name: phase.status for phase in merged.phases}["stateful"] == "passed"
 
 
 def test_a_flaw_in_one_shard_fails_the_merged_run(tasks_spec: LoadedSpec, tmp_path: Path) -> None:
-    # The target answers GET /tasks/{id} without createdAt: that path is in shard 2 only.
+    # The target answers GET /tasks/{id} without createdAt: that path is shard 2's, and shard 1
+    # reaches it only through the links of its stateful phase.
     reports = _shard_runs(tasks_spec, tmp_path, 2, "schema-violation")
-    assert reports[0].requirement("GDI-GEN-009").outcome is Outcome.PASSED
     assert reports[1].requirement("GDI-GEN-009").outcome is Outcome.FAILED
+    first = reports[0].requirement("GDI-GEN-009").failures
+    assert {failure.phase for failure in first} <= {"stateful"}
     merged = merge_reports(reports)
     assert merged.requirement("GDI-GEN-009").outcome is Outcome.FAILED
     assert merged.verdict is Verdict.NOT_CONFORMANT
