@@ -26,6 +26,7 @@ from types import FrameType
 from typing import Any
 
 from conformance.cli.run_output import ProgressDisplay, print_summary
+from conformance.cli.run_processes import run_in_processes
 from conformance.engine import (
     PRIMARY,
     SECONDARY,
@@ -152,7 +153,14 @@ def register(subparsers: Any) -> None:
         help="stop after S seconds; the report is then marked incomplete",
     )
     parser.add_argument(
-        "--workers", type=_positive_int, default=1, metavar="N", help="concurrent workers"
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help=(
+            "N processes, each testing a shard of the API, merged into one report "
+            "(with --shard: N threads within that shard)"
+        ),
     )
     parser.add_argument(
         "--shard",
@@ -279,6 +287,8 @@ def main(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except SpecLoadError as exc:
         return _fail(f"cannot use the spec: {exc}")
+    if args.workers > 1 and args.shard is None:
+        return run_in_processes(args, config.subjects.redactor, PROG)
     control = RunControl()
     display = ProgressDisplay()
     try:

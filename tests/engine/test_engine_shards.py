@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,64 @@ def test_cli_shards_then_merge(tmp_path: Path, capsys) -> None:
     merged = json.loads(out.read_text())
     assert merged.get("shard") is None and merged["completion"]["complete"] is True
     assert {op["operation"] for op in merged["operations"]} == ALL_OPERATIONS
+
+
+def _run_with_processes(tmp_path: Path, name: str, *flaws: str) -> tuple[int, Counter, dict]:
+    with serve_tasks(*flaws) as (base_url, app):
+        code = cli_main(
+            [
+                "run",
+                "--spec",
+                str(TARGET_DIR / "openapi.yaml"),
+                "--base-url",
+                base_url,
+                "--header",
+                f"Authorization: Bearer {TOKEN}",
+                "--max-examples",
+                "3",
+                "--seed",
+                "21",
+                "--workers",
+                "2",
+                "--report-dir",
+                str(tmp_path / name),
+            ]
+        )
+        received = Counter(app.received)
+    return code, received, json.loads((tmp_path / name / "report.json").read_text())
+
+
+def test_workers_run_as_processes_and_merge_into_one_report(tmp_path: Path) -> None:
+    code, received, report = _run_with_processes(tmp_path, "first")
+    assert code == 0
+    assert report["shard"] is None and report["budget"]["workers"] == 2
+    assert report["completion"]["complete"] and report["verdict"] == "conformant"
+    assert {op["operation"] for op in report["operations"]} == ALL_OPERATIONS
+    assert report["summary"]["cases"] == sum(op["cases"] for op in report["operations"]) > 0
+    # The same seed generates the same cases per operation; only the stateful phase, whose
+    # steps follow the answers of a target that both processes change, may differ.
+    _, again, repeated = _run_with_processes(tmp_path, "second")
+
+    def unit_cases(data: dict) -> dict:
+        return {
+            op["operation"]: {k: v for k, v in op["cases_by_phase"].items() if k != "stateful"}
+            for op in data["operations"]
+        }
+
+    assert unit_cases(repeated) == unit_cases(report)
+    assert sum(received.values()) > 0 and sum(again.values()) > 0
+    code, _, flawed = _run_with_processes(tmp_path, "flawed", "schema-violation")
+    assert code == 1 and flawed["verdict"] == "not_conformant"
+
+
+def test_workers_with_an_unreachable_target_exit_2(tmp_path: Path, capsys) -> None:
+    arguments = [
+        "--spec",
+        str(TARGET_DIR / "openapi.yaml"),
+        "--base-url",
+        "http://127.0.0.1:9/t/v1",
+    ]
+    code = cli_main(["run", *arguments, "--workers", "2", "--report-dir", str(tmp_path)])
+    assert code == 2
+    assert "unreachable" in capsys.readouterr().err
+    assert not (tmp_path / "report.json").exists()

@@ -1,0 +1,117 @@
+"""``run --workers N`` as N processes: the run split into N shards, run at once, merged.
+
+Schemathesis's own workers are threads of one process; generating cases is CPU-bound Python,
+so threads barely add throughput. N processes each run ``run --shard i/N`` (the same seed, one
+thread each) and this process merges their reports into one report.json, exactly as
+``gdi-conformance merge`` would. Measured in benchmarks/engine_vs_cli.py: against a reference
+block (the server's latency dominates) two processes sent 1.65x the requests per second of
+one, two threads 1.2x; against a trivial target little changes, as shard 1 also runs the
+stateful phase over the whole API.
+
+Each shard is deterministic for its seed; SIGINT/SIGTERM reach every shard, which then writes
+the report of what it ran, and the merged report is marked incomplete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from types import FrameType
+
+from conformance.cli.run_output import print_summary
+from conformance.exitcodes import ExitCode
+from conformance.reports.merge import merge_reports
+from conformance.results import Redactor, Verdict, read_report, write_report
+
+# run options that every shard gets as given (dest, flag); credentials included.
+_VALUE_OPTIONS = (
+    ("bb", "--bb"),
+    ("spec", "--spec"),
+    ("base_url", "--base-url"),
+    ("max_examples", "--max-examples"),
+    ("max_time", "--max-time"),
+    ("request_timeout", "--request-timeout"),
+    ("identity", "--identity"),
+    ("token_command", "--token-command"),
+    ("client", "--client"),
+    ("key", "--key"),
+    ("secondary_token_command", "--secondary-token-command"),
+    ("secondary_client", "--secondary-client"),
+    ("secondary_key", "--secondary-key"),
+)
+_LIST_OPTIONS = (
+    ("headers", "--header"),
+    ("scopes", "--scope"),
+    ("secondary_headers", "--secondary-header"),
+    ("secondary_scopes", "--secondary-scope"),
+)
+
+
+def shard_arguments(args: argparse.Namespace, seed: int) -> list[str]:
+    """The ``run`` arguments every shard shares (no --workers, --shard or --report-dir)."""
+    argv = ["--seed", str(seed)]
+    for dest, flag in _VALUE_OPTIONS:
+        value = getattr(args, dest, None)
+        if value is not None:
+            argv += [flag, str(value)]
+    for dest, flag in _LIST_OPTIONS:
+        for value in getattr(args, dest, None) or []:
+            argv += [flag, str(value)]
+    return argv
+
+
+def run_in_processes(args: argparse.Namespace, redactor: Redactor, prog: str) -> int:
+    count = args.workers
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
+    shared = shard_arguments(args, seed)
+    env = {**os.environ, "NO_COLOR": "1"}
+    print(f"{prog}: {count} processes, seed {seed}", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="gdi-conformance-shards-") as temporary:
+        directories = [Path(temporary) / f"shard-{index}" for index in range(1, count + 1)]
+        command = [sys.executable, "-m", "conformance", "run", *shared, "--workers", "1"]
+        children = [
+            subprocess.Popen(
+                [*command, "--shard", f"{index}/{count}", "--report-dir", str(directory)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+            )
+            for index, directory in enumerate(directories, start=1)
+        ]
+
+        def forward(signum: int, frame: FrameType | None) -> None:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signum)
+
+        previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            errors = [child.communicate()[1] for child in children]
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        for child, error in zip(children, errors, strict=True):
+            if child.returncode == ExitCode.COULD_NOT_RUN:
+                lines = [line for line in error.splitlines() if line.strip()]
+                message = lines[-1] if lines else "a shard could not run"
+                print(redactor.text(message), file=sys.stderr)
+                return ExitCode.COULD_NOT_RUN
+        try:
+            merged = merge_reports([read_report(d / "report.json") for d in directories])
+        except Exception as exc:  # a shard report missing, unreadable, or not of this run
+            print(f"{prog}: the shards' reports cannot be merged: {exc}", file=sys.stderr)
+            return ExitCode.COULD_NOT_RUN
+    merged.budget.workers = count
+    path = write_report(merged, args.report_dir, redactor)
+    print_summary(merged, path)
+    if merged.verdict is Verdict.CONFORMANT:
+        return ExitCode.CONFORMANT
+    return ExitCode.NOT_CONFORMANT
