@@ -308,3 +308,32 @@ def test_a_resource_server_can_run_against_a_stand_in_issuer(demo_env, tmp_path,
         assert response.status_code == 200, response.text
         assert response.json()["sub"] == "harness-tweede-org"
         assert blocks.identity_url == issuer.identity_url
+
+
+# -- latency ---------------------------------------------------------------------------------
+
+
+def test_the_listening_socket_turns_nagle_off_for_its_connections():
+    from building_blocks.common.server import bind_socket
+
+    sock = bind_socket("127.0.0.1", 0)
+    try:
+        # asyncio sets TCP_NODELAY on accepted connections only when the socket says TCP.
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        sock.close()
+
+
+def test_a_kept_alive_connection_answers_without_delayed_ack_stalls(demo_env, tmp_path, client):
+    # With Nagle's algorithm on, each answer on a kept-alive connection (headers and body are
+    # two writes) waited for the client's delayed ACK: 40 ms or more per request.
+    requests = 25
+    with running_blocks(tmp_path, ("identity",)) as blocks:
+        url = blocks.base_url("identity") + "/openapi.json"
+        client.get(url)  # connect (and warm up) first
+        started = time.monotonic()
+        for _ in range(requests):
+            assert client.get(url).status_code == 200
+        elapsed = time.monotonic() - started
+    assert elapsed < requests * 0.040 * 0.75, f"{requests} requests took {elapsed:.2f}s"
