@@ -3,10 +3,12 @@
 Schemathesis's own workers are threads of one process; generating cases is CPU-bound Python,
 so threads barely add throughput. N processes each run ``run --shard i/N`` (the same seed, one
 thread each) and this process merges their reports into one report.json, exactly as
-``gdi-conformance merge`` would. Measured in benchmarks/engine_vs_cli.py: against a reference
-block (the server's latency dominates) two processes sent 1.65x the requests per second of
-one, two threads 1.2x; against a trivial target little changes, as shard 1 also runs the
-stateful phase over the whole API.
+``gdi-conformance merge`` would. What it gains depends on where the time goes
+(benchmarks/engine_vs_cli.py, two cores): against the reference registries block while it
+answered in about 45 ms a request, two processes sent 1.75x the requests per second of one
+process (two threads: 1.27x); when it answered in about 1 ms, generation was the bottleneck
+and two processes sent 0.9x (they compete for the same cores, and shard 1 also runs the
+stateful phase over the whole API). So: more processes for slow targets or idle cores.
 
 Each shard is deterministic for its seed; SIGINT/SIGTERM reach every shard, which then writes
 the report of what it ran, and the merged report is marked incomplete.
