@@ -5,10 +5,11 @@ so threads barely add throughput. N processes each run ``run --shard i/N`` (the 
 thread each) and this process merges their reports into one report.json, exactly as
 ``gdi-conformance merge`` would. What it gains depends on where the time goes
 (benchmarks/engine_vs_cli.py, two cores): against the reference registries block while it
-answered in about 45 ms a request, two processes sent 1.75x the requests per second of one
-process (two threads: 1.27x); when it answered in about 1 ms, generation was the bottleneck
-and two processes sent 0.9x (they compete for the same cores, and shard 1 also runs the
-stateful phase over the whole API). So: more processes for slow targets or idle cores.
+still answered in about 45 ms a request (Nagle's algorithm, since switched off), two processes
+sent 1.75x the requests per second of one process (two threads: 1.27x); answering in about
+1 ms, generation was the bottleneck and two processes sent 0.9x (they compete for the same
+cores, and shard 1 also runs the stateful phase over the whole API). So: more processes for
+slow targets or idle cores.
 
 Each shard is deterministic for its seed; SIGINT/SIGTERM reach every shard, which then writes
 the report of what it ran, and the merged report is marked incomplete.
