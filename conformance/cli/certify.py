@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
@@ -51,6 +51,9 @@ from conformance.paths import seed_root
 from conformance.reports.signing import SigningKeyError, load_private_key
 from conformance.reports.waivers import WaiverError
 from conformance.results import ProductInfo
+
+if TYPE_CHECKING:
+    from building_blocks.common.process import BlockProcess
 
 PROG = "gdi-conformance certify"
 REFERENCE_BLOCKS = ("identity", "messaging", "registries")
@@ -181,6 +184,13 @@ def _stop_on_signals(control: RunControl) -> Iterator[None]:
 TargetSource = Callable[[], AbstractContextManager[Target]]
 
 
+def crash(process: BlockProcess) -> None:
+    """Crash a reference block the way a power cut would (SIGKILL: no shutdown code runs) and
+    start it again on the same port with the same data directory."""
+    process.kill()
+    process.start()
+
+
 def _certify_all(
     sources: list[tuple[str, TargetSource]], settings: Settings, console: Console
 ) -> int:
@@ -242,7 +252,8 @@ def _run_reference(blocks: tuple[str, ...], settings: Settings, console: Console
             )
             try:
                 base_url = process.start()
-                yield Target(block, base_url, reference_subjects(block, identity_url))
+                subjects = reference_subjects(block, identity_url)
+                yield Target(block, base_url, subjects, restart=functools.partial(crash, process))
             finally:
                 process.stop()
 

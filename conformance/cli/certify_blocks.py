@@ -52,6 +52,9 @@ class Target:
     block: str  # catalogue reference: NAME or NAME@vMAJOR
     base_url: str
     subjects: Subjects = field(default_factory=Subjects)
+    # Crash the implementation (SIGKILL) and start it again on the same port and data; only
+    # for an implementation the harness started itself (see RunConfig.restart).
+    restart: Callable[[], None] | None = None
 
 
 @dataclass(slots=True)
@@ -120,6 +123,7 @@ def certify_block(
         max_time=settings.max_time,
         workers=settings.workers,
         request_timeout=settings.request_timeout,
+        restart=target.restart,
     )
     redactor: Redactor = target.subjects.redactor
     try:

@@ -52,6 +52,10 @@ class ActiveContext:
     stop_event: threading.Event = field(default_factory=threading.Event)
     seed: int | None = None  # the run's seed: checks that generate data derive theirs from it
     profile: Profile | None = None  # the profile the run assesses (e.g. which operations are owned)
+    # Crashes the implementation (no shutdown code may run: SIGKILL or the like) and starts it
+    # again on the same address and data; returns once it is started. Given by whoever runs the
+    # implementation (certify --reference); None: the harness cannot crash it.
+    restart: Callable[[], None] | None = None
 
     @property
     def walker(self) -> SchemaWalker:

@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -110,6 +110,8 @@ class RunConfig:
     spec_label: str | None = None  # how the report names the spec (default: a portable label)
     product: ProductInfo | None = None  # whose implementation is tested, as its vendor names it
     shard: Shard | None = None  # test only this part of the API (see sharding)
+    # Crash the implementation and start it again (see ActiveContext.restart); None: no way to.
+    restart: Callable[[], None] | None = None
 
 
 class RunControl:
@@ -456,6 +458,7 @@ def run(
                 stop_event=control.event,
                 seed=seed,
                 profile=profile,
+                restart=config.restart,
             )
             _run_active_checks(context, profile, collector, ran, config.shard)
         with _hypothesis_home(config.hypothesis_dir), _without_local_constants():

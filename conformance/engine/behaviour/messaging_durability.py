@@ -1,10 +1,14 @@
 """bb:messaging:durability: an acknowledged message and its notification survive a crash.
 
-The harness cannot crash an implementation by itself, so the run names a command that does
-(``GDI_CONFORMANCE_RESTART_COMMAND``: kill without warning, start again). The check subscribes
-a receiver that refuses every delivery (so the event stays pending), sends a message, waits
-for the first attempt, crashes and restarts the implementation, and then wants the message
-still there for its recipient and the pending event delivered once the receiver accepts.
+The harness cannot crash an implementation it did not start, so the crash comes from whoever
+runs it: the run's restart hook when the harness started the implementation itself
+(``certify --reference`` kills the block with SIGKILL and starts it again on the same port and
+data), otherwise a command the vendor names (``GDI_CONFORMANCE_RESTART_COMMAND``: kill without
+warning, start again). Either way no shutdown code may run: a graceful stop would prove nothing
+about a crash. The check subscribes a receiver that refuses every delivery (so the event stays
+pending), sends a message, waits for the first attempt, crashes and restarts the
+implementation, and then wants the message still there for its recipient and the pending event
+delivered once the receiver accepts.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import shlex
 import subprocess
 import time
+from collections.abc import Callable
 
 from conformance.engine.behaviour.base import (
     CannotJudge,
@@ -34,6 +39,12 @@ from conformance.engine.behaviour.messaging_data import (
 from conformance.engine.behaviour.messaging_events import about, await_delivery
 from conformance.engine.behaviour.receiver import Delivery, Receiver
 
+NO_CRASH = (
+    "proving that nothing acknowledged is lost in a crash takes a crash: set "
+    "GDI_CONFORMANCE_RESTART_COMMAND to a command that kills the implementation "
+    "without warning and starts it again"
+)
+
 
 class Gate:
     """A receiver policy that refuses deliveries (503) until it is opened."""
@@ -45,8 +56,7 @@ class Gate:
         return 204 if self.open else 503
 
 
-def crash_and_restart(session: Session, command: str) -> None:
-    timeout = session.settings.restart_timeout
+def _run_restart_command(command: str, timeout: float) -> None:
     try:
         done = subprocess.run(
             shlex.split(command), capture_output=True, text=True, timeout=timeout, check=False
@@ -56,6 +66,30 @@ def crash_and_restart(session: Session, command: str) -> None:
     if done.returncode != 0:
         said = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise CannotJudge(f"the restart command exited with {done.returncode}: {said}")
+
+
+def _run_restart_hook(restart: Callable[[], None]) -> None:
+    try:
+        restart()
+    except Exception as exc:  # whatever went wrong, the crash was not shown to be survived
+        raise CannotJudge(
+            f"the implementation could not be crashed and started again: {exc}"
+        ) from exc
+
+
+def can_crash(session: Session) -> bool:
+    return session.ctx.restart is not None or session.settings.restart_command is not None
+
+
+def crash_and_restart(session: Session) -> None:
+    """Crash the implementation and wait until it answers again (the run's hook first)."""
+    timeout = session.settings.restart_timeout
+    if session.ctx.restart is not None:
+        _run_restart_hook(session.ctx.restart)
+    elif session.settings.restart_command is not None:
+        _run_restart_command(session.settings.restart_command, timeout)
+    else:
+        raise CannotJudge(NO_CRASH)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not session.ctx.stopped:
         answer = session.ctx.http.send("GET", session.url("/openapi.json"))
@@ -67,20 +101,15 @@ def crash_and_restart(session: Session, command: str) -> None:
 
 @behaviour_check("bb:messaging:durability")
 def durability(session: Session) -> None:
-    command = session.settings.restart_command
-    if command is None:
-        raise CannotJudge(
-            "proving that nothing acknowledged is lost in a crash takes a crash: set "
-            "GDI_CONFORMANCE_RESTART_COMMAND to a command that kills the implementation "
-            "without warning and starts it again"
-        )
+    if not can_crash(session):
+        raise CannotJudge(NO_CRASH)
     gate = Gate()
     with Receiver(host=session.settings.receiver_host, policy=gate) as receiver:
         callback = receiver.url("durability")
         with subscription(session, SENDER, callback, (RECEIVED,)):
             message_id, created = sent(session, to_citizen(session, CITIZEN, "Duurzaam"))
             await_delivery(session, receiver, about(message_id), "a first attempt", created, SEND)
-            crash_and_restart(session, command)
+            crash_and_restart(session)
             gate.open = True
             kept = session.call(CITIZEN, "GET", f"/messages/{message_id}")
             if kept.status != 200:

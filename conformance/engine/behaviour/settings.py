@@ -9,8 +9,9 @@
 - ``GDI_CONFORMANCE_RESTART_COMMAND``: a command (run without a shell) that crashes the
   implementation under test (SIGKILL or the like: no shutdown code may run) and starts it
   again; ``GDI_CONFORMANCE_RESTART_TIMEOUT`` (seconds, default 60) bounds the command and the
-  wait until the implementation answers again. Without a command the durability check cannot
-  be carried out;
+  wait until the implementation answers again. Without a command (or a restart hook of the
+  run, which ``certify --reference`` gives for the blocks it starts) the durability check
+  cannot be carried out;
 - ``GDI_CONFORMANCE_BB_EXAMPLES`` (default 8) and ``GDI_CONFORMANCE_BB_STEPS`` (default 20):
   the examples of each generated check and the steps of each state-machine run.
 """

@@ -1,6 +1,7 @@
-"""bb:messaging:durability: the harness crashes the block through a restart command; the
-reference keeps what it acknowledged, a block that keeps it in a throwaway place does not, and
-without a restart command the check cannot be carried out (an error, not a pass)."""
+"""bb:messaging:durability: the harness crashes the block through a restart command or the
+run's restart hook (SIGKILL, same port and data); the reference keeps what it acknowledged, a
+block that keeps it in a throwaway place does not, and without a way to crash the block the
+check cannot be carried out (an error, not a pass)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bb_support import behaviour_context, child_environment, describe, outcomes, run_check
+from bb_support import (
+    behaviour_context,
+    child_environment,
+    describe,
+    outcomes,
+    run_check,
+    serve,
+)
 
+from building_blocks.common.process import BlockProcess
 from conformance.engine import resolve_block
 from conformance.results import Outcome
 from fixtures.mutants.behaviour_catalog import BEHAVIOUR_MUTANTS
@@ -99,3 +108,60 @@ def test_without_a_restart_command_durability_is_not_proven(
         observations = run_check(CHECK, context)
     assert outcomes(observations) == {Outcome.ERROR}
     assert "GDI_CONFORMANCE_RESTART_COMMAND" in observations[0].message
+
+
+@pytest.mark.parametrize(
+    ("mutant", "outcome"), [(None, Outcome.PASSED), (MUTANT.name, Outcome.FAILED)]
+)
+def test_durability_across_a_crash_by_the_runs_restart_hook(
+    identity_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mutant: str | None,
+    outcome: Outcome,
+) -> None:
+    """The hook a harness gives for a block it started itself (certify --reference): SIGKILL,
+    then the same port and data directory."""
+    monkeypatch.delenv("GDI_CONFORMANCE_RESTART_COMMAND", raising=False)
+    process = BlockProcess(
+        "messaging",
+        data_dir=tmp_path / "data",
+        identity_url=identity_url,
+        log_path=tmp_path / "messaging.log",
+        env=child_environment("messaging", mutant),
+    )
+    ended: list[int | None] = []
+
+    def crash() -> None:
+        process.kill()
+        ended.append(process.returncode)
+        process.start()
+
+    base_url = process.start()
+    try:
+        with behaviour_context("messaging", base_url, identity_url) as context:
+            context.restart = crash
+            observations = run_check(CHECK, context)
+    finally:
+        process.stop()
+    assert ended == [-signal.SIGKILL], "the block must be crashed, not stopped"
+    assert outcome in outcomes(observations), describe(observations)
+    assert Outcome.ERROR not in outcomes(observations), describe(observations)
+
+
+def test_a_restart_hook_that_fails_leaves_durability_not_proven(
+    identity_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GDI_CONFORMANCE_RESTART_COMMAND", raising=False)
+
+    def broken() -> None:
+        raise RuntimeError("the block would not start again")
+
+    with (
+        serve("messaging", tmp_path, identity_url) as base_url,
+        behaviour_context("messaging", base_url, identity_url) as context,
+    ):
+        context.restart = broken
+        observations = run_check(CHECK, context)
+    assert outcomes(observations) == {Outcome.ERROR}, describe(observations)
+    assert "would not start again" in observations[0].message
