@@ -4,9 +4,10 @@ Schemathesis's ``ensure_resource_availability`` judges this inside its stateful 
 its random walk happens to follow a link from a creation to a read; with a small budget it
 may never do so. This probe always does: for every operation answering 201 whose 201
 response declares links to reading operations (GET with path parameters), it creates a
-resource with the spec's example as the primary subject and follows each of those links at
-once. A 404 (or 410) there is a lost write. The probe reports under the same check id, so a
-profile's requirement sees both.
+resource with the spec's example as the primary subject (or, without one, the body sec:bola
+would make: composed from the properties' examples, fed by an earlier creation's link) and
+follows each of those links at once. A 404 (or 410) there is a lost write. The probe reports
+under the same check id, so a profile's requirement sees both.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from collections.abc import Iterator
 
 from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.engine.auth import PRIMARY, CredentialError
-from conformance.engine.bola import creations
-from conformance.engine.spec_requests import LinkSource, example_request, linked_request
+from conformance.engine.bola import CreationRequests, creations
+from conformance.engine.spec_requests import LinkSource, linked_request
 from conformance.results import Outcome
 
 ENSURE_RESOURCE_AVAILABILITY = "api:ensure_resource_availability"
@@ -31,11 +32,12 @@ def read_after_create(ctx: ActiveContext) -> Iterator[Observation]:
         credentials = ctx.credentials(PRIMARY)
     except CredentialError:
         return  # the run stops before testing when its credentials fail; nothing to add here
+    requests = CreationRequests(ctx, rng)
     for creation in creations(ctx, None):
         reads = [(target, link) for target, link in creation.links if target.method == "GET"]
         if not reads or ctx.stopped:
             continue
-        request = example_request(ctx.document, creation.operation, rng)
+        request, _ = requests.request(creation.operation)
         made = ctx.http.send(
             request.method,
             ctx.url(request.target()),
@@ -46,6 +48,7 @@ def read_after_create(ctx: ActiveContext) -> Iterator[Observation]:
         if created is None or created.status != 201:
             continue  # nothing was created from the example; Schemathesis's cases still judge
         source = LinkSource(request, created.status, created.headers, created.body)
+        requests.created(creation, source)
         for target, link in reads:
             follow = linked_request(ctx.document, target, link, source, rng)
             if follow is None:

@@ -7,6 +7,14 @@ each link to the new resource: reads first, then changes, deletes last. It must 
 a 2xx is a finding. Before that, the primary reads the resource itself, so that a refusal
 is known to be about the subject and not about a resource that is not there.
 
+The request that creates a resource is the spec's example; when the spec gives its body no
+example, the body is composed from the examples of its properties, and an OpenAPI link from
+another creation's 201 with a ``requestBody`` (e.g. "the newborn child can move") is followed
+into it: that creation comes first, and the link's values (the new child's number) are merged
+into the composed body, so the resource is made from what the spec says, on fresh data.
+Every observation names its operation; a read that could not be tried is an error naming the
+reason, never a silent gap.
+
 Which operations are owner-scoped is the profile's word: the operations of its requirements
 that name sec:bola (for a profile without such operations: every link target). A collection
 among them (a GET without path parameters) must not list the primary's resource to the
@@ -17,7 +25,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.engine.active import ActiveContext, Observation
@@ -27,11 +35,13 @@ from conformance.engine.http import Exchange
 from conformance.engine.operations import OperationInfo
 from conformance.engine.security_subjects import NoSubject, second_subject
 from conformance.engine.spec_requests import (
+    EXAMPLE,
     LinkSource,
     SpecRequest,
     example_request,
     linked_request,
     operation_object,
+    with_link_body,
 )
 from conformance.results import Outcome
 
@@ -44,6 +54,9 @@ METHOD_ORDER = {"GET": 0, "HEAD": 0, "PUT": 1, "PATCH": 1, "POST": 2, "DELETE": 
 class Creation:
     operation: OperationInfo
     links: list[tuple[OperationInfo, dict[str, Any]]]
+    # Links with a requestBody from this creation's 201 into another creation: operationId ->
+    # the link. The other creation can then be made from this one's answer.
+    feeds: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def owned_operations(ctx: ActiveContext) -> frozenset[str] | None:
@@ -77,6 +90,8 @@ def _target(
 
 
 def creations(ctx: ActiveContext, owned: frozenset[str] | None) -> list[Creation]:
+    """Operations answering 201 with links to owner-scoped resources; a creation that another
+    one's link feeds comes after it."""
     walker = SchemaWalker(ctx.document)
     by_id = {op.operation_id: op for op in ctx.operations if op.operation_id}
     found = []
@@ -85,18 +100,52 @@ def creations(ctx: ActiveContext, owned: frozenset[str] | None) -> list[Creation
             continue
         responses = walker.resolve(operation_object(ctx.document, operation).get("responses"))
         created = walker.resolve((responses or {}).get("201") or {})
-        links: list[tuple[OperationInfo, dict[str, Any]]] = []
+        creation = Creation(operation, [])
         for link in (created.get("links") or {}).values():
             link = walker.resolve(link)
             target = _target(link, by_id, ctx) if isinstance(link, dict) else None
-            if target is None or not any(p.get("in") == "path" for p in target.parameters):
+            if target is None:
+                continue
+            if not any(p.get("in") == "path" for p in target.parameters):
+                if "requestBody" in link and target.operation_id and target is not operation:
+                    creation.feeds.setdefault(target.operation_id, link)
                 continue  # only links to one resource; collections are checked apart
             if owned is None or target.operation_id in owned:
-                links.append((target, link))
-        if links:
-            links.sort(key=lambda item: METHOD_ORDER.get(item[0].method, 2))
-            found.append(Creation(operation, links))
-    return found
+                creation.links.append((target, link))
+        creation.links.sort(key=lambda item: METHOD_ORDER.get(item[0].method, 2))
+        found.append(creation)
+    fed = {target for creation in found for target in creation.feeds}
+    found.sort(key=lambda creation: creation.operation.operation_id in fed)
+    return [creation for creation in found if creation.links]
+
+
+class CreationRequests:
+    """The requests that create resources: the spec's example, or a composed body fed by the
+    link of a creation made before (see the module docstring)."""
+
+    def __init__(self, ctx: ActiveContext, rng: random.Random) -> None:
+        self.ctx = ctx
+        self.rng = rng
+        # operationId -> (link, answer) to make that operation's request from: Creation.feeds
+        self.fed: dict[str, tuple[dict[str, Any], LinkSource]] = {}
+
+    def request(self, operation: OperationInfo) -> tuple[SpecRequest, str]:
+        """The request that creates a resource, and how its body was made (for messages)."""
+        request = example_request(self.ctx.document, operation, self.rng)
+        made_from = request.describe_body()
+        fed = self.fed.get(operation.operation_id or "")
+        if request.body_source != EXAMPLE and fed is not None:
+            link, source = fed
+            if with_link_body(request, link, source) is not None:
+                made_from += (
+                    f", with the values of the link from {source.request.operation.label} merged in"
+                )
+        return request, made_from
+
+    def created(self, creation: Creation, source: LinkSource) -> None:
+        """``creation`` answered ``source``: the creations its links feed can use it."""
+        for operation_id, link in creation.feeds.items():
+            self.fed.setdefault(operation_id, (link, source))
 
 
 class _Bola:
@@ -107,6 +156,7 @@ class _Bola:
         self.second_name = SECONDARY
         self.second: dict[str, str] = {}
         self.created_ids: set[str] = set()
+        self.requests = CreationRequests(ctx, self.rng)
 
     def send(self, request: SpecRequest, credentials: dict[str, str]) -> Exchange:
         return self.ctx.http.send(
@@ -134,16 +184,11 @@ class _Bola:
 
     def create(self, creation: Creation) -> Iterator[Observation]:
         targets = [target for target, _ in creation.links]
-        request = example_request(self.ctx.document, creation.operation, self.rng)
+        request, made_from = self.requests.request(creation.operation)
         exchange = self.send(request, self.ctx.credentials(PRIMARY))
         response = exchange.response
         if response is None or not 200 <= response.status < 300:
             answer = exchange.error if response is None else f"answered {response.status}"
-            made_from = (
-                "the spec's example"
-                if request.body_from_example
-                else "an empty body: the spec gives no example request body"
-            )
             yield from self.errors(
                 targets,
                 "Could not create a resource to test with",
@@ -153,6 +198,7 @@ class _Bola:
             )
             return
         source = LinkSource(request, response.status, response.headers, response.body)
+        self.requests.created(creation, source)
         for target, link in creation.links:
             if self.ctx.stopped:
                 return
@@ -246,12 +292,35 @@ class _Bola:
             yield observation
 
 
+def unreached(
+    ctx: ActiveContext, owned: frozenset[str] | None, found: list[Creation]
+) -> list[OperationInfo]:
+    """Owner-scoped operations on one resource that no creation's link leads to: the check
+    cannot reach them, and says so rather than leave them out unnoticed."""
+    if owned is None:
+        return []
+    linked = {target.operation_id for creation in found for target, _ in creation.links}
+    return [
+        operation
+        for operation in ctx.operations
+        if operation.operation_id in owned
+        and operation.operation_id not in linked
+        and any(p.get("in") == "path" for p in operation.parameters)
+    ]
+
+
 def observe(ctx: ActiveContext) -> Iterator[Observation]:
     owned = owned_operations(ctx)
     found = creations(ctx, owned)
+    checker = _Bola(ctx, owned)
+    yield from checker.errors(
+        unreached(ctx, owned, found),
+        "Not exercised",
+        "no operation of the spec answers 201 with an OpenAPI link to it, so the harness "
+        "cannot reach a resource of the primary subject's through it.",
+    )
     if not found:
         return
-    checker = _Bola(ctx, owned)
     try:
         checker.second_name, checker.second = second_subject(ctx.subjects)
         ctx.credentials(PRIMARY)

@@ -3,6 +3,7 @@ the spec, OpenAPI link expressions and the owner-scoped operations of a profile.
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 
@@ -10,7 +11,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conformance.engine.bola import creations, owned_operations
+from conformance.engine.bola import creations, owned_operations, unreached
+from conformance.engine.datetimes import SchemaWalker
 from conformance.engine.forged_tokens import (
     FOREIGN_AUDIENCE,
     audience_tokens,
@@ -23,11 +25,16 @@ from conformance.engine.forged_tokens import (
 from conformance.engine.operations import list_operations
 from conformance.engine.profile import resolve_block
 from conformance.engine.spec_requests import (
+    COMPOSED,
+    EXAMPLE,
+    MADE_UP,
     LinkSource,
+    composed_example,
     evaluate,
     example_request,
     is_secured,
     linked_request,
+    with_link_body,
 )
 
 NOW = 1_800_000_000
@@ -187,10 +194,123 @@ def test_owned_operations_come_from_the_profile(messaging) -> None:
     assert owned_operations(_Context(None, document)) is None  # type: ignore[arg-type]
 
 
-def test_a_body_without_an_example_is_marked_as_made_up() -> None:
+def test_a_body_without_an_example_is_composed_from_its_properties_examples() -> None:
     _, spec = resolve_block("registries")
     operations = {op.operation_id: op for op in list_operations(spec.bundled)}
     move = example_request(spec.bundled, operations["declareMove"], random.Random(1))
-    assert move.body == b"{}" and not move.body_from_example
+    assert move.body_source == COMPOSED and move.body_from_example
+    assert json.loads(move.body or b"") == {
+        "burgerservicenummer": "999993653",
+        "verblijfplaats": {
+            "straat": "Biltstraat",
+            "huisnummer": 12,
+            "postcode": "3511AB",
+            "woonplaats": "Utrecht",
+            "datumAanvangAdreshouding": "2024-06-01",
+        },
+    }
+    assert "properties" in move.describe_body()
     birth = example_request(spec.bundled, operations["declareBirth"], random.Random(1))
-    assert birth.body_from_example and b"moeder" in (birth.body or b"")
+    assert birth.body_source == EXAMPLE and b"moeder" in (birth.body or b"")
+
+
+def _one_operation_spec(schema: dict) -> dict:
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1.0.0"},
+        "paths": {
+            "/things": {
+                "post": {
+                    "operationId": "createThing",
+                    "requestBody": {"content": {"application/json": {"schema": schema}}},
+                    "responses": {"201": {"description": "made"}},
+                }
+            }
+        },
+    }
+
+
+def test_a_required_part_without_any_example_leaves_the_body_made_up() -> None:
+    schema = {
+        "type": "object",
+        "required": ["name", "size"],
+        "properties": {"name": {"type": "string", "example": "a"}, "size": {"type": "integer"}},
+    }
+    document = _one_operation_spec(schema)
+    (operation,) = list_operations(document)
+    request = example_request(document, operation, random.Random(1))
+    assert request.body == b"{}" and request.body_source == MADE_UP
+    assert not request.body_from_example and "no example" in request.describe_body()
+
+
+def test_composition_follows_all_of_one_of_arrays_enums_and_defaults() -> None:
+    walker = SchemaWalker({})
+    schema = {
+        "allOf": [
+            {"type": "object", "required": ["kind"], "properties": {"kind": {"enum": ["x", "y"]}}},
+            {
+                "type": "object",
+                "required": ["tags", "size", "choice"],
+                "properties": {
+                    "tags": {"type": "array", "items": {"type": "string", "example": "t"}},
+                    "size": {"type": "integer", "default": 3},
+                    "choice": {"oneOf": [{"type": "string"}, {"type": "integer", "example": 7}]},
+                    "optional": {"type": "string"},
+                },
+            },
+        ]
+    }
+    assert composed_example(schema, walker) == (
+        True,
+        {"kind": "x", "tags": ["t"], "size": 3, "choice": 7},
+    )
+    assert composed_example({"type": "string"}, walker) == (False, None)
+
+
+def test_a_links_request_body_is_merged_into_the_body_it_leads_to() -> None:
+    _, spec = resolve_block("registries")
+    operations = {op.operation_id: op for op in list_operations(spec.bundled)}
+    birth = example_request(spec.bundled, operations["declareBirth"], random.Random(1))
+    answer = json.dumps({"burgerservicenummer": "999900006"}).encode()
+    source = LinkSource(birth, 201, {}, answer)
+    move = example_request(spec.bundled, operations["declareMove"], random.Random(1))
+    link = {
+        "operationId": "declareMove",
+        "requestBody": {"burgerservicenummer": "$response.body#/burgerservicenummer"},
+    }
+    assert with_link_body(move, link, source) is move
+    body = json.loads(move.body or b"")
+    assert body["burgerservicenummer"] == "999900006"  # the link's value wins
+    assert body["verblijfplaats"]["postcode"] == "3511AB"  # the composed rest stays
+    assert move.body_value == body
+    unresolvable = {"requestBody": {"burgerservicenummer": "$response.body#/missing"}}
+    again = example_request(spec.bundled, operations["declareMove"], random.Random(1))
+    assert with_link_body(again, unresolvable, source) is None
+    assert with_link_body(again, {"operationId": "declareMove"}, source) is None
+
+
+def test_bola_makes_the_move_from_the_newborns_link_after_the_birth() -> None:
+    profile, spec = resolve_block("registries")
+    context = _Context(profile, spec.bundled)
+    owned = owned_operations(context)  # type: ignore[arg-type]
+    assert owned == {"getBirthDeclaration", "getMoveDeclaration"}
+    plan = creations(context, owned)  # type: ignore[arg-type]
+    assert [creation.operation.operation_id for creation in plan] == [
+        "declareBirth",
+        "declareMove",
+    ]
+    assert "declareMove" in plan[0].feeds  # the link "the child can move"
+    assert [target.operation_id for target, _ in plan[1].links] == ["getMoveDeclaration"]
+    assert unreached(context, owned, plan) == []  # type: ignore[arg-type]
+
+
+def test_an_owned_operation_no_link_reaches_is_named_as_not_exercised() -> None:
+    profile, spec = resolve_block("registries")
+    document = copy.deepcopy(spec.bundled)
+    created = document["paths"]["/verhuisaangiften"]["post"]["responses"]["201"]
+    del created["links"]["GetMoveDeclaration"]
+    context = _Context(profile, document)
+    owned = owned_operations(context)  # type: ignore[arg-type]
+    plan = creations(context, owned)  # type: ignore[arg-type]
+    missing = unreached(context, owned, plan)  # type: ignore[arg-type]
+    assert [operation.operation_id for operation in missing] == ["getMoveDeclaration"]
