@@ -4,15 +4,16 @@ Evidence quotes real requests and responses, and those carry bearer tokens, cook
 assertions and refresh tokens. ``Redactor`` removes them in three ways, because no single one
 is enough: by header name, by field name in JSON and form bodies and query strings, and by
 value (the exact secrets the run itself used, and anything shaped like a JWT or a bearer
-credential). ``Redactor.scrub`` walks a whole ``to_dict()`` tree as a last line of defence
-before a report is written.
+credential: "Bearer" followed by a credential-looking value, not by a word such as "token").
+``Redactor.scrub`` walks a whole ``to_dict()`` tree as a last line of defence before a report
+is written.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -60,16 +61,29 @@ SENSITIVE_FORM_FIELDS = SENSITIVE_FIELDS | {"code"}
 _FIELD_ALTERNATION = "|".join(sorted(SENSITIVE_FIELDS, key=len, reverse=True))
 _FORM_ALTERNATION = "|".join(sorted(SENSITIVE_FORM_FIELDS, key=len, reverse=True))
 
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+# A word of prose after "Bearer": "token", "Token.", "tokens", "access-token", "JWT", "realm=".
+_PLAIN_WORD = re.compile(r"(?:[A-Za-z][a-z]{0,23}|[A-Z]{1,8})(?:-[a-z]{1,23})*[=.]?")
+
+
+def looks_like_credential(value: str) -> bool:
+    """A credential has digits, punctuation, mixed case or length; a word of prose has not."""
+    return _PLAIN_WORD.fullmatch(value) is None
+
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (
         re.compile(r"-----BEGIN [A-Z ]+-----.*?-----END [A-Z ]+-----", re.DOTALL),
         REDACTED,
     ),
     # JWS/JWT compact serialisation: a base64url JSON header ("eyJ"), then two more parts.
     (re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"), REDACTED),
+    # "Bearer <credential>" (also Basic, DPoP): only a value that looks like a credential, so
+    # that prose such as "a bearer token" or a challenge's 'Bearer realm="..."' stays readable.
     (
-        re.compile(r"(?i)\b(bearer|basic|dpop)(\s+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]+"),
-        r"\1\2" + REDACTED,
+        re.compile(r"(?i)\b(bearer|basic|dpop)(\s+)(?!\[REDACTED\])([A-Za-z0-9._~+/=-]+)"),
+        lambda match: (
+            f"{match[1]}{match[2]}{REDACTED}" if looks_like_credential(match[3]) else match[0]
+        ),
     ),
     # "access_token": "value" in JSON text (also when the JSON was cut off mid-document).
     (

@@ -81,3 +81,28 @@ def test_scrub_walks_a_whole_tree() -> None:
 def test_ordinary_text_is_left_alone() -> None:
     text = '{"title": "Bad Request", "status": 400, "code": "invalid"}'
     assert Redactor().body(text, "application/problem+json") == text
+
+
+def test_the_words_bearer_token_in_prose_survive() -> None:
+    statement = "A request with a bearer token in the query string is refused; send a Bearer Token."
+    redactor = Redactor()
+    assert redactor.text(statement) == statement
+    assert redactor.scrub({"statement": statement}) == {"statement": statement}
+    challenge = 'Bearer realm="messaging", error="invalid_token"'
+    assert redactor.text(challenge) == challenge
+    assert redactor.text("Basic authentication and DPoP proofs") == (
+        "Basic authentication and DPoP proofs"
+    )
+
+
+def test_real_bearer_credentials_are_redacted() -> None:
+    redactor = Redactor()
+    assert redactor.text(f"Authorization: Bearer {JWT}") == f"Authorization: Bearer {REDACTED}"
+    assert redactor.text("Authorization: Bearer abc123opaque") == (
+        f"Authorization: Bearer {REDACTED}"
+    )
+    assert redactor.text("curl -H 'Authorization: bearer Zm9vYmFyYmF6cXV4'") == (
+        f"curl -H 'Authorization: bearer {REDACTED}'"
+    )
+    assert redactor.text("Basic dXNlcjpwYXNzd29yZA==") == f"Basic {REDACTED}"
+    assert "s3cret" not in Redactor(["tok-s3cret"]).text("sent Bearer tok-s3cret")
