@@ -44,7 +44,7 @@ from conformance.cli.certify_blocks import (
     write_overview,
 )
 from conformance.cli.report_inputs import read_waivers_file
-from conformance.cli.run import UsageError, _add_subject_options, build_subjects
+from conformance.cli.run import UsageError, add_subject_options, build_subjects
 from conformance.engine import PRIMARY, SECONDARY, IdentityClient, RunControl, Subjects
 from conformance.exitcodes import ExitCode
 from conformance.paths import seed_root
@@ -132,8 +132,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--identity", metavar="URL", help="identity block that issues tokens (with --client)"
     )
-    _add_subject_options(parser, "", "the primary subject")
-    _add_subject_options(parser, "secondary-", "the secondary subject (a second user)")
+    add_subject_options(parser, "", "the primary subject")
+    add_subject_options(parser, "secondary-", "the secondary subject (a second user)")
     parser.set_defaults(func=main)
 
 

@@ -6,9 +6,10 @@
         [--secondary-header ...] [--secondary-token-command CMD]
         [--secondary-client ID --secondary-key KEYFILE [--secondary-scope S]...]
         [--seed N] [--max-examples N] [--max-time S] [--workers N] [--shard I/N]
-        [--report-dir DIR]
+        [--report-dir DIR] [--signing-key KEY]
 
-Writes DIR/report.json. Exit 0: conformant; 1: not conformant, or not proven (incomplete run,
+Writes DIR/report.json; with --signing-key also DIR/certificate.json (the verdict, signed) and
+DIR/signing-key.pub.pem. Exit 0: conformant; 1: not conformant, or not proven (incomplete run,
 a MUST requirement skipped or in error); 2: the run could not start (bad arguments, unusable
 spec or profile, unreachable target, no credentials). SIGINT/SIGTERM stop the run; the report
 of what ran so far is written, marked incomplete.
@@ -25,6 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from conformance.cli.run_certificate import signing_key, write_run_report
 from conformance.cli.run_output import ProgressDisplay, print_summary
 from conformance.cli.run_processes import run_in_processes
 from conformance.engine import (
@@ -46,7 +48,8 @@ from conformance.engine import (
     run,
 )
 from conformance.exitcodes import ExitCode
-from conformance.results import Verdict, write_report
+from conformance.reports.signing import SigningKeyError
+from conformance.results import Verdict
 from conformance.spec import SpecLoadError, load_spec
 
 PROG = "gdi-conformance run"
@@ -77,7 +80,7 @@ def _shard(text: str) -> Shard:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _add_subject_options(parser: argparse.ArgumentParser, prefix: str, who: str) -> None:
+def add_subject_options(parser: argparse.ArgumentParser, prefix: str, who: str) -> None:
     dest = prefix.replace("-", "_")
     parser.add_argument(
         f"--{prefix}header",
@@ -186,10 +189,19 @@ def register(subparsers: Any) -> None:
         help="where report.json is written (default: ./reports)",
     )
     parser.add_argument(
+        "--signing-key",
+        type=Path,
+        metavar="KEY",
+        help=(
+            "Ed25519 private key (gdi-conformance keygen): also write certificate.json, the "
+            "signed verdict, and the public key beside report.json"
+        ),
+    )
+    parser.add_argument(
         "--identity", metavar="URL", help="identity block that issues tokens (with --client)"
     )
-    _add_subject_options(parser, "", "the primary subject")
-    _add_subject_options(parser, "secondary-", "the secondary subject (a second user)")
+    add_subject_options(parser, "", "the primary subject")
+    add_subject_options(parser, "secondary-", "the secondary subject (a second user)")
     parser.set_defaults(func=main)
 
 
@@ -281,7 +293,8 @@ def _fail(message: str) -> int:
 def main(args: argparse.Namespace) -> int:
     try:
         config = build_config(args)
-    except UsageError as exc:
+        key = signing_key(args)  # an unusable key is refused before anything is tested
+    except (UsageError, SigningKeyError) as exc:
         return _fail(str(exc))
     except ProfileError as exc:
         return _fail(str(exc))
@@ -298,7 +311,7 @@ def main(args: argparse.Namespace) -> int:
         return _fail(f"the target is unreachable: {exc}")
     except (RunSetupError, CredentialError) as exc:
         return _fail(config.subjects.redactor.text(str(exc)))
-    path = write_report(report, args.report_dir, config.subjects.redactor)
+    path = write_run_report(report, args.report_dir, config.subjects.redactor, key)
     print_summary(report, path)
     if report.verdict is Verdict.CONFORMANT:
         return ExitCode.CONFORMANT

@@ -27,10 +27,11 @@ import tempfile
 from pathlib import Path
 from types import FrameType
 
+from conformance.cli.run_certificate import signing_key, write_run_report
 from conformance.cli.run_output import print_summary
 from conformance.exitcodes import ExitCode
 from conformance.reports.merge import merge_reports
-from conformance.results import Redactor, Verdict, read_report, write_report
+from conformance.results import Redactor, Verdict, read_report
 
 # run options that every shard gets as given (dest, flag); credentials included.
 _VALUE_OPTIONS = (
@@ -113,7 +114,7 @@ def run_in_processes(args: argparse.Namespace, redactor: Redactor, prog: str) ->
             print(f"{prog}: the shards' reports cannot be merged: {exc}", file=sys.stderr)
             return ExitCode.COULD_NOT_RUN
     merged.budget.workers = count
-    path = write_report(merged, args.report_dir, redactor)
+    path = write_run_report(merged, args.report_dir, redactor, signing_key(args))
     print_summary(merged, path)
     if merged.verdict is Verdict.CONFORMANT:
         return ExitCode.CONFORMANT
