@@ -43,6 +43,7 @@ from conformance.cli.certify_blocks import (
     progress_bars,
     write_overview,
 )
+from conformance.cli.memory import child_environment, limit_malloc_arenas, release_memory
 from conformance.cli.report_inputs import read_waivers_file
 from conformance.cli.run import UsageError, add_subject_options, build_subjects
 from conformance.engine import PRIMARY, SECONDARY, IdentityClient, RunControl, Subjects
@@ -210,6 +211,7 @@ def _certify_all(
             except ServeError as exc:
                 problem = f"the reference {name} block did not start: {exc}"
                 results.append(BlockResult(block=name, problem=problem))
+            release_memory()  # what generation cached for this block's spec serves no other
     index = None
     if any(item.report is not None for item in results):
         index, _ = write_overview(results, settings)
@@ -229,7 +231,11 @@ def _run_reference(blocks: tuple[str, ...], settings: Settings, console: Console
     data_dir = Path(tempfile.mkdtemp(prefix="gdi-certify-"))
     log_dir = data_dir / "logs"
     identity = BlockProcess(
-        "identity", data_dir=data_dir, enable_test_login=True, log_path=log_dir / "identity.log"
+        "identity",
+        data_dir=data_dir,
+        enable_test_login=True,
+        log_path=log_dir / "identity.log",
+        env=child_environment(),
     )
     try:
         try:
@@ -249,6 +255,7 @@ def _run_reference(blocks: tuple[str, ...], settings: Settings, console: Console
                 identity_url=identity_url,
                 enable_test_login=True,
                 log_path=log_dir / f"{block}.log",
+                env=child_environment(),
             )
             try:
                 base_url = process.start()
@@ -319,6 +326,7 @@ def main(args: argparse.Namespace) -> int:
         request_timeout=args.request_timeout,
     )
     console = Console(stderr=True)
+    limit_malloc_arenas()  # before the run starts any thread
     try:
         if args.reference:
             return _run_reference(blocks, settings, console)
