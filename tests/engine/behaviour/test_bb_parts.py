@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
+import struct
 from collections.abc import Iterator
 
 import httpx
@@ -186,6 +188,22 @@ def test_the_receiver_records_deliveries_and_fails_first_attempts() -> None:
         assert [item.path for item in receiver.received()] == ["a", "a", "b"]
         assert receiver.received()[0].event() == event
         assert not receiver.wait_for(lambda items: len(items) > 3, timeout=0.3)
+
+
+def test_the_receiver_keeps_stderr_clean_when_a_sender_drops_its_connection(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # The durability check kills the implementation mid-delivery; socketserver would print a
+    # traceback for the reset connection in the middle of the run's progress output.
+    with Receiver() as receiver:
+        port = int(receiver.url("a").split(":")[2].split("/")[0])
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(b"POST /gdi-conformance/events/a HTTP/1.1\r\nHost: x\r\n")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.close()  # linger 0: the peer gets a reset, not an orderly close
+        with httpx.Client() as client:  # the receiver still serves afterwards
+            assert client.post(receiver.url("a"), json={"id": "e"}).status_code == 204
+    assert "Traceback" not in capfd.readouterr().err
 
 
 # ---------------------------------------------------------------------------- judgements
