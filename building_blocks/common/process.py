@@ -22,7 +22,12 @@ from building_blocks.common.server import ServeError
 
 
 class BlockProcess:
-    """One block in a child process. ``base_url`` is set once ``start`` returns."""
+    """One block in a child process. ``base_url`` is set once ``start`` returns.
+
+    With ``also``, further blocks are served by the same process (one port each, resource
+    servers wired to an identity block among them): ``base_urls`` holds every block's URL, and
+    killing or restarting the process does so to all of them.
+    """
 
     def __init__(
         self,
@@ -36,10 +41,14 @@ class BlockProcess:
         log_path: Path | None = None,
         env: Mapping[str, str] | None = None,
         on_output: Callable[[str], None] | None = None,
+        also: Sequence[str] = (),
     ) -> None:
         self.block = block
+        self.blocks = (block, *also)
         self.host = host
         self.port = port
+        self.ports = {name: port if name == block else 0 for name in self.blocks}
+        self.base_urls: dict[str, str] = {}
         self.data_dir = Path(data_dir)
         self.identity_url = identity_url
         self.enable_test_login = enable_test_login
@@ -52,8 +61,11 @@ class BlockProcess:
         self._reader: threading.Thread | None = None
 
     def command(self) -> list[str]:
-        cmd = [sys.executable, "-m", "building_blocks.common.server", self.block]
-        cmd += ["--host", self.host, "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        cmd = [sys.executable, "-m", "building_blocks.common.server", *self.blocks]
+        cmd += ["--host", self.host]
+        for name in self.blocks:
+            cmd += ["--port", str(self.port if name == self.block else self.ports[name])]
+        cmd += ["--data-dir", str(self.data_dir)]
         if self.identity_url:
             cmd += ["--identity", self.identity_url]
         if self.enable_test_login:
@@ -114,12 +126,16 @@ class BlockProcess:
 
     def _read_stdout(self, popen: subprocess.Popen[str]) -> None:
         assert popen.stdout is not None
-        prefix = f"{self.block} "
+        announced: dict[str, str] = {}
         for line in popen.stdout:
             line = line.rstrip("\n")
-            if not self._ready.is_set() and line.startswith(prefix):
-                self.base_url = line[len(prefix) :].strip()
-                self._ready.set()
+            name, _, url = line.partition(" ")
+            if not self._ready.is_set() and name in self.blocks and name not in announced:
+                announced[name] = url.strip()
+                if len(announced) == len(self.blocks):
+                    self.base_urls = announced
+                    self.base_url = announced[self.block]
+                    self._ready.set()
             elif self.on_output is not None:
                 self.on_output(line)
 
@@ -144,6 +160,8 @@ class BlockProcess:
         assert self.base_url is not None
         # A restart on port 0 keeps the port it was given first, so clients keep working.
         self.port = urlsplit(self.base_url).port or self.port
+        for name, url in self.base_urls.items():
+            self.ports[name] = urlsplit(url).port or self.ports[name]
         return self.base_url
 
     def _log_hint(self) -> str:

@@ -1,9 +1,12 @@
-"""Serve one building block with uvicorn, in this process.
+"""Serve building blocks with uvicorn, in this process.
 
 ``serve_block`` binds the socket first (port 0 picks a free port), so the block's settings carry
 its real public URL before the app is built; when the server is ready it reports
 ``<block> <base-url>`` (printed on stdout by default), then runs until SIGINT/SIGTERM and shuts
-down cleanly. ``python -m building_blocks.common.server <block> ...`` is the same as a process
+down cleanly. ``serve_blocks`` does the same for several blocks in one process and one event
+loop (each on its own port, with its own data folder; resource servers wired to the identity
+block served alongside): one Python process instead of one per block, for when memory counts.
+``python -m building_blocks.common.server <block> [<block>...] ...`` is the same as a process
 entry point; ``building_blocks.common.process`` starts blocks that way.
 """
 
@@ -17,8 +20,10 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import uvicorn
@@ -80,21 +85,13 @@ def print_ready(block: str, base_url: str) -> None:
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server without its habit of re-raising the caught signal after shutdown, so a
-    SIGINT/SIGTERM ends the process normally (exit 0) once everything is closed."""
+    """uvicorn's server without signal handling of its own: ``_signals_stop`` stops every
+    server of the process at once, and without uvicorn's habit of re-raising the caught signal
+    after shutdown a SIGINT/SIGTERM ends the process normally (exit 0) once all is closed."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        handled = (signal.SIGINT, signal.SIGTERM)
-        originals = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
-        try:
-            yield
-        finally:
-            for sig, handler in originals.items():
-                signal.signal(sig, handler)
+        yield
 
 
 def prepare_settings(
@@ -132,88 +129,172 @@ def serve_block(
     factory: AppFactory | None = None,
 ) -> None:
     """Serve ``block`` until SIGINT/SIGTERM. Raises ``BlockNotAvailable`` or ``ServeError``."""
-    factory = factory or load_block(block)
-    if block != "identity" and identity_url is None:
-        raise ServeError(
-            f"{block} verifies access tokens: give the identity block's URL (--identity)"
-        )
-    sock = bind_socket(host, port)
+    serve_blocks(
+        (block,),
+        host=host,
+        ports=(port,),
+        data_dir=data_dir,
+        identity_url=identity_url,
+        enable_test_login=enable_test_login,
+        on_ready=on_ready,
+        exit_with_parent=exit_with_parent,
+        factories={block: factory} if factory is not None else None,
+    )
+
+
+@dataclass(slots=True)
+class _Served:
+    block: str
+    server: _Server
+    sock: socket.socket
+    base_url: str
+
+
+def serve_blocks(
+    blocks: Sequence[str],
+    *,
+    host: str = "127.0.0.1",
+    ports: Sequence[int] | None = None,
+    data_dir: Path,
+    identity_url: str | None = None,
+    enable_test_login: bool = False,
+    on_ready: ReadyCallback = print_ready,
+    exit_with_parent: bool = False,
+    factories: Mapping[str, AppFactory] | None = None,
+) -> None:
+    """Serve ``blocks`` (each on its port of ``ports``, 0: a free one) in this process until
+    SIGINT/SIGTERM. A resource server verifies tokens of ``identity_url``, or else of the
+    identity block served alongside. Raises ``BlockNotAvailable`` or ``ServeError``."""
+    ports = list(ports) if ports is not None else [0] * len(blocks)
+    if len(set(blocks)) != len(blocks) or len(ports) != len(blocks):
+        raise ServeError("give each block once, and one port per block")
+    made = {block: (factories or {}).get(block) or load_block(block) for block in blocks}
+    served: list[_Served] = []
+    sockets: list[socket.socket] = []
     try:
-        public_url = f"http://{url_host(host)}:{sock.getsockname()[1]}"
-        settings = prepare_settings(
-            block,
-            public_url=public_url,
-            data_dir=data_dir,
-            identity_url=identity_url,
-            enable_test_login=enable_test_login,
-        )
-        app = factory(settings)
-        base_url = public_url + getattr(app, "base_path", f"/{block}/v1")
-        config = uvicorn.Config(
-            app,
-            log_config=LOG_CONFIG,
-            log_level="warning",
-            access_log=False,
-            server_header=False,  # do not advertise the implementation
-            lifespan="on",
-            timeout_graceful_shutdown=5,
-        )
-        server = _Server(config)
-        started = asyncio.run(_run(server, sock, block, base_url, on_ready, exit_with_parent))
+        bound = {}
+        for block, port in zip(blocks, ports, strict=True):
+            bound[block] = bind_socket(host, port)
+            sockets.append(bound[block])
+        # Identity first: the resource servers beside it need its URL.
+        for block in sorted(blocks, key=lambda name: name != "identity"):
+            if block != "identity" and identity_url is None:
+                raise ServeError(
+                    f"{block} verifies access tokens: give the identity block's URL (--identity)"
+                )
+            public_url = f"http://{url_host(host)}:{bound[block].getsockname()[1]}"
+            settings = prepare_settings(
+                block,
+                public_url=public_url,
+                data_dir=data_dir,
+                identity_url=None if block == "identity" else identity_url,
+                enable_test_login=enable_test_login,
+            )
+            app = made[block](settings)
+            base_url = public_url + getattr(app, "base_path", f"/{block}/v1")
+            if block == "identity" and identity_url is None:
+                identity_url = base_url
+            config = uvicorn.Config(
+                app,
+                log_config=LOG_CONFIG,
+                log_level="warning",
+                access_log=False,
+                server_header=False,  # do not advertise the implementation
+                lifespan="on",
+                timeout_graceful_shutdown=5,
+            )
+            served.append(_Served(block, _Server(config), bound[block], base_url))
+        started = asyncio.run(_run(served, on_ready, exit_with_parent))
     finally:
-        sock.close()
+        for sock in sockets:
+            sock.close()
     if not started:
-        raise ServeError(f"the {block} block failed to start (see the messages above)")
+        names = ", ".join(blocks) + (" blocks" if len(blocks) > 1 else " block")
+        raise ServeError(f"the {names} failed to start (see the messages above)")
 
 
-async def _run(
-    server: _Server,
-    sock: socket.socket,
-    block: str,
-    base_url: str,
-    on_ready: ReadyCallback,
-    exit_with_parent: bool,
-) -> bool:
-    async def announce() -> None:
-        while not server.started:
-            if server.should_exit:
+async def _run(served: list[_Served], on_ready: ReadyCallback, exit_with_parent: bool) -> bool:
+    def stop_all_servers() -> None:
+        for item in served:
+            item.server.should_exit = True
+
+    async def announce(item: _Served) -> None:
+        while not item.server.started:
+            if item.server.should_exit:
                 return
             await asyncio.sleep(0.01)
-        on_ready(block, base_url)
+        on_ready(item.block, item.base_url)
 
     async def watch_parent() -> None:
         # Started by a test run or `serve all` that was killed: do not linger as an orphan.
         parent = os.getppid()
         while os.getppid() == parent:
             await asyncio.sleep(0.5)
-        server.should_exit = True
+        stop_all_servers()
 
-    tasks = [asyncio.create_task(announce())]
+    helpers = [asyncio.create_task(announce(item)) for item in served]
     if exit_with_parent:
-        tasks.append(asyncio.create_task(watch_parent()))
+        helpers.append(asyncio.create_task(watch_parent()))
+    serving = [asyncio.create_task(item.server.serve(sockets=[item.sock])) for item in served]
     try:
-        await server.serve(sockets=[sock])
+        with _signals_stop(served):
+            # One block ending (it failed to start, or it was told to stop) ends them all.
+            await asyncio.wait(serving, return_when=asyncio.FIRST_COMPLETED)
+            stop_all_servers()
+            await asyncio.gather(*serving)
     finally:
-        for task in tasks:
+        for task in helpers:
             task.cancel()
-    return bool(server.started)
+    return all(item.server.started for item in served)
+
+
+@contextlib.contextmanager
+def _signals_stop(served: list[_Served]) -> Iterator[None]:
+    """SIGINT/SIGTERM stop every server of this process (each would otherwise take the signal
+    handlers from the one before)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handle(sig: int, frame: FrameType | None) -> None:
+        for item in served:
+            item.server.handle_exit(sig, frame)
+
+    handled = (signal.SIGINT, signal.SIGTERM)
+    originals = {sig: signal.signal(sig, handle) for sig in handled}
+    try:
+        yield
+    finally:
+        for sig, handler in originals.items():
+            signal.signal(sig, handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m building_blocks.common.server")
-    parser.add_argument("block", choices=BLOCKS)
+    parser.add_argument("blocks", nargs="+", choices=BLOCKS, metavar="block")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--port",
+        type=int,
+        action="append",
+        dest="ports",
+        help="port of each block, in the order of the blocks (default: 0, a free one)",
+    )
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--identity", default=None)
     parser.add_argument("--enable-test-login", action="store_true")
     parser.add_argument("--exit-with-parent", action="store_true")
     args = parser.parse_args(argv)
+    ports = args.ports or [0]
+    if len(ports) == 1 and len(args.blocks) > 1 and ports[0] == 0:
+        ports = ports * len(args.blocks)
+    if len(ports) != len(args.blocks):
+        parser.error("give --port once per block (or not at all)")
     try:
-        serve_block(
-            args.block,
+        serve_blocks(
+            args.blocks,
             host=args.host,
-            port=args.port,
+            ports=ports,
             data_dir=args.data_dir,
             identity_url=args.identity,
             enable_test_login=args.enable_test_login,

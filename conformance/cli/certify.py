@@ -5,9 +5,10 @@
     gdi-conformance certify --bb NAME --base-url URL [credential options as for 'run'] ...
     gdi-conformance certify --reference --bb NAME ...
 
-With ``--reference`` the reference blocks are started on free loopback ports with their data in
-a temporary directory, wired to each other, certified one after another and stopped; with
-``--bb NAME`` as well, only that block is certified (identity is started to issue tokens).
+With ``--reference`` the reference blocks are started (in one child process, each on a free
+loopback port with its data in a temporary directory), wired to each other, certified one after
+another and stopped; with ``--bb NAME`` as well, only that block is certified (identity is
+started to issue tokens).
 DIR/<block>/ receives report.json, report.html, junit.xml, badge.svg, lint.sarif and the
 signed certificate.json; DIR/index.html is the overview and DIR/signing-key.pub.pem the key
 that verifies the certificates (a key is made for the run when no --signing-key is given).
@@ -25,7 +26,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -185,9 +186,18 @@ def _stop_on_signals(control: RunControl) -> Iterator[None]:
 TargetSource = Callable[[], AbstractContextManager[Target]]
 
 
+def _running(target: Target) -> tuple[str, TargetSource]:
+    """A target that is already running (and stays so) as a source for ``_certify_all``."""
+
+    def source() -> AbstractContextManager[Target]:
+        return nullcontext(target)
+
+    return target.block, source
+
+
 def crash(process: BlockProcess) -> None:
-    """Crash a reference block the way a power cut would (SIGKILL: no shutdown code runs) and
-    start it again on the same port with the same data directory."""
+    """Crash the reference blocks' process the way a power cut would (SIGKILL: no shutdown code
+    runs) and start it again with every block on its port with its data directory."""
     process.kill()
     process.start()
 
@@ -223,54 +233,70 @@ def _certify_all(
 
 
 def _run_reference(blocks: tuple[str, ...], settings: Settings, console: Console) -> int:
-    """Identity runs throughout (it issues the tokens); every other block runs only while it is
-    being certified, so no more than two blocks take memory at any time."""
+    """Start the reference blocks in as few processes as memory allows, and certify them.
+
+    Identity is certified served alone (its certification is the harness's hungriest); then
+    one child process serves identity (it issues the tokens) together with the other blocks,
+    each on its own port with its own data: one Python process instead of one per block keeps
+    the run within its memory budget. Identity keeps its port and data throughout. Crashing
+    the shared process for the durability check crashes all its blocks; each comes back on
+    its port with its data.
+    """
     from building_blocks.common.process import BlockProcess
-    from building_blocks.common.server import ServeError
 
     data_dir = Path(tempfile.mkdtemp(prefix="gdi-certify-"))
-    log_dir = data_dir / "logs"
-    identity = BlockProcess(
-        "identity",
-        data_dir=data_dir,
-        enable_test_login=True,
-        log_path=log_dir / "identity.log",
-        env=child_environment(),
-    )
-    try:
+    others = tuple(block for block in blocks if block != "identity")
+    identity_port = 0
+
+    def process(also: tuple[str, ...]) -> BlockProcess:
+        return BlockProcess(
+            "identity",
+            port=identity_port,
+            also=also,
+            data_dir=data_dir,
+            enable_test_login=True,
+            log_path=data_dir / "logs" / "blocks.log",
+            env=child_environment(),
+        )
+
+    def target(block: str, running: BlockProcess) -> Target:
+        identity_url = running.base_urls["identity"]
+        subjects = reference_subjects(block, identity_url)
+        restart = functools.partial(crash, running)
+        return Target(block, running.base_urls[block], subjects, restart=restart)
+
+    @contextmanager
+    def identity_alone() -> Iterator[Target]:
+        nonlocal identity_port
+        running = process(())
         try:
-            identity_url = identity.start()
-        except ServeError as exc:
-            console.print(f"{PROG}: the reference identity block did not start: {exc}")
-            return ExitCode.COULD_NOT_RUN
+            running.start()
+            identity_port = running.port
+            yield target("identity", running)
+        finally:
+            running.stop()
+
+    with ExitStack() as stack:
+        shared: list[BlockProcess] = []
 
         @contextmanager
-        def reference(block: str) -> Iterator[Target]:
-            if block == "identity":
-                yield Target(block, identity_url, reference_subjects(block, identity_url))
-                return
-            process = BlockProcess(
-                block,
-                data_dir=data_dir,
-                identity_url=identity_url,
-                enable_test_login=True,
-                log_path=log_dir / f"{block}.log",
-                env=child_environment(),
-            )
-            try:
-                base_url = process.start()
-                subjects = reference_subjects(block, identity_url)
-                yield Target(block, base_url, subjects, restart=functools.partial(crash, process))
-            finally:
-                process.stop()
+        def together(block: str) -> Iterator[Target]:
+            if not shared:
+                running = process(others)
+                stack.callback(running.stop)
+                running.start()
+                shared.append(running)
+            yield target(block, shared[0])
 
         sources: list[tuple[str, TargetSource]] = [
-            (block, functools.partial(reference, block)) for block in blocks
+            (block, identity_alone if block == "identity" else functools.partial(together, block))
+            for block in blocks
         ]
-        return _certify_all(sources, settings, console)
-    finally:
-        identity.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        try:
+            return _certify_all(sources, settings, console)
+        finally:
+            stack.close()
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _credentials_given(args: argparse.Namespace) -> bool:
@@ -331,6 +357,6 @@ def main(args: argparse.Namespace) -> int:
         if args.reference:
             return _run_reference(blocks, settings, console)
         target = Target(args.bb, args.base_url, subjects)
-        return _certify_all([(args.bb, lambda: nullcontext(target))], settings, console)
+        return _certify_all([_running(target)], settings, console)
     except OSError as exc:
         return _fail(f"cannot write the reports to {args.report_dir}: {exc}")

@@ -6,6 +6,7 @@ tests hold whether or not the real blocks are installed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
@@ -337,3 +338,57 @@ def test_a_kept_alive_connection_answers_without_delayed_ack_stalls(demo_env, tm
             assert client.get(url).status_code == 200
         elapsed = time.monotonic() - started
     assert elapsed < requests * 0.040 * 0.75, f"{requests} requests took {elapsed:.2f}s"
+
+
+# -- several blocks in one process -----------------------------------------------------------
+
+
+def test_several_blocks_share_one_process_and_crash_and_restart_together(
+    demo_env, tmp_path, client
+):
+    process = BlockProcess(
+        "identity",
+        also=("messaging",),
+        data_dir=tmp_path / "data",
+        log_path=tmp_path / "blocks.log",
+        env=demo_env,
+    )
+    process.start()
+    urls = dict(process.base_urls)
+    try:
+        assert set(urls) == {"identity", "messaging"} and process.base_url == urls["identity"]
+        assert urls["identity"].endswith("/identity/v1")
+        # Wired to the identity block beside it: the token-checking route exists (401, not 404).
+        assert client.get(urls["messaging"] + "/protected").status_code == 401
+        assert (
+            client.post(urls["messaging"] + "/notes", json={"text": "durable"}).status_code == 201
+        )
+        first = process.pid
+        process.kill()
+        assert process.returncode == -signal.SIGKILL
+        assert port_is_closed(urls["identity"]) and port_is_closed(urls["messaging"])
+        process.start()
+        assert process.base_urls == urls and process.pid != first  # same ports, new process
+        notes = client.get(urls["messaging"] + "/notes").json()
+        assert notes == {"notes": [{"id": 1, "text": "durable"}]}
+    finally:
+        code = process.stop()
+    assert code == 0  # SIGTERM stops every server of the process, then it exits normally
+    assert port_is_closed(urls["identity"]) and port_is_closed(urls["messaging"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["identity", "messaging", "--port", "1", "--data-dir", "x"], "--port once per block"),
+        (["identity", "identity", "--data-dir", "x"], "each block once"),
+        (["messaging", "registries", "--data-dir", "x"], "give the identity block's URL"),
+    ],
+)
+def test_several_blocks_refuse_bad_arguments(argv, message, demo_env, tmp_path, capsys):
+    from building_blocks.common.server import main as server_main
+
+    argv = [item if item != "x" else str(tmp_path / "data") for item in argv]
+    with pytest.raises(SystemExit) if "--port" in argv else contextlib.nullcontext():
+        assert server_main(argv) == 2
+    assert message in capsys.readouterr().err
