@@ -42,14 +42,25 @@ def hypothesis_settings(examples: int, steps: int = 10) -> settings:
 
 @contextlib.contextmanager
 def private_hypothesis_home() -> Iterator[None]:
-    """Hypothesis may cache data in its home directory: never in the user's working directory."""
+    """Hypothesis caches derived data (its Unicode tables) in its home directory: never in the
+    user's working directory, but in the user's cache, as the run's generated testing does.
+    A fresh directory each time would rebuild the tables: seconds of CPU and ~200 MB at the
+    peak. Without a writable cache, a temporary directory."""
+    # Imported here: the runner module imports the engine package, which registers these checks.
+    from conformance.engine.runner import hypothesis_cache_dir
+
     previous = vars(hypothesis.configuration).get("__hypothesis_home_directory")
-    with tempfile.TemporaryDirectory(prefix="gdi-conformance-bb-") as directory:
-        hypothesis.configuration.set_hypothesis_home_dir(directory)
-        try:
+    cache = hypothesis_cache_dir()
+    try:
+        if cache is not None:
+            hypothesis.configuration.set_hypothesis_home_dir(cache)
             yield
-        finally:
-            hypothesis.configuration.set_hypothesis_home_dir(previous)
+            return
+        with tempfile.TemporaryDirectory(prefix="gdi-conformance-bb-") as directory:
+            hypothesis.configuration.set_hypothesis_home_dir(directory)
+            yield
+    finally:
+        hypothesis.configuration.set_hypothesis_home_dir(previous)
 
 
 class Guard:

@@ -311,3 +311,27 @@ def test_each_cloudevent_defect_is_named(change: dict[str, object], problem: str
 def test_a_binary_mode_event_is_named() -> None:
     problems = event_problems(_delivery(GOOD_EVENT, "application/json"), "m-1", "", [])
     assert problems and "structured mode" in problems[0]
+
+
+def test_exploration_keeps_hypothesis_caches_in_the_users_cache(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Derived tables (Unicode) are built once per user, not in a fresh directory per check,
+    and never in the working directory."""
+    import hypothesis.configuration
+
+    from conformance.engine.behaviour.explore import private_hypothesis_home
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    before = vars(hypothesis.configuration).get("__hypothesis_home_directory")
+    with private_hypothesis_home():
+        home = hypothesis.configuration.storage_directory(intent_to_write=False).path
+    assert home == tmp_path / "cache" / "gdi-conformance" / "hypothesis"
+    assert vars(hypothesis.configuration).get("__hypothesis_home_directory") == before
+    (tmp_path / "not-a-folder").write_text("")  # no usable cache: a temporary directory
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-folder"))
+    with private_hypothesis_home():
+        home = hypothesis.configuration.storage_directory(intent_to_write=False).path
+    assert home.name.startswith("gdi-conformance-bb-") and not home.exists()
+    assert not (tmp_path / ".hypothesis").exists()
