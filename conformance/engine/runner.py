@@ -63,6 +63,7 @@ from conformance.engine.profile import Profile, generic_profile
 from conformance.engine.response_checks import RunState, attach, detach
 from conformance.engine.sharding import Shard, shard_operations
 from conformance.engine.transport import SubjectAuth, limit_responses, release
+from conformance.engine.unicode_tables import prepare_codec_tables
 from conformance.results import (
     Budget,
     Completion,
@@ -250,10 +251,12 @@ def _hypothesis_home(directory: Path | None) -> Iterator[None]:
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
             set_hypothesis_home_dir(directory)
+            prepare_codec_tables()  # else a first run builds them with a ~200 MB peak
             yield
             return
         with tempfile.TemporaryDirectory(prefix="gdi-conformance-hypothesis-") as temporary:
             set_hypothesis_home_dir(temporary)
+            prepare_codec_tables()
             yield
     finally:
         set_hypothesis_home_dir(previous)

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
 from conformance.engine.behaviour.base import Disagreement, Session
+from conformance.engine.unicode_tables import prepare_codec_tables
 
 T = TypeVar("T")
 
@@ -54,10 +55,12 @@ def private_hypothesis_home() -> Iterator[None]:
     try:
         if cache is not None:
             hypothesis.configuration.set_hypothesis_home_dir(cache)
+            prepare_codec_tables()
             yield
             return
         with tempfile.TemporaryDirectory(prefix="gdi-conformance-bb-") as directory:
             hypothesis.configuration.set_hypothesis_home_dir(directory)
+            prepare_codec_tables()
             yield
     finally:
         hypothesis.configuration.set_hypothesis_home_dir(previous)
