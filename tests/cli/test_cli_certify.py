@@ -124,6 +124,14 @@ def test_reference_blocks_are_certified_with_every_output(tmp_path: Path, capsys
         "registries/report.html",
     }
     assert "Certification" in captured.out and "messaging" in captured.out
+    # The life events are played across the three reference blocks as well.
+    life_events = read_report(out / "interop" / "report.json")
+    assert {item.id: item.outcome for item in life_events.requirements} == {
+        "GDI-GEN-101": Outcome.PASSED,
+        "GDI-GEN-102": Outcome.PASSED,
+    }
+    assert (out / "interop" / "report.html").is_file()
+    assert "life event geboorte: passed" in captured.out
 
 
 @pytest.mark.slow

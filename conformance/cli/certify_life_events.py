@@ -1,0 +1,45 @@
+"""The life events (geboorte, verhuizing) played across the reference blocks after certifying.
+
+Certifying each block alone does not show that they work together; ``certify --reference``
+therefore also plays the interop scenarios against the three reference blocks it started,
+and writes them as one more report (``<report-dir>/interop/``) beside the blocks'.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+
+from rich.console import Console
+
+from conformance.cli.certify_blocks import Settings
+from conformance.exitcodes import ExitCode
+from conformance.interop import InteropSettings, combination_of, interop_report, play
+from conformance.reports.certification import certify
+from conformance.reports.render import write_outputs
+from conformance.results import Outcome
+
+FORMATS = ("json", "html", "junit")
+
+
+def play_life_events(base_urls: Mapping[str, str], settings: Settings, console: Console) -> int:
+    """Play every scenario once; exit code as for ``interop`` (0 all passed, 1 a step failed)."""
+    seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**32)
+    combination = combination_of(
+        base_urls["identity"], base_urls["registries"], base_urls["messaging"]
+    )
+    run = play(combination, InteropSettings(seed=seed, request_timeout=settings.request_timeout))
+    directory = settings.report_dir / "interop"
+    report = interop_report(run)
+    write_outputs(report, certify(report), directory, FORMATS)
+    for result in run.scenarios:
+        line = f"life event {result.scenario.name}: {result.outcome.value}"
+        stopped = result.stopped_at
+        if stopped is not None:
+            line += f" at step {stopped.step.id}"
+            if stopped.blame:
+                line += f" ({stopped.blame} at fault): {run.redactor.text(stopped.message)}"
+        console.print(line, markup=False, highlight=False)
+    console.print(f"life events: {directory}/report.html", markup=False, highlight=False)
+    passed = run.outcome is Outcome.PASSED
+    return ExitCode.CONFORMANT if passed else ExitCode.NOT_CONFORMANT
