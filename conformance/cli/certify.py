@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 
 from conformance import __version__
+from conformance.cli.argtypes import positive_float, positive_int
 from conformance.cli.certify_blocks import (
     BlockResult,
     Settings,
@@ -73,20 +74,6 @@ REFERENCE_PRODUCT = ProductInfo(
 )
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive number of seconds")
-    return value
-
-
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "certify",
@@ -120,17 +107,17 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--waivers", type=Path, metavar="FILE", help="YAML file of waivers")
     parser.add_argument(
         "--max-examples",
-        type=_positive_int,
+        type=positive_int,
         default=25,
         metavar="N",
         help="generated cases per operation and phase (default: 25)",
     )
     parser.add_argument(
-        "--max-time", type=_positive_float, metavar="S", help="time budget per block in seconds"
+        "--max-time", type=positive_float, metavar="S", help="time budget per block in seconds"
     )
-    parser.add_argument("--workers", type=_positive_int, default=1, metavar="N")
+    parser.add_argument("--workers", type=positive_int, default=1, metavar="N")
     parser.add_argument(
-        "--request-timeout", type=_positive_float, default=10.0, metavar="S", help="default: 10"
+        "--request-timeout", type=positive_float, default=10.0, metavar="S", help="default: 10"
     )
     parser.add_argument(
         "--identity", metavar="URL", help="identity block that issues tokens (with --client)"

@@ -26,6 +26,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+from conformance.cli.argtypes import positive_float
 from conformance.engine import TargetUnreachable, check_reachable
 from conformance.engine.behaviour.identity.clients import TestClientsError, load_test_clients
 from conformance.engine.behaviour.login import LoginDriverError, load_login_driver
@@ -57,13 +58,6 @@ FORMATS = ("json", "html", "junit")
 
 class UsageError(Exception):
     """Bad arguments or an unusable set-up; the message says which."""
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive number of seconds")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -105,11 +99,11 @@ def register(subparsers: Any) -> None:
         help="how citizens log in: test-login (default), module:callable, or an entry point name",
     )
     parser.add_argument(
-        "--request-timeout", type=_positive_float, default=10.0, metavar="S", help="default: 10"
+        "--request-timeout", type=positive_float, default=10.0, metavar="S", help="default: 10"
     )
     parser.add_argument(
         "--delivery-timeout",
-        type=_positive_float,
+        type=positive_float,
         metavar="S",
         help="how long a notification may take to arrive (default: 10)",
     )

@@ -26,6 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from conformance.cli.argtypes import positive_float, positive_int
 from conformance.cli.run_certificate import signing_key, write_run_report
 from conformance.cli.run_output import ProgressDisplay, print_summary
 from conformance.cli.run_processes import run_in_processes
@@ -57,20 +58,6 @@ PROG = "gdi-conformance run"
 
 class UsageError(Exception):
     """A bad combination of arguments; the message says which."""
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive whole number")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive number of seconds")
-    return value
 
 
 def _shard(text: str) -> Shard:
@@ -144,20 +131,20 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--seed", type=int, help="seed of the generated cases (default: random)")
     parser.add_argument(
         "--max-examples",
-        type=_positive_int,
+        type=positive_int,
         default=25,
         metavar="N",
         help="generated cases per operation and phase (default: 25)",
     )
     parser.add_argument(
         "--max-time",
-        type=_positive_float,
+        type=positive_float,
         metavar="S",
         help="stop after S seconds; the report is then marked incomplete",
     )
     parser.add_argument(
         "--workers",
-        type=_positive_int,
+        type=positive_int,
         default=1,
         metavar="N",
         help=(
@@ -176,7 +163,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--request-timeout",
-        type=_positive_float,
+        type=positive_float,
         default=10.0,
         metavar="S",
         help="seconds to wait for one answer (default: 10)",
