@@ -4,7 +4,10 @@
   ends with ``ResponseTooLarge``, which Schemathesis reports as an error of that operation.
   A hostile or broken target cannot exhaust memory.
 - Credentials: the primary subject's headers are set on every request through a
-  ``requests`` auth object, asked afresh per request, so a token refreshed mid-run is used.
+  ``requests`` auth object, asked afresh per request, so a token refreshed mid-run is used;
+  except a header a negative case deliberately leaves out (Schemathesis counts the security
+  scheme's ``Authorization`` among the required headers): put back, it would turn the case
+  into a valid request whose acceptance is then reported as accepted invalid input.
 """
 
 from __future__ import annotations
@@ -89,16 +92,35 @@ def _before_call(context: HookContext, case: Case, kwargs: dict[str, Any]) -> No
     limit = _LIMITS.get(id(case.operation.schema))
     if limit is not None:
         kwargs["hooks"] = {"response": [_capping_hook(limit)]}
+    auth = getattr(case, "_auth", None)  # what set_from_requests gave the case
+    left_out = _left_out_headers(case)
+    if isinstance(auth, SubjectAuth) and left_out:
+        kwargs["auth"] = auth.without(left_out)  # explicit keyword arguments win
+
+
+def _left_out_headers(case: Case) -> frozenset[str]:
+    """Headers a negative case leaves out on purpose (Schemathesis strips them itself)."""
+    try:
+        from schemathesis.transport.prepare import get_exclude_headers
+    except ImportError:  # another Schemathesis: credentials go on every request as before
+        return frozenset()
+    return frozenset(name.lower() for name in get_exclude_headers(case))
 
 
 class SubjectAuth(requests.auth.AuthBase):
-    """Puts one subject's credential headers on a request (looked up per request)."""
+    """Puts one subject's credential headers on a request (looked up per request), but none
+    of the headers in ``omit`` (lower-case names)."""
 
-    def __init__(self, subjects: Subjects, subject: str) -> None:
+    def __init__(self, subjects: Subjects, subject: str, omit: frozenset[str] = frozenset()):
         self.subjects = subjects
         self.subject = subject
+        self.omit = omit
+
+    def without(self, names: frozenset[str]) -> SubjectAuth:
+        return SubjectAuth(self.subjects, self.subject, self.omit | names)
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         for name, value in self.subjects.headers_for(self.subject).items():
-            request.headers[name] = value
+            if name.lower() not in self.omit:
+                request.headers[name] = value
         return request

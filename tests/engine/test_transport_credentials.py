@@ -1,0 +1,43 @@
+"""The run's credentials go on every request but the headers a negative case leaves out."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+import requests
+import schemathesis.transport.prepare as prepare
+
+from conformance.engine import StaticHeaders, Subjects
+from conformance.engine.transport import SubjectAuth, _before_call
+
+CREDENTIALS = {"Authorization": "Bearer s3cr3t-0123456789", "X-Api-Key": "k-0123456789"}
+
+
+def prepared() -> requests.PreparedRequest:
+    return requests.Request("GET", "http://127.0.0.1:9/x").prepare()
+
+
+def test_every_credential_header_is_set_but_the_omitted_ones() -> None:
+    auth = SubjectAuth(Subjects({"primary": StaticHeaders(CREDENTIALS)}), "primary")
+    assert dict(auth(prepared()).headers).items() >= CREDENTIALS.items()
+    sent = auth.without(frozenset({"authorization"}))(prepared()).headers
+    assert "Authorization" not in sent and sent["X-Api-Key"] == "k-0123456789"
+
+
+@pytest.mark.parametrize(
+    ("left_out", "omitted"), [(["Authorization"], {"authorization"}), ([], None)]
+)
+def test_a_negative_case_leaving_out_the_authorization_header_is_sent_without_it(
+    monkeypatch: pytest.MonkeyPatch, left_out: list[str], omitted: set[str] | None
+) -> None:
+    monkeypatch.setattr(prepare, "get_exclude_headers", lambda case: left_out)
+    auth = SubjectAuth(Subjects({"primary": StaticHeaders(CREDENTIALS)}), "primary")
+    case = SimpleNamespace(_auth=auth, operation=SimpleNamespace(schema=object()))
+    kwargs: dict = {}
+    _before_call(None, case, kwargs)  # type: ignore[arg-type]
+    if omitted is None:
+        assert "auth" not in kwargs  # the case's own auth: credentials on the request
+    else:
+        assert kwargs["auth"].omit == omitted
+        assert "Authorization" not in kwargs["auth"](prepared()).headers
