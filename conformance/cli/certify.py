@@ -1,7 +1,7 @@
 """``gdi-conformance certify``: certify the reference blocks, or a vendor's implementation.
 
     gdi-conformance certify --reference [--report-dir DIR] [--seed N] [--signing-key KEY]
-        [--vendor V --product P --product-version X] [--waivers FILE]
+        [--vendor V --product P --product-version X] [--waivers FILE] [--login-driver DRIVER]
     gdi-conformance certify --bb NAME --base-url URL [credential options as for 'run'] ...
     gdi-conformance certify --reference --bb NAME ...
 
@@ -48,7 +48,13 @@ from conformance.cli.certify_blocks import (
 from conformance.cli.certify_life_events import play_life_events
 from conformance.cli.memory import child_environment, limit_malloc_arenas, release_memory
 from conformance.cli.report_inputs import read_waivers_file
-from conformance.cli.run import UsageError, add_subject_options, build_subjects
+from conformance.cli.run import (
+    UsageError,
+    add_login_driver_option,
+    add_subject_options,
+    build_subjects,
+    login_driver_choice,
+)
 from conformance.engine import PRIMARY, SECONDARY, IdentityClient, RunControl, Subjects
 from conformance.exitcodes import ExitCode
 from conformance.paths import seed_root
@@ -124,6 +130,7 @@ def register(subparsers: Any) -> None:
     )
     add_subject_options(parser, "", "the primary subject")
     add_subject_options(parser, "secondary-", "the secondary subject (a second user)")
+    add_login_driver_option(parser)
     parser.set_defaults(func=main)
 
 
@@ -358,6 +365,7 @@ def main(args: argparse.Namespace) -> int:
         waivers = read_waivers_file(args.waivers)
         key = _key(args)
         subjects = build_subjects(args) if args.bb and not args.reference else Subjects()
+        login_driver = login_driver_choice(args)
     except (UsageError, WaiverError, SigningKeyError) as exc:
         return _fail(str(exc))
     settings = Settings(
@@ -370,6 +378,7 @@ def main(args: argparse.Namespace) -> int:
         max_time=args.max_time,
         workers=args.workers,
         request_timeout=args.request_timeout,
+        login_driver=login_driver,
     )
     console = Console(stderr=True)
     limit_malloc_arenas()  # before the run starts any thread

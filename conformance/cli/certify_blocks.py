@@ -68,6 +68,7 @@ class Settings:
     max_time: float | None
     workers: int
     request_timeout: float
+    login_driver: str | None = None  # see RunConfig.login_driver
 
 
 @dataclass(slots=True)
@@ -124,6 +125,7 @@ def certify_block(
         workers=settings.workers,
         request_timeout=settings.request_timeout,
         restart=target.restart,
+        login_driver=settings.login_driver,
     )
     redactor: Redactor = target.subjects.redactor
     try:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from rich.console import Console
 
 from conformance.cli.certify_blocks import Settings
+from conformance.engine.behaviour.login import load_login_driver
 from conformance.exitcodes import ExitCode
 from conformance.interop import InteropSettings, combination_of, interop_report, play
 from conformance.reports.certification import certify
@@ -28,7 +29,11 @@ def play_life_events(base_urls: Mapping[str, str], settings: Settings, console: 
     combination = combination_of(
         base_urls["identity"], base_urls["registries"], base_urls["messaging"]
     )
-    run = play(combination, InteropSettings(seed=seed, request_timeout=settings.request_timeout))
+    driver = load_login_driver(settings.login_driver)  # the certify command checked it loads
+    run = play(
+        combination,
+        InteropSettings(seed=seed, request_timeout=settings.request_timeout, login_driver=driver),
+    )
     directory = settings.report_dir / "interop"
     report = interop_report(run)
     write_outputs(report, certify(report), directory, FORMATS)

@@ -6,7 +6,7 @@
         [--secondary-header ...] [--secondary-token-command CMD]
         [--secondary-client ID --secondary-key KEYFILE [--secondary-scope S]...]
         [--seed N] [--max-examples N] [--max-time S] [--workers N] [--shard I/N]
-        [--report-dir DIR] [--signing-key KEY]
+        [--login-driver DRIVER] [--report-dir DIR] [--signing-key KEY]
 
 Writes DIR/report.json; with --signing-key also DIR/certificate.json (the verdict, signed) and
 DIR/signing-key.pub.pem. Exit 0: conformant; 1: not conformant, or not proven (incomplete run,
@@ -47,6 +47,11 @@ from conformance.engine import (
     TokenCommand,
     resolve_block,
     run,
+)
+from conformance.engine.behaviour.login import (
+    ENVIRONMENT_VARIABLE,
+    LoginDriverError,
+    load_login_driver,
 )
 from conformance.exitcodes import ExitCode
 from conformance.reports.signing import SigningKeyError
@@ -189,7 +194,30 @@ def register(subparsers: Any) -> None:
     )
     add_subject_options(parser, "", "the primary subject")
     add_subject_options(parser, "secondary-", "the secondary subject (a second user)")
+    add_login_driver_option(parser)
     parser.set_defaults(func=main)
+
+
+def add_login_driver_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--login-driver",
+        metavar="DRIVER",
+        help=(
+            "how the identity checks log test citizens in: test-login, module:callable, or "
+            f"an entry point name (default: ${ENVIRONMENT_VARIABLE}, else test-login)"
+        ),
+    )
+
+
+def login_driver_choice(args: argparse.Namespace, option: str = "--login-driver") -> str | None:
+    """``args.login_driver`` as given, once the driver it names (or the environment's) loads;
+    a bad one is a usage error that says where it came from (``option`` or the environment)."""
+    try:
+        load_login_driver(args.login_driver)
+    except LoginDriverError as exc:
+        source = option if args.login_driver else ENVIRONMENT_VARIABLE
+        raise UsageError(f"{source}: {exc}") from exc
+    return args.login_driver
 
 
 def parse_header(text: str) -> tuple[str, str]:
@@ -239,6 +267,7 @@ def build_subjects(args: argparse.Namespace) -> Subjects:
 
 def build_config(args: argparse.Namespace) -> RunConfig:
     subjects = build_subjects(args)
+    login_driver = login_driver_choice(args)
     if args.bb:
         profile, spec = resolve_block(args.bb)
     else:
@@ -254,6 +283,7 @@ def build_config(args: argparse.Namespace) -> RunConfig:
         workers=args.workers,
         request_timeout=args.request_timeout,
         shard=args.shard,
+        login_driver=login_driver,
     )
 
 

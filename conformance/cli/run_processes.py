@@ -33,7 +33,8 @@ from conformance.exitcodes import ExitCode
 from conformance.reports.merge import merge_reports
 from conformance.results import Redactor, Verdict, read_report
 
-# run options that every shard gets as given (dest, flag); credentials included.
+# run options that every shard gets as given (dest, flag); credentials and the login driver
+# included.
 _VALUE_OPTIONS = (
     ("bb", "--bb"),
     ("spec", "--spec"),
@@ -48,6 +49,7 @@ _VALUE_OPTIONS = (
     ("secondary_token_command", "--secondary-token-command"),
     ("secondary_client", "--secondary-client"),
     ("secondary_key", "--secondary-key"),
+    ("login_driver", "--login-driver"),
 )
 _LIST_OPTIONS = (
     ("headers", "--header"),

@@ -56,6 +56,9 @@ class ActiveContext:
     # again on the same address and data; returns once it is started. Given by whoever runs the
     # implementation (certify --reference); None: the harness cannot crash it.
     restart: Callable[[], None] | None = None
+    # The login driver the identity checks use (see behaviour.login); None: the environment's
+    # choice, else the test login.
+    login_driver: str | None = None
 
     @property
     def walker(self) -> SchemaWalker:

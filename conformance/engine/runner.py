@@ -53,6 +53,7 @@ from conformance.engine import (  # noqa: F401  (register active checks)
 from conformance.engine.active import ACTIVE_CHECKS, ALWAYS_RUN, PER_OPERATION, ActiveContext
 from conformance.engine.assess import Observed, assess_check, assess_requirement
 from conformance.engine.auth import PRIMARY, CredentialError, Subjects
+from conformance.engine.behaviour.login import LoginDriverError, load_login_driver
 from conformance.engine.collector import TESTING_PHASES, Collector, Listener, Progress
 from conformance.engine.datetimes import SchemaWalker
 from conformance.engine.exchanges import ExchangeValidator
@@ -113,6 +114,9 @@ class RunConfig:
     shard: Shard | None = None  # test only this part of the API (see sharding)
     # Crash the implementation and start it again (see ActiveContext.restart); None: no way to.
     restart: Callable[[], None] | None = None
+    # How the identity checks log test citizens in (see behaviour.login): test-login,
+    # module:callable or an entry point name; None: the environment's choice, else test-login.
+    login_driver: str | None = None
 
 
 class RunControl:
@@ -413,6 +417,10 @@ def run(
 ) -> RunReport:
     control = control or RunControl()
     config.base_url = validate_base_url(config.base_url)
+    try:
+        load_login_driver(config.login_driver)  # a driver that cannot load: before any request
+    except LoginDriverError as exc:
+        raise RunSetupError(str(exc)) from exc
     profile = config.profile or generic_profile()
     seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
     started_at, started = _now(), time.monotonic()
@@ -462,6 +470,7 @@ def run(
                 seed=seed,
                 profile=profile,
                 restart=config.restart,
+                login_driver=config.login_driver,
             )
             _run_active_checks(context, profile, collector, ran, config.shard)
         with _hypothesis_home(config.hypothesis_dir), _without_local_constants():

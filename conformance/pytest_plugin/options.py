@@ -96,6 +96,14 @@ def add_options(parser: pytest.Parser) -> None:
     )
     _subject_options(group, "", "the primary subject")
     _subject_options(group, "secondary-", "the secondary subject (a second user)")
+    group.addoption(
+        "--gdi-login-driver",
+        metavar="DRIVER",
+        help=(
+            "how the identity checks log test citizens in: test-login, module:callable, or an "
+            "entry point name (default: $GDI_CONFORMANCE_LOGIN_DRIVER, else test-login)"
+        ),
+    )
 
 
 def is_active(config: pytest.Config) -> bool:
@@ -113,6 +121,7 @@ def as_run_arguments(config: pytest.Config) -> argparse.Namespace:
         "max_time": config.getoption("gdi_max_time"),
         "request_timeout": config.getoption("gdi_request_timeout"),
         "identity": config.getoption("gdi_identity"),
+        "login_driver": config.getoption("gdi_login_driver"),
     }
     for prefix in ("", "secondary_"):
         for name in ("headers", "token_command", "client", "scopes"):

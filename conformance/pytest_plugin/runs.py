@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from conformance.cli.run import UsageError, build_subjects
+from conformance.cli.run import UsageError, build_subjects, login_driver_choice
 from conformance.engine import (
     CredentialError,
     Profile,
@@ -148,6 +148,10 @@ def load_target(args: argparse.Namespace, registry: CheckRegistry) -> Target:
     if not args.base_url:
         raise PluginUsageError("--gdi-base-url URL is needed: where the implementation runs")
     try:
+        login_driver_choice(args, "--gdi-login-driver")
+    except UsageError as exc:
+        raise PluginUsageError(str(exc)) from exc
+    try:
         if args.bb:
             profile, spec = resolve_block(args.bb)
             label = args.bb
@@ -208,6 +212,7 @@ class EngineRun:
             max_time=self.args.max_time,
             request_timeout=self.args.request_timeout,
             spec_label=self.target.label,
+            login_driver=self.args.login_driver,
         )
         try:
             report = run(settings)

@@ -188,6 +188,10 @@ def pytest_addoption(parser):
             ("--gdi-bb", "messaging", f"--gdi-spec={SPEC}", "--gdi-base-url", "http://x"),
             "*not both*",
         ),
+        (
+            ("--gdi-bb", "identity", "--gdi-base-url", "http://x", "--gdi-login-driver", "nope:x"),
+            "*--gdi-login-driver: login driver 'nope:x': cannot import nope*",
+        ),
     ],
 )
 def test_bad_options_are_one_clear_usage_error(

@@ -20,14 +20,18 @@ with its test login enabled. It sends one GET (no redirect followed) through
 A vendor plugs in their own driver (e.g. one that drives the login page with a headless
 browser, mapping the synthetic BSN to one of their test accounts) in one of three ways:
 
-- ``--login-driver module:callable`` on the command line (``gdi-conformance interop``);
-- the environment variable ``GDI_CONFORMANCE_LOGIN_DRIVER=module:callable`` (every command,
-  including the identity checks of ``gdi-conformance run``);
+- ``--login-driver module:callable`` on the command line (``gdi-conformance run``,
+  ``certify`` and ``interop``; ``--gdi-login-driver`` of the pytest plugin), which the engine
+  carries to the identity checks as ``RunConfig.login_driver``;
+- the environment variable ``GDI_CONFORMANCE_LOGIN_DRIVER=module:callable`` (every command and
+  the pytest plugin, when the option is not given);
 - an entry point in the group ``gdi_conformance.login_drivers`` of their package, selected by
   name (``--login-driver my-idp`` or ``GDI_CONFORMANCE_LOGIN_DRIVER=my-idp``)::
 
       [project.entry-points."gdi_conformance.login_drivers"]
       my-idp = "my_package.login:drive"
+
+A driver that cannot be loaded is a usage error before anything is tested (exit code 2).
 """
 
 from __future__ import annotations

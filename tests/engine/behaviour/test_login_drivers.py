@@ -84,3 +84,20 @@ def test_a_driver_is_found_by_entry_point_name(monkeypatch: pytest.MonkeyPatch) 
 def test_a_driver_that_cannot_be_loaded_says_why(choice: str, message: str) -> None:
     with pytest.raises(LoginDriverError, match=message):
         load_login_driver(choice)
+
+
+def test_a_run_whose_driver_cannot_be_loaded_does_not_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from conformance.engine import RunConfig, RunSetupError, resolve_block, run
+
+    monkeypatch.delenv(login.ENVIRONMENT_VARIABLE, raising=False)
+    profile, spec = resolve_block("identity")
+    config = RunConfig(  # nothing listens there: refused before the target is even asked
+        spec=spec,
+        base_url="http://127.0.0.1:9/identity/v1",
+        profile=profile,
+        login_driver="no_such_module_here:drive",
+    )
+    with pytest.raises(RunSetupError, match="cannot import no_such_module_here"):
+        run(config)

@@ -1,7 +1,8 @@
 """``@identity_check(id)``: a behaviour check that acts on a ``Provider``.
 
 It registers like every behaviour check (``behaviour_check``), builds the ``Provider`` with
-the harness's test clients and the login driver in use, and turns ``CannotJudge`` into an
+the harness's test clients and the login driver the run names (``ActiveContext.login_driver``,
+else the environment's, else the test login), and turns ``CannotJudge`` into an
 error observation: a check the provider did not let run proves nothing either way.
 """
 
@@ -22,7 +23,8 @@ def identity_check(check_id: str) -> Callable[[IdentityCheck], IdentityCheck]:
     def decorator(func: IdentityCheck) -> IdentityCheck:
         def run(session: Session) -> None:
             try:
-                provider = Provider(session, load_test_clients(), load_login_driver())
+                driver = load_login_driver(session.ctx.login_driver)
+                provider = Provider(session, load_test_clients(), driver)
             except (TestClientsError, LoginDriverError) as exc:
                 session.findings.error("The identity checks cannot start", str(exc))
                 return
