@@ -4,8 +4,10 @@ Every app here is wrapped in ``Counted``: it counts the HTTP requests it receive
 ``GET /__bench/requests`` (outside any API base path) with ``{"requests": N}``, so a benchmark
 measures every tool by the same neutral count of what reached the server.
 
-- ``python benchmarks/bench_targets.py tasks [--flaws a,b] [--tasks N]``: the engine's tasks
-  target (fixtures/targets/tasks) under uvicorn on a free loopback port; prints its base URL.
+- ``python benchmarks/bench_targets.py tasks [--flaws a,b] [--tasks N] [--latency-ms L]``: the
+  engine's tasks target (fixtures/targets/tasks) under uvicorn on a free loopback port; prints
+  its base URL. ``--latency-ms`` makes every API answer wait L ms without using CPU, as a
+  network and a database do for a deployed implementation.
 - ``counted_registries`` / ``counted_messaging``: factories for ``GDI_<BLOCK>_FACTORY``, so the
   reference blocks started by the serve machinery are counted as well.
 """
@@ -13,6 +15,7 @@ measures every tool by the same neutral count of what reached the server.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib.util
 import json
 import sys
@@ -27,9 +30,10 @@ TASKS_BASE = "/tasks/v1"
 class Counted:
     """ASGI middleware: counts requests; answers the count at ``COUNT_PATH``."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, latency_s: float = 0.0) -> None:
         self.app = app
         self.requests = 0
+        self.latency_s = latency_s
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == COUNT_PATH:
@@ -40,6 +44,8 @@ class Counted:
             return
         if scope["type"] == "http":
             self.requests += 1
+            if self.latency_s:
+                await asyncio.sleep(self.latency_s)
         await self.app(scope, receive, send)
 
 
@@ -72,8 +78,10 @@ def main() -> int:
     parser.add_argument("target", choices=["tasks"])
     parser.add_argument("--flaws", default="", help="comma-separated flaws of the tasks target")
     parser.add_argument("--tasks", type=int, default=0, help="tasks the target starts with")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="wait before answering")
     args = parser.parse_args()
-    app = Counted(tasks_app([f for f in args.flaws.split(",") if f], args.tasks))
+    flaws = [f for f in args.flaws.split(",") if f]
+    app = Counted(tasks_app(flaws, args.tasks), args.latency_ms / 1000)
     sock = bind_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     print(f"http://127.0.0.1:{port}{TASKS_BASE}", flush=True)

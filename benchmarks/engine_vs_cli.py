@@ -118,8 +118,9 @@ def _stop_process(process: subprocess.Popen[str]) -> None:
         process.wait(10)
 
 
-def start_tasks(flaws: tuple[str, ...] = (), tasks: int = 20) -> Target:
+def start_tasks(flaws: tuple[str, ...] = (), tasks: int = 20, latency_ms: float = 0) -> Target:
     command = [sys.executable, str(BENCH_DIR / "bench_targets.py"), "tasks", "--tasks", str(tasks)]
+    command += ["--latency-ms", str(latency_ms)]
     if flaws:
         command += ["--flaws", ",".join(flaws)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -130,7 +131,9 @@ def start_tasks(flaws: tuple[str, ...] = (), tasks: int = 20) -> Target:
         raise RuntimeError("the tasks target did not start")
     body = json.dumps({"title": "Benchmark task"}).encode()
     return Target(
-        name="tasks" + (f" ({'+'.join(flaws)})" if flaws else ""),
+        name="tasks"
+        + (f" ({'+'.join(flaws)})" if flaws else "")
+        + (f" ({latency_ms:g} ms latency)" if latency_ms else ""),
         base_url=base_url,
         headers={"Authorization": f"Bearer {TASKS_TOKEN}"},
         ours_spec=TASKS_SPEC,
@@ -368,6 +371,12 @@ def count_defects(args: argparse.Namespace, workdir: Path) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", action="append", choices=["tasks", "registries"])
+    parser.add_argument(
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        help="the tasks target waits this long before each answer (a network and a database)",
+    )
     parser.add_argument("--max-examples", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=3)
@@ -384,7 +393,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="gdi-bench-") as temporary:
         workdir = Path(temporary)
         for name in args.target or ["tasks"]:
-            target = start_tasks() if name == "tasks" else start_registries(workdir / "blocks")
+            if name == "tasks":
+                target = start_tasks(latency_ms=args.latency_ms)
+            else:
+                target = start_registries(workdir / "blocks")
             try:
                 medians = compare(target, args, workdir)
             finally:
