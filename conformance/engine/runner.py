@@ -185,12 +185,10 @@ def check_reachable(base_url: str, timeout: float = REACHABILITY_TIMEOUT) -> Non
         raise TargetUnreachable(f"cannot reach {base_url}: {exc}") from exc
 
 
-def _schemathesis_config(
-    config: RunConfig, seed: int, phases: tuple[str, ...]
-) -> schemathesis.Config:
+def _schemathesis_config(config: RunConfig, execution: _Pass) -> schemathesis.Config:
     return schemathesis.Config.from_dict(
         {
-            "seed": seed,
+            "seed": execution.seed,
             "base-url": config.base_url,
             # Judge every answer as given: a redirect is not followed (to another host, it
             # would carry credentials away).
@@ -204,11 +202,11 @@ def _schemathesis_config(
             # No state carried between runs: a run depends on its seed and the target only.
             "cache": {"enabled": False},
             "generation": {
-                "max-examples": config.max_examples,
+                "max-examples": execution.max_examples,
                 "database": "none",
                 "mode": "all",
             },
-            "phases": {name: {"enabled": name in phases} for name in TESTING_PHASES},
+            "phases": {name: {"enabled": name in execution.phases} for name in TESTING_PHASES},
             "checks": {"enabled": True},
         }
     )
@@ -339,21 +337,41 @@ def _run_active_checks(
         )
 
 
-def _passes(config: RunConfig, tested: list[OperationInfo]) -> list[tuple[tuple[str, ...], bool]]:
-    """(phases, whole API?) of each Schemathesis execution of this run.
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    """One Schemathesis execution of a run."""
 
-    A shard runs the per-operation phases for its own paths; the stateful phase follows links
-    across the whole API, so shard 1 runs it over every operation and the other shards not at
-    all: together the shards send what one run would.
+    phases: tuple[str, ...]
+    paths: list[str] | None  # None: the whole API
+    seed: int
+    max_examples: int
+
+
+def _passes(config: RunConfig, tested: list[OperationInfo], seed: int) -> list[_Pass]:
+    """The Schemathesis executions of this run.
+
+    A shard runs the per-operation phases for its own paths, with the run's seed and budget,
+    so together the shards send what one run would. The stateful phase follows links across
+    the whole API: every shard runs its share of the scenarios over every operation, with a
+    seed of its own derived from the run's (see ``Shard.stateful_seed``).
     """
     if config.shard is None:
-        return [(config.phases, True)]
+        return [_Pass(config.phases, None, seed, config.max_examples)]
     unit = tuple(phase for phase in config.phases if phase != "stateful")
-    passes: list[tuple[tuple[str, ...], bool]] = []
+    passes: list[_Pass] = []
     if unit and tested:
-        passes.append((unit, False))
-    if "stateful" in config.phases and config.shard.first:
-        passes.append((("stateful",), True))
+        paths = sorted({operation.path for operation in tested})
+        passes.append(_Pass(unit, paths, seed, config.max_examples))
+    if "stateful" in config.phases:
+        shard = config.shard
+        passes.append(
+            _Pass(
+                ("stateful",),
+                None,
+                shard.stateful_seed(seed),
+                shard.stateful_share(config.max_examples),
+            )
+        )
     return passes
 
 
@@ -368,32 +386,29 @@ def _run_schemathesis(
     """Drive Schemathesis's engine; True when it got to run."""
     register_formats()
     ran = False
-    for phases, whole in _passes(config, tested):
-        paths = None if whole else sorted({operation.path for operation in tested})
+    for execution in _passes(config, tested, seed):
         if control.stopped:
             return ran
-        _execute(config, seed, state, collector, control, phases, paths)
+        _execute(config, execution, state, collector, control)
         ran = True
     return ran
 
 
 def _execute(
     config: RunConfig,
-    seed: int,
+    execution: _Pass,
     state: RunState,
     collector: Collector,
     control: RunControl,
-    phases: tuple[str, ...],
-    paths: list[str] | None,
 ) -> None:
     try:
         schema = schemathesis.openapi.from_dict(
-            copy.deepcopy(config.spec.bundled), config=_schemathesis_config(config, seed, phases)
+            copy.deepcopy(config.spec.bundled), config=_schemathesis_config(config, execution)
         )
     except Exception as exc:  # Schemathesis rejects specs the loader accepted, e.g. bad regexes
         raise RunSetupError(f"Schemathesis cannot use the spec: {exc}") from exc
-    if paths is not None:
-        schema = cast(Any, schema.include(path=paths))  # same class, fewer operations
+    if execution.paths is not None:
+        schema = cast(Any, schema.include(path=execution.paths))  # same class, fewer operations
     if PRIMARY in config.subjects:
         schema.auth.set_from_requests(SubjectAuth(config.subjects, PRIMARY))
     attach(schema, state)
@@ -474,7 +489,7 @@ def run(
             )
             _run_active_checks(context, profile, collector, ran, config.shard)
         with _hypothesis_home(config.hypothesis_dir), _without_local_constants():
-            if not _passes(config, tested):
+            if not _passes(config, tested, seed):
                 ran.update(check_ids.PER_RESPONSE_CHECKS)  # an empty shard: nothing to generate
             elif _run_schemathesis(config, seed, state, collector, control, tested):
                 ran.update(check_ids.SCHEMATHESIS_CHECKS.values())
@@ -483,7 +498,7 @@ def run(
         if timer is not None:
             timer.cancel()
 
-    completion = _completion(control, collector, generated=bool(_passes(config, tested)))
+    completion = _completion(control, collector, generated=bool(_passes(config, tested, seed)))
     implemented = frozenset(check_ids.BUILTIN_CHECKS | set(ACTIVE_CHECKS))
     skip_reasons = {
         check: "not implemented by this engine" for check in profile.check_ids - implemented
@@ -607,12 +622,6 @@ def _phases(collector: Collector, ran: set[str], config: RunConfig) -> list[Phas
         if name not in seen:
             reason = "disabled" if name not in config.phases else "not reached"
             phases.append(PhaseResult(name=name, status="skipped", reason=reason))
-    shard = config.shard
-    if shard is not None and not shard.first:
-        for phase in phases:
-            if phase.name == "stateful" and "stateful" in config.phases:
-                phase.status = "skipped"
-                phase.reason = f"shard 1 of {shard.count} runs it over the whole API"
     return phases
 
 

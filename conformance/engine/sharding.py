@@ -7,11 +7,14 @@ that has the fewest operations so far (ties to the lowest index). Every shard of
 the same split, so the shards together cover every operation exactly once.
 
 Within a shard, Schemathesis's per-operation phases (examples, coverage, fuzzing) generate
-requests for the shard's operations only, and active checks registered ``per_operation`` look
-at those operations only. The stateful phase follows links across the whole API, so shard 1
-runs it over every operation; every other active check (API-wide ones: the published OpenAPI
-document, lint, building-block behaviour) runs in shard 1 alone too. Together the shards send
-what one run would. ``gdi-conformance merge`` combines the shards' reports.
+requests for the shard's operations only, with the run's seed, and active checks registered
+``per_operation`` look at those operations only: together the shards send what one run would.
+The stateful phase follows links across the whole API, so every shard runs it over every
+operation, each its share of the scenarios with a seed of its own derived from the run's; the
+stateful phase, the longest, is split too (a run with ``--workers N`` repeats exactly with the
+same seed and the same N). Every other active check (API-wide ones: the published OpenAPI
+document, lint, building-block behaviour) runs in shard 1 alone. ``gdi-conformance merge``
+combines the shards' reports.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ from dataclasses import dataclass
 from conformance.engine.operations import OperationInfo
 
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+# Schemathesis seeds successive stateful suites of one run with seed, seed + 1, ...; shards
+# keep far enough apart that their suites never share a seed.
+_STATEFUL_SEED_STRIDE = 1_000_003
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,16 @@ class Shard:
 
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
+
+    def stateful_share(self, max_examples: int) -> int:
+        """This shard's stateful scenarios: together the shards run ``max_examples`` (>= 1 each)."""
+        base, extra = divmod(max_examples, self.count)
+        return max(1, base + (1 if self.index <= extra else 0))
+
+    def stateful_seed(self, seed: int) -> int:
+        """The seed of this shard's stateful phase: the run's for shard 1 (so shard 1/1 is the
+        plain run), another derived from it for each other shard, so their scenarios differ."""
+        return (seed + _STATEFUL_SEED_STRIDE * (self.index - 1)) % 2**32
 
 
 def split_paths(operations: list[OperationInfo], count: int) -> list[list[str]]:

@@ -237,9 +237,10 @@ class ShardInfo:
     """Which part of a run this report covers (``run --shard INDEX/COUNT``).
 
     Shards split the API by path, deterministically from the spec; ``operations`` are the ones
-    whose examples, coverage and fuzzing phases this shard ran. The stateful phase (links across
-    the API) and API-wide checks run in shard 1 only. ``gdi-conformance merge`` combines the
-    reports of all COUNT shards into one (whose ``shard`` is None).
+    whose examples, coverage and fuzzing phases this shard ran. Every shard runs its share of the
+    stateful phase (links across the API); API-wide checks run in shard 1 only.
+    ``gdi-conformance merge`` combines the reports of all COUNT shards into one (whose ``shard``
+    is None).
     """
 
     index: int  # 1-based

@@ -42,6 +42,21 @@ def test_split_is_by_path_deterministic_and_balanced() -> None:
     ]
 
 
+@pytest.mark.parametrize("count", [1, 2, 3, 7])
+@pytest.mark.parametrize("max_examples", [1, 5, 25, 100])
+def test_stateful_scenarios_are_shared_out_with_seeds_of_their_own(
+    count: int, max_examples: int
+) -> None:
+    shards = [Shard(index, count) for index in range(1, count + 1)]
+    shares = [shard.stateful_share(max_examples) for shard in shards]
+    assert min(shares) >= 1 and max(shares) - min(shares) <= 1
+    assert sum(shares) == max(max_examples, count)  # every shard runs at least one scenario
+    seeds = [shard.stateful_seed(42) for shard in shards]
+    assert seeds[0] == 42  # shard 1/1 is the plain run
+    assert len(set(seeds)) == count and all(0 <= seed < 2**32 for seed in seeds)
+    assert seeds == [shard.stateful_seed(42) for shard in shards]  # deterministic
+
+
 @pytest.mark.parametrize("text", ["0/2", "3/2", "1/0", "a/b", "2", "1/2/3"])
 def test_bad_shard_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="INDEX"):
@@ -85,15 +100,14 @@ def test_shards_cover_the_api_once_and_merge_into_a_conformant_run(
         assert report.summary.cases > 0
     first, second = (set(report.shard.operations) for report in reports if report.shard)
     assert first | second == ALL_OPERATIONS and not first & second
-    # The unit phases follow the split; the stateful phase (links across paths) is shard 1's.
+    # The unit phases follow the split; the stateful phase (links across paths) is split by
+    # scenarios: each shard runs its share over the whole API.
     for report in reports:
         for coverage in report.operations:
             unit = sum(n for phase, n in coverage.cases_by_phase.items() if phase != "stateful")
             assert (unit > 0) == (coverage.operation in set(report.shard.operations)), coverage
-    assert any(op.cases_by_phase.get("stateful") for op in reports[0].operations)
-    assert not any(op.cases_by_phase.get("stateful") for op in reports[1].operations)
-    stateful = {phase.name: phase for phase in reports[1].phases}["stateful"]
-    assert stateful.status == "skipped" and "shard 1 of 2" in (stateful.reason or "")
+        assert any(op.cases_by_phase.get("stateful") for op in report.operations)
+        assert {phase.name: phase.status for phase in report.phases}["stateful"] == "passed"
     # API-wide checks run once, in shard 1.
     assert reports[0].check("adr:publish-openapi").outcome is Outcome.PASSED
     assert reports[1].check("adr:publish-openapi").outcome is Outcome.SKIPPED
@@ -124,9 +138,11 @@ def test_a_flaw_in_one_shard_fails_the_merged_run(tasks_spec: LoadedSpec, tmp_pa
 
 def test_missing_or_repeated_shards(tasks_spec: LoadedSpec, tmp_path: Path) -> None:
     reports = _shard_runs(tasks_spec, tmp_path, 3)
-    # Two paths, three shards: the third has nothing to test, and says so as a complete run.
+    # Two paths, three shards: the third has no operation of its own, only its stateful share.
     assert reports[2].shard is not None and reports[2].shard.operations == []
-    assert reports[2].completion.complete and reports[2].summary.cases == 0
+    assert reports[2].completion.complete
+    phases = {phase for op in reports[2].operations for phase in op.cases_by_phase}
+    assert phases == {"stateful"}
     partial = merge_reports(reports[:2])
     assert not partial.completion.complete
     assert "shard(s) 3 of 3 not merged" in (partial.completion.reason or "")
