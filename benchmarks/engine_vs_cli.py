@@ -18,7 +18,8 @@ user+system time of the tool's process.
 flaws each tool detects: a flaw counts when the tool reports a failure kind on the mutant that it
 does not report on the reference target.
 
-``--processes 2`` also runs ours with ``--workers 2`` (two shard processes, merged), and
+``--processes 2`` also runs ours with ``--workers 2`` (two shard processes, merged; repeat the
+option for several counts), and
 ``--threads 2`` both tools with two worker threads in one process, to show which kind of
 parallelism pays off on this machine and target.
 
@@ -301,8 +302,9 @@ def compare(target: Target, args: argparse.Namespace, workdir: Path) -> dict[str
             run_ours(target, args.seed, args.max_examples, step),
             run_cli(target, args.seed, args.max_examples, step),
         ]
-        if args.processes > 1:
-            results.append(run_ours(target, args.seed, args.max_examples, step, args.processes))
+        for processes in sorted(set(args.processes or [])):
+            if processes > 1:
+                results.append(run_ours(target, args.seed, args.max_examples, step, processes))
         if args.threads > 1:
             results.append(
                 run_ours(target, args.seed, args.max_examples, step, threads=args.threads)
@@ -382,7 +384,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--loop-requests", type=int, default=2000)
     parser.add_argument(
-        "--processes", type=int, default=1, help="also run ours with --workers N (processes)"
+        "--processes",
+        type=int,
+        action="append",
+        help="also run ours with --workers N (processes); may be repeated",
     )
     parser.add_argument(
         "--threads", type=int, default=1, help="also run ours and the cli with N worker threads"
