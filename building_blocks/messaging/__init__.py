@@ -9,7 +9,12 @@ Tunable through the environment (all optional):
 - ``GDI_MESSAGING_OIN``: the OIN of the organisation operating this service, used in the
   CloudEvents ``source`` (``urn:nld:oin:<OIN>:systeem:berichtenbox``);
 - ``GDI_MESSAGING_RETRY_BASE``, ``GDI_MESSAGING_RETRY_MAX`` (seconds) and
-  ``GDI_MESSAGING_MAX_ATTEMPTS``: the backoff of event delivery.
+  ``GDI_MESSAGING_MAX_ATTEMPTS``: the backoff of event delivery;
+- ``GDI_MESSAGING_IDEMPOTENCY_TTL`` (seconds, default and minimum 86400): how long an
+  Idempotency-Key is remembered; the spec promises at least 24 hours;
+- ``GDI_MESSAGING_OUTBOX_RETENTION`` (seconds, default 604800 = 7 days): how long delivered and
+  given-up events stay in the outbox; ``GDI_MESSAGING_CLEANUP_INTERVAL`` (seconds, default 600):
+  how often the delivery worker deletes what has passed its retention.
 
 Callback URLs may point at loopback addresses: test receivers (and the conformance harness)
 run there. A production deployment should refuse loopback and private addresses.
@@ -21,6 +26,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
@@ -29,9 +35,14 @@ from building_blocks.common import BlockApp, Settings, TokenVerifier
 from building_blocks.common import create_app as create_block_app
 from building_blocks.common.server import ServeError
 from building_blocks.messaging.api import build_router
-from building_blocks.messaging.delivery import DeliveryWorker, RetryPolicy
+from building_blocks.messaging.delivery import (
+    CLEANUP_INTERVAL,
+    OUTBOX_RETENTION,
+    DeliveryWorker,
+    RetryPolicy,
+)
 from building_blocks.messaging.identifiers import is_valid_oin
-from building_blocks.messaging.store import MessageStore
+from building_blocks.messaging.store import IDEMPOTENCY_KEY_TTL, MessageStore
 from conformance.paths import specs_root
 
 AUDIENCE = "urn:nld:gdi:messaging"
@@ -64,6 +75,24 @@ def retry_policy_from_env() -> RetryPolicy:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Retention:
+    idempotency_ttl: float
+    outbox_retention: float
+    cleanup_interval: float
+
+
+def retention_from_env() -> Retention:
+    return Retention(
+        # Not below the 24 hours the spec promises to the senders.
+        idempotency_ttl=_number(
+            "GDI_MESSAGING_IDEMPOTENCY_TTL", IDEMPOTENCY_KEY_TTL, minimum=IDEMPOTENCY_KEY_TTL
+        ),
+        outbox_retention=_number("GDI_MESSAGING_OUTBOX_RETENTION", OUTBOX_RETENTION, minimum=0),
+        cleanup_interval=_number("GDI_MESSAGING_CLEANUP_INTERVAL", CLEANUP_INTERVAL, minimum=1),
+    )
+
+
 def operator_oin_from_env() -> str:
     oin = os.environ.get("GDI_MESSAGING_OIN") or DEFAULT_OPERATOR_OIN
     if not is_valid_oin(oin):
@@ -73,12 +102,19 @@ def operator_oin_from_env() -> str:
 
 def create_app(settings: Settings, *, verifier: TokenVerifier | None = None) -> BlockApp:
     verifier = verifier or TokenVerifier.from_settings(settings, audience=AUDIENCE)
+    retention = retention_from_env()
     store = MessageStore(
         settings.data_dir / "messaging.sqlite3",
         base_url=settings.base_url,
         operator_oin=operator_oin_from_env(),
+        idempotency_ttl=retention.idempotency_ttl,
     )
-    worker = DeliveryWorker(store, policy=retry_policy_from_env())
+    worker = DeliveryWorker(
+        store,
+        policy=retry_policy_from_env(),
+        outbox_retention=retention.outbox_retention,
+        cleanup_interval=retention.cleanup_interval,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:

@@ -7,8 +7,10 @@ message and its notifications are on disk, and a crash can lose neither.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,6 +30,11 @@ from building_blocks.messaging.events import (
 from building_blocks.messaging.principal import Party
 
 MAX_SUBSCRIPTIONS_PER_ORGANISATION = 50
+# The spec promises that an Idempotency-Key is kept for at least 24 hours; after that the same
+# key from the same sender starts a new message.
+IDEMPOTENCY_KEY_TTL = 24 * 3600.0
+# Rows are deleted in batches, so that a large backlog never holds the write lock for long.
+PURGE_BATCH = 5000
 
 MIGRATIONS: Sequence[str] = (
     """
@@ -79,6 +86,15 @@ MIGRATIONS: Sequence[str] = (
     );
     CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
     """,
+    # Retention: when a row was delivered or given up (epoch seconds), so that finished rows and
+    # old idempotency keys can be deleted through an index. Rows finished before this migration
+    # start their retention period now.
+    """
+    ALTER TABLE outbox ADD COLUMN finished_at REAL;
+    UPDATE outbox SET finished_at = CAST(strftime('%s', 'now') AS REAL) WHERE state <> 'pending';
+    CREATE INDEX outbox_finished ON outbox (finished_at) WHERE finished_at IS NOT NULL;
+    CREATE INDEX idempotency_key_created ON idempotency_key (created_at);
+    """,
 )
 
 
@@ -103,6 +119,18 @@ class Delivery:
     callback_url: str
     payload: str
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Purged:
+    """How many rows one retention clean-up deleted."""
+
+    outbox_rows: int
+    idempotency_keys: int
+
+
+def timestamp_at(epoch_seconds: float) -> str:
+    return utc_timestamp(dt.datetime.fromtimestamp(epoch_seconds, dt.UTC))
 
 
 def message_view(row: sqlite3.Row, *, summary: bool = False) -> dict[str, Any]:
@@ -130,10 +158,18 @@ def subscription_view(row: sqlite3.Row) -> dict[str, Any]:
 
 
 class MessageStore:
-    def __init__(self, path: Path, *, base_url: str, operator_oin: str) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        base_url: str,
+        operator_oin: str,
+        idempotency_ttl: float = IDEMPOTENCY_KEY_TTL,
+    ) -> None:
         self.db = Database(path, MIGRATIONS)
         self.base_url = base_url
         self.operator_oin = operator_oin
+        self.idempotency_ttl = idempotency_ttl
 
     def close(self) -> None:
         self.db.close()
@@ -152,6 +188,12 @@ class MessageStore:
         now: float,
     ) -> SendResult:
         with self.db.transaction() as conn:
+            # An expired key is forgotten here too, not only by the periodic clean-up, so that
+            # expiry does not depend on when that last ran.
+            conn.execute(
+                "DELETE FROM idempotency_key WHERE sender_oin = ? AND key = ? AND created_at < ?",
+                (sender_oin, idempotency_key, timestamp_at(now - self.idempotency_ttl)),
+            )
             earlier = conn.execute(
                 "SELECT request_hash, response FROM idempotency_key"
                 " WHERE sender_oin = ? AND key = ?",
@@ -181,7 +223,14 @@ class MessageStore:
             conn.execute(
                 "INSERT INTO idempotency_key (sender_oin, key, request_hash, message_id, response,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (sender_oin, idempotency_key, request_hash, message_id, json.dumps(view), sent_at),
+                (
+                    sender_oin,
+                    idempotency_key,
+                    request_hash,
+                    message_id,
+                    json.dumps(view),
+                    timestamp_at(now),
+                ),
             )
             # The sender hears that its message arrived; an organisation recipient hears it too.
             owners = [sender_oin]
@@ -328,13 +377,15 @@ class MessageStore:
         )
 
     def due_deliveries(self, now: float, *, limit: int, skip: Iterable[int] = ()) -> list[Delivery]:
+        """Pending rows due at ``now``: first attempts before retries, each group oldest first,
+        so that a fresh event never queues behind the retries of unreachable subscribers."""
         skip = list(skip)
         not_in = f" AND o.seq NOT IN ({', '.join('?' for _ in skip)})" if skip else ""
         rows = self.db.query(
             "SELECT o.seq, o.event_id, o.payload, o.attempts, s.callback_url"
             " FROM outbox o JOIN subscription s ON s.id = o.subscription_id"
             f" WHERE o.state = 'pending' AND o.next_attempt_at <= ?{not_in}"
-            " ORDER BY o.next_attempt_at, o.seq LIMIT ?",
+            " ORDER BY o.attempts > 0, o.next_attempt_at, o.seq LIMIT ?",
             [now, *skip, limit],
         )
         return [
@@ -348,15 +399,22 @@ class MessageStore:
             for row in rows
         ]
 
-    def next_due_at(self) -> float | None:
-        row = self.db.query_one("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
+    def next_due_at(self, after: float | None = None) -> float | None:
+        """The earliest ``next_attempt_at`` of a pending row (later than ``after``, if given)."""
+        sql = "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'"
+        params: list[Any] = []
+        if after is not None:
+            sql += " AND next_attempt_at > ?"
+            params.append(after)
+        row = self.db.query_one(sql, params)
         return None if row is None or row[0] is None else float(row[0])
 
-    def mark_delivered(self, seq: int) -> None:
+    def mark_delivered(self, seq: int, *, now: float | None = None) -> None:
+        finished = time.time() if now is None else now
         self.db.execute(
             "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ?,"
-            " last_error = NULL WHERE seq = ?",
-            (utc_timestamp(), seq),
+            " finished_at = ?, last_error = NULL WHERE seq = ?",
+            (timestamp_at(finished), finished, seq),
         )
 
     def mark_retry(self, seq: int, *, next_attempt_at: float, error: str) -> None:
@@ -366,9 +424,35 @@ class MessageStore:
             (next_attempt_at, error, seq),
         )
 
-    def mark_failed(self, seq: int, *, error: str) -> None:
+    def mark_failed(self, seq: int, *, error: str, now: float | None = None) -> None:
+        finished = time.time() if now is None else now
         self.db.execute(
-            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?"
-            " WHERE seq = ?",
-            (error, seq),
+            "UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ?,"
+            " finished_at = ? WHERE seq = ?",
+            (error, finished, seq),
         )
+
+    # -- retention --------------------------------------------------------------------------
+
+    def purge(self, now: float, *, outbox_retention: float) -> Purged:
+        """Delete outbox rows delivered or given up more than ``outbox_retention`` seconds ago
+        and idempotency keys older than the key lifetime. Pending rows are never deleted."""
+        outbox_rows = self._delete_in_batches(
+            "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox"
+            " WHERE finished_at < ? AND state <> 'pending' LIMIT ?)",
+            now - outbox_retention,
+        )
+        keys = self._delete_in_batches(
+            "DELETE FROM idempotency_key WHERE rowid IN (SELECT rowid FROM idempotency_key"
+            " WHERE created_at < ? LIMIT ?)",
+            timestamp_at(now - self.idempotency_ttl),
+        )
+        return Purged(outbox_rows=outbox_rows, idempotency_keys=keys)
+
+    def _delete_in_batches(self, sql: str, cutoff: float | str) -> int:
+        deleted = 0
+        while True:
+            count = self.db.execute(sql, (cutoff, PURGE_BATCH)).rowcount
+            deleted += count
+            if count < PURGE_BATCH:
+                return deleted

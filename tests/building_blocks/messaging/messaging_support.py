@@ -99,13 +99,15 @@ class Messaging:
         return subscription_id
 
 
-def start_messaging(data_dir: Path, issuer: FakeIssuer, log_path: Path) -> BlockProcess:
+def start_messaging(
+    data_dir: Path, issuer: FakeIssuer, log_path: Path, env: dict[str, str] | None = None
+) -> BlockProcess:
     process = BlockProcess(
         "messaging",
         data_dir=data_dir,
         identity_url=issuer.identity_url,
         log_path=log_path,
-        env={**os.environ, **FAST_RETRIES},
+        env={**os.environ, **FAST_RETRIES, **(env or {})},
     )
     process.start(60)
     return process
@@ -172,6 +174,58 @@ def receiver(answer: Callable[[int], int] = lambda _: 204, *, port: int = 0) -> 
     try:
         yield state
     finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Hanging:
+    """A subscriber's endpoint that answers 503 at once until ``hang`` is set, and from then on
+    never answers (until the context ends), as a receiver whose process is stuck."""
+
+    url: str
+    hang: threading.Event
+    requests: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self) -> int:
+        with self.lock:
+            return self.requests
+
+
+@contextmanager
+def hanging_receiver(*, hang: bool = True) -> Iterator[Hanging]:
+    release = threading.Event()
+    state = Hanging(url="", hang=threading.Event())
+    if hang:
+        state.hang.set()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            with state.lock:
+                state.requests += 1
+            if state.hang.is_set():
+                release.wait(60)
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            pass  # the sender gave up on a hung request long ago; its socket is gone
+
+    server = Server(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/events"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        release.set()
         server.shutdown()
         server.server_close()
 
