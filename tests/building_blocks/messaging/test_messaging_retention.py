@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -156,19 +156,30 @@ def test_the_worker_cleans_up_periodically(store: MessageStore) -> None:
     store.mark_delivered(first, now=time.time() - 100)
     worker = DeliveryWorker(store, outbox_retention=10, cleanup_interval=0.3, idle_poll=0.05)
 
-    async def scenario() -> tuple[dict[int, str], dict[int, str]]:
-        task = asyncio.create_task(worker.run())
-        await asyncio.sleep(0.2)  # the first clean-up runs when the worker starts
-        after_start = outbox(store)
-        store.mark_failed(second, error="HTTP 400", now=time.time() - 100)
-        await asyncio.sleep(0.6)  # and the next one an interval later
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        return after_start, outbox(store)
+    async def until(condition: Callable[[], bool]) -> bool:
+        deadline = time.monotonic() + 10
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.02)
+        return True
 
-    after_start, after_interval = asyncio.run(scenario())
-    assert first not in after_start and second in after_start
-    assert after_interval == {}
+    async def scenario() -> tuple[bool, dict[int, str], bool]:
+        task = asyncio.create_task(worker.run())
+        try:
+            # The first clean-up runs when the worker starts, the next an interval later.
+            first_gone = await until(lambda: first not in outbox(store))
+            after_start = outbox(store)
+            store.mark_failed(second, error="HTTP 400", now=time.time() - 100)
+            second_gone = await until(lambda: second not in outbox(store))
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        return first_gone, after_start, second_gone
+
+    first_gone, after_start, second_gone = asyncio.run(scenario())
+    assert first_gone and second in after_start  # a pending row stays
+    assert second_gone and outbox(store) == {}
 
 
 def test_first_attempts_are_due_before_retries(store: MessageStore) -> None:
