@@ -99,15 +99,13 @@ class Messaging:
         return subscription_id
 
 
-def start_messaging(
-    data_dir: Path, issuer: FakeIssuer, log_path: Path, env: dict[str, str] | None = None
-) -> BlockProcess:
+def start_messaging(data_dir: Path, issuer: FakeIssuer, log_path: Path) -> BlockProcess:
     process = BlockProcess(
         "messaging",
         data_dir=data_dir,
         identity_url=issuer.identity_url,
         log_path=log_path,
-        env={**os.environ, **FAST_RETRIES, **(env or {})},
+        env={**os.environ, **FAST_RETRIES},
     )
     process.start(60)
     return process
