@@ -22,13 +22,11 @@ from __future__ import annotations
 import argparse
 import functools
 import shutil
-import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -46,6 +44,7 @@ from conformance.cli.certify_blocks import (
     write_overview,
 )
 from conformance.cli.certify_life_events import play_life_events
+from conformance.cli.interruption import stop_on_signals
 from conformance.cli.memory import child_environment, limit_malloc_arenas, release_memory
 from conformance.cli.report_inputs import read_waivers_file
 from conformance.cli.run import (
@@ -165,19 +164,6 @@ def reference_subjects(block: str, identity_url: str) -> Subjects:
     )
 
 
-@contextmanager
-def _stop_on_signals(control: RunControl) -> Iterator[None]:
-    def handler(signum: int, frame: FrameType | None) -> None:
-        control.stop(f"interrupted ({signal.Signals(signum).name})")
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
 TargetSource = Callable[[], AbstractContextManager[Target]]
 
 
@@ -205,7 +191,7 @@ def _certify_all(
 
     control = RunControl()
     results: list[BlockResult] = []
-    with _stop_on_signals(control), progress_bars(console) as progress:
+    with stop_on_signals(control), progress_bars(console) as progress:
         for name, source in sources:
             if control.stopped:
                 results.append(BlockResult(block=name, problem=f"not run: {control.reason}"))

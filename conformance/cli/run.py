@@ -18,15 +18,12 @@ of what ran so far is written, marked incomplete.
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from conformance.cli.argtypes import positive_float, positive_int
+from conformance.cli.interruption import stop_on_signals
 from conformance.cli.run_certificate import signing_key, write_run_report
 from conformance.cli.run_output import ProgressDisplay, print_summary
 from conformance.cli.run_processes import run_in_processes
@@ -285,21 +282,6 @@ def build_config(args: argparse.Namespace) -> RunConfig:
         shard=args.shard,
         login_driver=login_driver,
     )
-
-
-@contextmanager
-def stop_on_signals(control: RunControl) -> Iterator[None]:
-    """SIGINT/SIGTERM end the run gracefully: the report so far is still written."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        control.stop(f"interrupted ({signal.Signals(signum).name})")
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def _fail(message: str) -> int:

@@ -120,12 +120,19 @@ class RunConfig:
 
 
 class RunControl:
-    """Stops a run from another thread or a signal handler; the run then reports what it has."""
+    """Stops a run from another thread; the run then reports what it has.
+
+    A signal handler had better not call ``stop`` itself: it runs in the main thread, between
+    any two steps of it, possibly inside ``stop`` (a second signal) or Schemathesis's own
+    locking. Queue the signal and stop from a thread instead, as the command line does. The
+    lock is reentrant so that a handler that does call it cannot deadlock on this lock, at
+    least.
+    """
 
     def __init__(self) -> None:
         self.event = threading.Event()
         self.reason: str | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._stream: Any = None
 
     @property
