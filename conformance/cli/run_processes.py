@@ -104,11 +104,21 @@ def run_in_processes(args: argparse.Namespace, redactor: Redactor, prog: str) ->
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        for child, error in zip(children, errors, strict=True):
+        for index, (child, error) in enumerate(zip(children, errors, strict=True), start=1):
+            lines = [line for line in error.splitlines() if line.strip()]
             if child.returncode == ExitCode.COULD_NOT_RUN:
-                lines = [line for line in error.splitlines() if line.strip()]
                 message = lines[-1] if lines else "a shard could not run"
                 print(redactor.text(message), file=sys.stderr)
+                return ExitCode.COULD_NOT_RUN
+            if not (directories[index - 1] / "report.json").is_file():  # it crashed or was killed
+                said = f": {lines[-1]}" if lines else ""
+                print(
+                    redactor.text(
+                        f"{prog}: shard {index}/{count} ended without a report "
+                        f"(exit code {child.returncode}){said}"
+                    ),
+                    file=sys.stderr,
+                )
                 return ExitCode.COULD_NOT_RUN
         try:
             merged = merge_reports([read_report(d / "report.json") for d in directories])
