@@ -103,8 +103,12 @@ class Collector:
         *,
         subject_of: Callable[[Mapping[str, str]], str | None] = lambda headers: None,
         listener: Listener | None = None,
+        stopped: Callable[[], bool] = lambda: False,
     ) -> None:
         self.redactor = redactor
+        # True once the run was stopped (budget, signal): a phase that ends after that was cut
+        # short, whatever Schemathesis calls it.
+        self.stopped = stopped
         self.subject_of = subject_of
         self.listener = listener
         self.operations = {operation.label: operation for operation in operations}
@@ -191,6 +195,10 @@ class Collector:
         elif isinstance(event, events.PhaseFinished) and event.phase.name.value in TESTING_PHASES:
             reason = event.phase.skip_reason.display if event.phase.skip_reason else None
             status = _STATUS.get(event.status, str(event.status))
+            if status == "passed" and self.stopped():
+                status, reason = "interrupted", "the run was stopped before the phase finished"
+            elif status == "skipped" and reason is None and self.stopped():
+                reason = "not reached: the run was stopped"
             self.phases.append(
                 PhaseResult(name=event.phase.name.value, status=status, reason=reason)
             )

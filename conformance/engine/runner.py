@@ -134,6 +134,7 @@ class RunControl:
         self.reason: str | None = None
         self._lock = threading.RLock()
         self._stream: Any = None
+        self._engine_control: Any = None
 
     @property
     def stopped(self) -> bool:
@@ -145,17 +146,42 @@ class RunControl:
                 return
             self.reason = reason
             self.event.set()
-            stream = self._stream
+            stream, engine_control = self._stream, self._engine_control
         if stream is not None:
-            stream.stop()
+            _wind_down(stream, engine_control)
 
     def bind(self, stream: Any) -> None:
         """Stop ``stream`` (Schemathesis's event stream) when the run is stopped; None unbinds."""
+        engine_control = _engine_control(stream) if stream is not None else None
         with self._lock:
-            self._stream = stream
+            self._stream, self._engine_control = stream, engine_control
             stopped = self.event.is_set()
         if stopped and stream is not None:
-            stream.stop()
+            _wind_down(stream, engine_control)
+
+
+def _engine_control(stream: Any) -> Any:
+    """The execution control of the engine behind ``stream``, read before the stream starts:
+    the engine context is the argument of its generator (Schemathesis 4). None if not found."""
+    frame = getattr(getattr(stream, "generator", None), "gi_frame", None)
+    engine = frame.f_locals.get("engine") if frame is not None else None
+    control = getattr(engine, "control", None)
+    return control if hasattr(control, "max_time") else None
+
+
+def _wind_down(stream: Any, engine_control: Any) -> None:
+    """Stop Schemathesis so that nothing it sent is lost.
+
+    ``stream.stop()`` interrupts it, and an interrupted Schemathesis drops the events still
+    queued, the scenario in progress among them, with every case it had sent and judged. Its
+    time budget spent instead, the scenario in progress ends before its next case and hands over
+    what it has, as in a run that ran out of time. Where the engine's control cannot be reached
+    (another Schemathesis), interrupt.
+    """
+    if engine_control is None:
+        stream.stop()
+        return
+    engine_control.max_time = 0
 
 
 def _now() -> str:
@@ -464,7 +490,11 @@ def run(
     except Exception as exc:
         raise RunSetupError(f"openapi-core cannot use the spec: {exc}") from exc
     collector = Collector(
-        operations, redactor, subject_of=_subject_matcher(config.subjects), listener=listener
+        operations,
+        redactor,
+        subject_of=_subject_matcher(config.subjects),
+        listener=listener,
+        stopped=lambda: control.stopped,
     )
     state = RunState(
         api_version=api_version,

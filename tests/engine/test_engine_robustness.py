@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -13,7 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from tasks_target import TARGET_DIR, TOKEN, RunTarget, credentials, serve_tasks
+from support.services import serve_asgi
+from tasks_target import BASE_PATH, TARGET, TARGET_DIR, TOKEN, RunTarget, credentials, serve_tasks
 
 from conformance.cli import main as cli_main
 from conformance.engine import RunConfig, RunControl, TargetUnreachable, run
@@ -226,3 +228,59 @@ def test_no_secret_in_any_output(tmp_path: Path, capsys) -> None:
     assert REDACTED in echoed[0]["response"]["body"]
     assert TOKEN not in text
     assert TOKEN not in captured.out + captured.err
+
+
+class _SlowRecording:
+    """The tasks target answering every generated case late; remembers which cases it answered."""
+
+    def __init__(self, app: object, delay: float) -> None:
+        self.app = app
+        self.delay = delay
+        self.answered: set[str] = set()
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        case = dict(scope.get("headers", [])).get(b"x-schemathesis-testcaseid")
+        await self.app(scope, receive, send)  # type: ignore[operator]
+        if case is not None:
+            await asyncio.sleep(self.delay)  # after answering: the case was sent and judged
+            self.answered.add(case.decode())
+
+
+def test_a_stop_keeps_the_cases_already_sent_and_their_failures(tasks_spec, tmp_path) -> None:
+    """Stopped mid-operation, the run still reports every generated case the target answered
+    and what the checks found in them (an interrupted Schemathesis drops the scenario in
+    progress; the engine winds it down instead)."""
+    control = RunControl()
+    target = TARGET.create_app(flaws=("missing-version-header",), tokens=(TOKEN,))
+    slow = _SlowRecording(target, delay=0.1)
+    with serve_asgi(slow) as origin:
+
+        def stop_after_some_cases() -> None:
+            deadline = time.monotonic() + 120
+            while len(slow.answered) < 8 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            control.stop("interrupted (test)")
+
+        stopper = threading.Thread(target=stop_after_some_cases)
+        stopper.start()
+        report = run(
+            RunConfig(
+                spec=tasks_spec,
+                base_url=origin + BASE_PATH,
+                subjects=credentials(),
+                seed=3,
+                max_examples=5000,
+                phases=("coverage",),
+                hypothesis_dir=tmp_path / "h",
+            ),
+            control=control,
+        )
+        stopper.join()
+    assert report.completion.reason == "interrupted (test)"
+    answered = len(slow.answered)
+    assert answered >= 8
+    assert answered - 1 <= report.summary.cases <= answered + 1  # at most the case in flight
+    failures = report.requirement("GDI-GEN-001").failures
+    assert any(failure.phase == "coverage" for failure in failures), failures
+    coverage = {phase.name: phase for phase in report.phases}["coverage"]
+    assert coverage.status == "failed"  # cut short, and what it found stays found
