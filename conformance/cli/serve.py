@@ -8,11 +8,11 @@ ready; SIGINT/SIGTERM stops everything cleanly (exit 0).
 from __future__ import annotations
 
 import argparse
+import queue
 import shutil
 import signal
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -109,14 +109,24 @@ def _print_ready(block: str, base_url: str) -> None:
     print(f"{block} {base_url}", flush=True)
 
 
+def _signalled(received: queue.SimpleQueue[int], timeout: float) -> bool:
+    try:
+        received.get(timeout=timeout)
+    except queue.Empty:
+        return False
+    return True
+
+
 def _serve_all(args: argparse.Namespace, data_dir: Path) -> int:
     from building_blocks.common.process import start_all, stop_all
     from building_blocks.common.server import ServeError
 
-    stop = threading.Event()
+    # The handler only queues the signal: SimpleQueue.put is safe within a handler, whereas
+    # Event.set could wait forever on a lock the interrupted main thread holds in Event.wait.
+    received: queue.SimpleQueue[int] = queue.SimpleQueue()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+        received.put(signum)
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     processes = {}
@@ -129,7 +139,7 @@ def _serve_all(args: argparse.Namespace, data_dir: Path) -> int:
             on_ready=_print_ready,
             on_output=lambda line: print(line, flush=True),
         )
-        while not stop.wait(0.5):
+        while not _signalled(received, 0.5):
             dead = [block for block, process in processes.items() if not process.alive]
             if dead:
                 code = processes[dead[0]].returncode
