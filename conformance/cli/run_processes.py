@@ -2,14 +2,15 @@
 
 Schemathesis's own workers are threads of one process; generating cases is CPU-bound Python,
 so threads barely add throughput. N processes each run ``run --shard i/N`` (the same seed, one
-thread each) and this process merges their reports into one report.json, exactly as
-``gdi-conformance merge`` would. What it gains depends on where the time goes
-(benchmarks/engine_vs_cli.py, two cores): against the reference registries block while it
-still answered in about 45 ms a request (Nagle's algorithm, since switched off), two processes
-sent 1.75x the requests per second of one process (two threads: 1.27x); answering in about
-1 ms, generation was the bottleneck and two processes sent 0.9x (they compete for the same
-cores, and shard 1 also runs the stateful phase over the whole API). So: more processes for
-slow targets or idle cores.
+thread each; the stateful phase split between them, see ``conformance.engine.sharding``) and
+this process merges their reports into one report.json, exactly as ``gdi-conformance merge``
+would. What it gains depends on where the time goes (``benchmarks/engine_vs_cli.py``, two
+cores, medians of three): against a target that takes 10 ms to answer (a network, a
+database), 2 and 4 processes sent 1.6x and 1.8x the requests per second of one process (1.45x
+and 1.65x the Schemathesis CLI's); against one answering in well under 1 ms, 2 processes sent
+1.7x (1.3x the CLI's), as generating cases is the bottleneck and the processes share the two
+cores with the target. Each process pays the start-up again (about 1.8 s of CPU), so more
+processes than cores pay off only for targets that are slow to answer.
 
 Each shard is deterministic for its seed; SIGINT/SIGTERM reach every shard, which then writes
 the report of what it ran, and the merged report is marked incomplete.
