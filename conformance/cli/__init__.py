@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import threading
 from collections.abc import Sequence
 
 from conformance import __version__
+from conformance.cli.interruption import queue_early_signals, release_early_signals
 from conformance.exitcodes import ExitCode
 
 # Each module defines ``register(subparsers)``, which adds its sub-parser and sets
@@ -55,8 +57,23 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that stop gracefully on SIGINT/SIGTERM, writing the report so far: a signal that
+# comes while they are still starting is kept for them (see conformance.cli.interruption).
+_GRACEFUL = frozenset({"run", "certify"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in _GRACEFUL and threading.current_thread() is threading.main_thread():
+        queue_early_signals()
+        try:
+            return _main(argv)
+        finally:
+            release_early_signals()
+    return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)

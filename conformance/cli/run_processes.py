@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 from types import FrameType
 
+from conformance.cli.interruption import take_early_signals
 from conformance.cli.run_certificate import signing_key, write_run_report
 from conformance.cli.run_output import print_summary
 from conformance.exitcodes import ExitCode
@@ -100,6 +101,8 @@ def run_in_processes(args: argparse.Namespace, redactor: Redactor, prog: str) ->
                     child.send_signal(signum)
 
         previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+        for signum in take_early_signals():  # a Ctrl-C while this command was starting
+            forward(signum, None)
         try:
             errors = [child.communicate()[1] for child in children]
         finally:
