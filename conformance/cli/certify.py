@@ -26,6 +26,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ from conformance import __version__
 from conformance.cli.argtypes import positive_float, positive_int
 from conformance.cli.certify_blocks import (
     BlockResult,
+    OverviewEntry,
     Settings,
     Target,
     certify_block,
@@ -183,9 +185,16 @@ def crash(process: BlockProcess) -> None:
     process.start()
 
 
+@dataclass(slots=True)
+class _Certified:
+    code: int
+    results: list[BlockResult]
+    interrupted: bool
+
+
 def _certify_all(
     sources: list[tuple[str, TargetSource]], settings: Settings, console: Console
-) -> int:
+) -> _Certified:
     """Certify each target in turn; a source provides its target only while it is certified."""
     from building_blocks.common.server import ServeError
 
@@ -194,7 +203,8 @@ def _certify_all(
     with stop_on_signals(control), progress_bars(console) as progress:
         for name, source in sources:
             if control.stopped:
-                results.append(BlockResult(block=name, problem=f"not run: {control.reason}"))
+                problem = f"not run: {control.reason}"
+                results.append(BlockResult(block=name, problem=problem, interrupted=True))
                 continue
             try:
                 with source() as target:
@@ -207,10 +217,15 @@ def _certify_all(
     if any(item.report is not None for item in results):
         index, _ = write_overview(results, settings)
     print_summary(results, settings, index, Console())
-    if any(item.problem for item in results):
-        return ExitCode.COULD_NOT_RUN
-    certified = all(item.certification and item.certification.verdict.exit_ok for item in results)
-    return ExitCode.CONFORMANT if certified else ExitCode.NOT_CONFORMANT
+    # Stopped on request, the certification is incomplete (1), as an interrupted run is; blocks
+    # it did not get to are no failure to run.
+    if any(item.problem and not item.interrupted for item in results):
+        code = ExitCode.COULD_NOT_RUN
+    elif all(item.certification and item.certification.verdict.exit_ok for item in results):
+        code = ExitCode.CONFORMANT
+    else:
+        code = ExitCode.NOT_CONFORMANT
+    return _Certified(code, results, interrupted=control.stopped)
 
 
 def _run_reference(blocks: tuple[str, ...], settings: Settings, console: Console) -> int:
@@ -275,16 +290,19 @@ def _run_reference(blocks: tuple[str, ...], settings: Settings, console: Console
             for block in blocks
         ]
         try:
-            code = _certify_all(sources, settings, console)
+            certified = _certify_all(sources, settings, console)
         finally:
             stack.close()
             shutil.rmtree(data_dir, ignore_errors=True)
-    if not others_missing:
-        code = max(code, _life_events(others, settings))  # 2 (could not run) > 1 (failed) > 0
-    return code
+    if others_missing or certified.interrupted:  # interrupted: stop, as asked
+        return certified.code
+    played, entry = _life_events(others, settings)
+    if entry is not None and any(item.report is not None for item in certified.results):
+        write_overview(certified.results, settings, extra=(entry,))
+    return max(certified.code, played)  # 2 (could not run) > 1 (failed) > 0
 
 
-def _life_events(others: tuple[str, ...], settings: Settings) -> int:
+def _life_events(others: tuple[str, ...], settings: Settings) -> tuple[int, OverviewEntry | None]:
     """Play the life events on freshly started reference blocks: certification leaves a
     register and inboxes full of generated data and notifications still being retried to
     receivers long gone, which says nothing about how the blocks work together."""
@@ -306,7 +324,7 @@ def _life_events(others: tuple[str, ...], settings: Settings) -> int:
         return play_life_events(running.base_urls, settings, Console())
     except ServeError as exc:
         print(f"gdi-conformance certify: the life events could not run: {exc}", file=sys.stderr)
-        return ExitCode.COULD_NOT_RUN
+        return ExitCode.COULD_NOT_RUN, None
     finally:
         running.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -372,6 +390,6 @@ def main(args: argparse.Namespace) -> int:
         if args.reference:
             return _run_reference(blocks, settings, console)
         target = Target(args.bb, args.base_url, subjects)
-        return _certify_all([_running(target)], settings, console)
+        return _certify_all([_running(target)], settings, console).code
     except OSError as exc:
         return _fail(f"cannot write the reports to {args.report_dir}: {exc}")

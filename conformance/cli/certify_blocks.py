@@ -78,6 +78,7 @@ class BlockResult:
     certification: Certification | None = None
     directory: Path | None = None
     problem: str | None = None  # why the block could not be certified at all
+    interrupted: bool = False  # not started: the certification was stopped before its turn
 
 
 def _operation_count(document: dict) -> int:
@@ -152,13 +153,26 @@ def certify_block(
     return result
 
 
-def write_overview(results: list[BlockResult], settings: Settings) -> tuple[Path, Path]:
-    """index.html and matrix.json over the certified blocks, and the key that verifies them."""
+OverviewEntry = tuple[RunReport, Certification, str | None]  # with the link to its report
+
+
+def overview_entry(
+    report: RunReport, certification: Certification, directory: Path, settings: Settings
+) -> OverviewEntry:
+    return report, certification, link(directory / "report.json", settings.report_dir)
+
+
+def write_overview(
+    results: list[BlockResult], settings: Settings, extra: tuple[OverviewEntry, ...] = ()
+) -> tuple[Path, Path]:
+    """index.html and matrix.json over the certified blocks (and ``extra`` reports, such as the
+    life events), and the key that verifies the certificates."""
     entries = [
-        (item.report, item.certification, link(item.directory / "report.json", settings.report_dir))
+        overview_entry(item.report, item.certification, item.directory, settings)
         for item in results
         if item.report is not None and item.certification is not None and item.directory
     ]
+    entries += extra
     index, _ = write_matrix(entries, settings.report_dir)
     key_path = write_atomic(
         settings.report_dir / PUBLIC_KEY_FILE, public_pem(settings.key.public_key())
@@ -186,7 +200,9 @@ def print_summary(
         table.add_column(column, no_wrap=True)
     for item in results:
         if item.report is None or item.certification is None:
-            table.add_row(item.block, Text("could not run", style="bold red"), "", "", "", "", "")
+            said = Text("not run", style="bold yellow") if item.interrupted else None
+            said = said or Text("could not run", style="bold red")
+            table.add_row(item.block, said, "", "", "", "", "")
             continue
         summary = item.report.summary
         verdict = item.certification.verdict

@@ -7,12 +7,13 @@ and writes them as one more report (``<report-dir>/interop/``) beside the blocks
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Mapping
 
 from rich.console import Console
 
-from conformance.cli.certify_blocks import Settings
+from conformance.cli.certify_blocks import OverviewEntry, Settings, overview_entry
 from conformance.engine.behaviour.login import load_login_driver
 from conformance.exitcodes import ExitCode
 from conformance.interop import InteropSettings, combination_of, interop_report, play
@@ -23,8 +24,11 @@ from conformance.results import Outcome
 FORMATS = ("json", "html", "junit")
 
 
-def play_life_events(base_urls: Mapping[str, str], settings: Settings, console: Console) -> int:
-    """Play every scenario once; exit code as for ``interop`` (0 all passed, 1 a step failed)."""
+def play_life_events(
+    base_urls: Mapping[str, str], settings: Settings, console: Console
+) -> tuple[int, OverviewEntry]:
+    """Play every scenario once: the exit code as for ``interop`` (0 all passed, 1 a step
+    failed), and the report's entry for the overview (index.html)."""
     seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**32)
     combination = combination_of(
         base_urls["identity"], base_urls["registries"], base_urls["messaging"]
@@ -35,8 +39,10 @@ def play_life_events(base_urls: Mapping[str, str], settings: Settings, console: 
         InteropSettings(seed=seed, request_timeout=settings.request_timeout, login_driver=driver),
     )
     directory = settings.report_dir / "interop"
-    report = interop_report(run)
-    write_outputs(report, certify(report), directory, FORMATS)
+    # The life events are the certified product's too: one row with its blocks in the overview.
+    report = dataclasses.replace(interop_report(run), product=settings.product)
+    certification = certify(report)
+    write_outputs(report, certification, directory, FORMATS)
     for result in run.scenarios:
         line = f"life event {result.scenario.name}: {result.outcome.value}"
         stopped = result.stopped_at
@@ -47,4 +53,5 @@ def play_life_events(base_urls: Mapping[str, str], settings: Settings, console: 
         console.print(line, markup=False, highlight=False)
     console.print(f"life events: {directory}/report.html", markup=False, highlight=False)
     passed = run.outcome is Outcome.PASSED
-    return ExitCode.CONFORMANT if passed else ExitCode.NOT_CONFORMANT
+    code = ExitCode.CONFORMANT if passed else ExitCode.NOT_CONFORMANT
+    return code, overview_entry(report, certification, directory, settings)

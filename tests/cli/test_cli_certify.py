@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -117,15 +121,19 @@ def test_reference_blocks_are_certified_with_every_output(tmp_path: Path, capsys
         main(["verify", str(out / "messaging" / "certificate.json"), "--public-key", str(public)])
         == 0
     )
+    # The overview: the three blocks and the life events played across them, in one row.
     matrix = json.loads((out / "matrix.json").read_text())
-    assert matrix["blocks"] == ["identity", "messaging", "registries"]
+    assert matrix["blocks"] == ["identity", "interop", "messaging", "registries"]
     (row,) = matrix["rows"]
     assert row["vendor"] == "GDI reference implementation"
     assert {cell["report"] for cell in row["cells"].values()} == {
         "identity/report.html",
         "messaging/report.html",
         "registries/report.html",
+        "interop/report.html",
     }
+    assert row["cells"]["interop"]["verdict"] == "certified"
+    assert 'href="interop/report.html"' in (out / "index.html").read_text()
     assert "Certification" in captured.out and "messaging" in captured.out
     # The life events are played across the three reference blocks as well.
     life_events = read_report(out / "interop" / "report.json")
@@ -186,3 +194,42 @@ def test_the_reference_crash_kills_and_starts_never_stops() -> None:
 
     crash(Recorder())  # type: ignore[arg-type]
     assert calls == ["kill", "start"]
+
+
+def _children_of(pid: int) -> set[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(item) for item in children.read_text().split()} if children.exists() else set()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads Linux's /proc")
+def test_interrupted_reference_certification_keeps_what_it_has_and_stops(tmp_path: Path) -> None:
+    """Ctrl-C while messaging is certified: identity's reports stay, messaging's report is
+    written marked incomplete, registries and the life events are not started, no block process
+    is left behind, and the exit code says not certified."""
+    out = tmp_path / "reports"
+    command = [sys.executable, "-m", "conformance", "certify", "--reference"]
+    command += ["--report-dir", str(out), "--seed", "3", "--max-examples", "5"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not (out / "identity" / "report.json").exists():  # messaging comes next
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "identity was not certified in time"
+            time.sleep(0.2)
+        time.sleep(2)  # into the messaging run
+        blocks = _children_of(process.pid)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=90)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 1, stderr[-3000:]
+    assert read_report(out / "identity" / "report.json").completion.complete
+    messaging = read_report(out / "messaging" / "report.json")
+    assert not messaging.completion.complete
+    assert messaging.completion.reason == "interrupted (SIGINT)"
+    assert not (out / "registries").exists() and not (out / "interop").exists()
+    assert "life event" not in stdout
+    assert all(not Path(f"/proc/{pid}").exists() for pid in blocks), blocks
