@@ -62,7 +62,7 @@ from conformance.engine.http import HttpClient
 from conformance.engine.operations import OperationInfo, list_operations
 from conformance.engine.profile import Profile, generic_profile
 from conformance.engine.response_checks import RunState, attach, detach
-from conformance.engine.sharding import Shard, shard_operations
+from conformance.engine.sharding import Shard, shard_generated_operations, shard_operations
 from conformance.engine.transport import SubjectAuth, limit_responses, release
 from conformance.engine.unicode_tables import prepare_codec_tables
 from conformance.results import (
@@ -375,12 +375,12 @@ class _Pass:
     """One Schemathesis execution of a run."""
 
     phases: tuple[str, ...]
-    paths: list[str] | None  # None: the whole API
+    operations: list[str] | None  # labels ("GET /tasks"); None: the whole API
     seed: int
     max_examples: int
 
 
-def _passes(config: RunConfig, tested: list[OperationInfo], seed: int) -> list[_Pass]:
+def _passes(config: RunConfig, generated: list[OperationInfo], seed: int) -> list[_Pass]:
     """The Schemathesis executions of this run.
 
     A shard runs the per-operation phases for its own paths, with the run's seed and budget,
@@ -392,9 +392,9 @@ def _passes(config: RunConfig, tested: list[OperationInfo], seed: int) -> list[_
         return [_Pass(config.phases, None, seed, config.max_examples)]
     unit = tuple(phase for phase in config.phases if phase != "stateful")
     passes: list[_Pass] = []
-    if unit and tested:
-        paths = sorted({operation.path for operation in tested})
-        passes.append(_Pass(unit, paths, seed, config.max_examples))
+    if unit and generated:
+        labels = [operation.label for operation in generated]
+        passes.append(_Pass(unit, labels, seed, config.max_examples))
     if "stateful" in config.phases:
         shard = config.shard
         passes.append(
@@ -414,12 +414,12 @@ def _run_schemathesis(
     state: RunState,
     collector: Collector,
     control: RunControl,
-    tested: list[OperationInfo],
+    generated: list[OperationInfo],
 ) -> bool:
     """Drive Schemathesis's engine; True when it got to run."""
     register_formats()
     ran = False
-    for execution in _passes(config, tested, seed):
+    for execution in _passes(config, generated, seed):
         if control.stopped:
             return ran
         _execute(config, execution, state, collector, control)
@@ -440,8 +440,8 @@ def _execute(
         )
     except Exception as exc:  # Schemathesis rejects specs the loader accepted, e.g. bad regexes
         raise RunSetupError(f"Schemathesis cannot use the spec: {exc}") from exc
-    if execution.paths is not None:
-        schema = cast(Any, schema.include(path=execution.paths))  # same class, fewer operations
+    if execution.operations is not None:  # same class, fewer operations
+        schema = cast(Any, schema.include(name=execution.operations))
     if PRIMARY in config.subjects:
         schema.auth.set_from_requests(SubjectAuth(config.subjects, PRIMARY))
     attach(schema, state)
@@ -485,6 +485,7 @@ def run(
     api_version = str(info["version"]) if "version" in info else None
     operations = list_operations(document)
     tested = shard_operations(operations, config.shard) if config.shard else operations
+    generated = shard_generated_operations(operations, config.shard) if config.shard else operations
     try:
         exchanges: ExchangeValidator | None = ExchangeValidator(document, config.base_url)
     except Exception as exc:
@@ -526,16 +527,16 @@ def run(
             )
             _run_active_checks(context, profile, collector, ran, config.shard)
         with _hypothesis_home(config.hypothesis_dir), _without_local_constants():
-            if not _passes(config, tested, seed):
+            if not _passes(config, generated, seed):
                 ran.update(check_ids.PER_RESPONSE_CHECKS)  # an empty shard: nothing to generate
-            elif _run_schemathesis(config, seed, state, collector, control, tested):
+            elif _run_schemathesis(config, seed, state, collector, control, generated):
                 ran.update(check_ids.SCHEMATHESIS_CHECKS.values())
                 ran.update(check_ids.RESPONSE_CHECKS)
     finally:
         if timer is not None:
             timer.cancel()
 
-    completion = _completion(control, collector, generated=bool(_passes(config, tested, seed)))
+    completion = _completion(control, collector, generated=bool(_passes(config, generated, seed)))
     implemented = frozenset(check_ids.BUILTIN_CHECKS | set(ACTIVE_CHECKS))
     skip_reasons = {
         check: "not implemented by this engine" for check in profile.check_ids - implemented
@@ -597,7 +598,7 @@ def run(
         operations=[
             coverage
             for label, coverage in collector.coverage.items()
-            if coverage.cases or label in {operation.label for operation in tested}
+            if coverage.cases or label in {operation.label for operation in generated}
         ],
         response_times=collector.samples,
         errors=collector.errors,
@@ -605,7 +606,7 @@ def run(
         shard=ShardInfo(
             index=config.shard.index,
             count=config.shard.count,
-            operations=[operation.label for operation in tested],
+            operations=[operation.label for operation in generated],
         )
         if config.shard
         else None,

@@ -6,9 +6,11 @@ the spec alone: the paths with the most operations first (ties by path), each to
 that has the fewest operations so far (ties to the lowest index). Every shard of a run computes
 the same split, so the shards together cover every operation exactly once.
 
-Within a shard, Schemathesis's per-operation phases (examples, coverage, fuzzing) generate
-requests for the shard's operations only, with the run's seed, and active checks registered
-``per_operation`` look at those operations only: together the shards send what one run would.
+Within a shard, active checks registered ``per_operation`` look at the shard's paths only, and
+Schemathesis's per-operation phases (examples, coverage, fuzzing) generate requests, with the
+run's seed, for the shard's share of the operations, dealt one by one (generation needs no
+path kept together, and an API of few paths is spread over every shard that way): together the
+shards send what one run would.
 The stateful phase follows links across the whole API, so every shard runs it over every
 operation, each its share of the scenarios with a seed of its own derived from the run's; the
 stateful phase, the longest, is split too (a run with ``--workers N`` repeats exactly with the
@@ -80,6 +82,18 @@ def split_paths(operations: list[OperationInfo], count: int) -> list[list[str]]:
 
 
 def shard_operations(operations: list[OperationInfo], shard: Shard) -> list[OperationInfo]:
-    """The operations ``shard`` tests, in the spec's order."""
+    """The operations whose per-operation probes ``shard`` runs (split by path), in the spec's
+    order."""
     paths = set(split_paths(operations, shard.count)[shard.index - 1])
     return [operation for operation in operations if operation.path in paths]
+
+
+def shard_generated_operations(
+    operations: list[OperationInfo], shard: Shard
+) -> list[OperationInfo]:
+    """The operations ``shard`` generates cases for (examples, coverage, fuzzing), in the spec's
+    order: dealt one by one in label order, so an API of few paths with many methods is spread
+    over every shard too. Generation needs no path kept together."""
+    labels = sorted(operation.label for operation in operations)
+    mine = set(labels[shard.index - 1 :: shard.count])
+    return [operation for operation in operations if operation.label in mine]

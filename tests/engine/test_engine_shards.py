@@ -12,7 +12,7 @@ from tasks_target import TARGET_DIR, TOKEN, credentials, serve_tasks
 from conformance.cli import main as cli_main
 from conformance.engine import RunConfig, Shard, run
 from conformance.engine.operations import OperationInfo
-from conformance.engine.sharding import shard_operations, split_paths
+from conformance.engine.sharding import shard_generated_operations, shard_operations, split_paths
 from conformance.reports.merge import MergeError, merge_reports
 from conformance.results import Outcome, RunReport, Verdict, read_report, validate_report
 from conformance.spec import LoadedSpec
@@ -40,6 +40,23 @@ def test_split_is_by_path_deterministic_and_balanced() -> None:
         "PUT",
         "DELETE",
     ]
+
+
+def test_generation_is_split_by_operation_even_within_a_path() -> None:
+    operations = [_operation(method, "/big") for method in ("GET", "POST", "PUT", "DELETE")]
+    operations.append(_operation("GET", "/small"))
+    shards = [shard_generated_operations(operations, Shard(index, 3)) for index in (1, 2, 3)]
+    labels = [[operation.label for operation in shard] for shard in shards]
+    assert sorted(label for part in labels for label in part) == sorted(
+        operation.label for operation in operations
+    )  # each once
+    assert [len(part) for part in labels] == [2, 2, 1]
+    assert labels == [
+        [op.label for op in shard_generated_operations(list(reversed(operations)), Shard(i, 3))][
+            ::-1
+        ]
+        for i in (1, 2, 3)
+    ]  # the same split whatever the spec's order
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 7])
@@ -125,27 +142,29 @@ def test_shards_cover_the_api_once_and_merge_into_a_conformant_run(
 
 
 def test_a_flaw_in_one_shard_fails_the_merged_run(tasks_spec: LoadedSpec, tmp_path: Path) -> None:
-    # The target answers GET /tasks/{id} without createdAt: that path is shard 2's, and shard 1
-    # reaches it only through the links of its stateful phase.
+    # The target answers GET /tasks/{id} without createdAt: shard 1 generates cases for that
+    # operation, shard 2 reaches it only through the links of its stateful phase.
     reports = _shard_runs(tasks_spec, tmp_path, 2, "schema-violation")
-    assert reports[1].requirement("GDI-GEN-009").outcome is Outcome.FAILED
-    first = reports[0].requirement("GDI-GEN-009").failures
-    assert {failure.phase for failure in first} <= {"stateful"}
+    assert any(r.requirement("GDI-GEN-009").outcome is Outcome.FAILED for r in reports)
+    assert reports[1].shard is not None
+    assert "GET /tasks/{taskId}" not in reports[1].shard.operations
+    second = reports[1].requirement("GDI-GEN-009").failures
+    assert {failure.phase for failure in second} <= {"stateful"}
     merged = merge_reports(reports)
     assert merged.requirement("GDI-GEN-009").outcome is Outcome.FAILED
     assert merged.verdict is Verdict.NOT_CONFORMANT
 
 
 def test_missing_or_repeated_shards(tasks_spec: LoadedSpec, tmp_path: Path) -> None:
-    reports = _shard_runs(tasks_spec, tmp_path, 3)
-    # Two paths, three shards: the third has no operation of its own, only its stateful share.
-    assert reports[2].shard is not None and reports[2].shard.operations == []
-    assert reports[2].completion.complete
-    phases = {phase for op in reports[2].operations for phase in op.cases_by_phase}
+    reports = _shard_runs(tasks_spec, tmp_path, 5)
+    # Four operations, five shards: the fifth has no operation of its own, only its stateful share.
+    assert reports[4].shard is not None and reports[4].shard.operations == []
+    assert reports[4].completion.complete
+    phases = {phase for op in reports[4].operations for phase in op.cases_by_phase}
     assert phases == {"stateful"}
-    partial = merge_reports(reports[:2])
+    partial = merge_reports(reports[:4])
     assert not partial.completion.complete
-    assert "shard(s) 3 of 3 not merged" in (partial.completion.reason or "")
+    assert "shard(s) 5 of 5 not merged" in (partial.completion.reason or "")
     assert partial.verdict is not Verdict.CONFORMANT
     again = RunReport.from_dict({**reports[1].to_dict(), "run_id": "another"})
     with pytest.raises(MergeError, match="shard 2 was given twice"):
