@@ -159,7 +159,7 @@ def register(subparsers: Any) -> None:
         type=_shard,
         metavar="I/N",
         help=(
-            "test only part I of N of the API (split by path, the same on every runner); "
+            "test only part I of N of the API (the same split on every runner); "
             "combine the N report.json files with gdi-conformance merge"
         ),
     )

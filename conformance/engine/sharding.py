@@ -1,22 +1,24 @@
 """Splitting one run over several processes or CI runners: ``run --shard INDEX/COUNT``.
 
-The API is split by path (all operations of a path stay together, so per-path probes such as
-405-with-Allow see every method the path declares). Paths are dealt out deterministically from
-the spec alone: the paths with the most operations first (ties by path), each to the shard
-that has the fewest operations so far (ties to the lowest index). Every shard of a run computes
-the same split, so the shards together cover every operation exactly once.
+Each shard computes the same split from the spec alone, so the shards together cover every
+operation exactly once:
 
-Within a shard, active checks registered ``per_operation`` look at the shard's paths only, and
-Schemathesis's per-operation phases (examples, coverage, fuzzing) generate requests, with the
-run's seed, for the shard's share of the operations, dealt one by one (generation needs no
-path kept together, and an API of few paths is spread over every shard that way): together the
-shards send what one run would.
-The stateful phase follows links across the whole API, so every shard runs it over every
-operation, each its share of the scenarios with a seed of its own derived from the run's; the
-stateful phase, the longest, is split too (a run with ``--workers N`` repeats exactly with the
-same seed and the same N). Every other active check (API-wide ones: the published OpenAPI
-document, lint, building-block behaviour) runs in shard 1 alone. ``gdi-conformance merge``
-combines the shards' reports.
+- Generation (Schemathesis's examples, coverage and fuzzing phases) is split by operation: the
+  operations, in label order, dealt one by one. A shard generates cases for its own operations
+  with the run's seed, so together the shards send what one run would; an API of few paths
+  with several methods each is spread over every shard too.
+- Active checks registered ``per_operation`` are split by path (all operations of a path stay
+  together, so per-path probes such as 405-with-Allow see every method the path declares):
+  the paths with the most operations first (ties by path), each to the shard that has the
+  fewest operations so far (ties to the lowest index).
+- The stateful phase follows links across the whole API, so every shard runs it over every
+  operation: each its share of the scenarios, with a seed of its own derived from the run's.
+  The longest phase is split too; a run with ``--workers N`` repeats exactly with the same
+  seed and the same N.
+- Every other active check (API-wide ones: the published OpenAPI document, lint,
+  building-block behaviour) runs in shard 1 alone.
+
+``gdi-conformance merge`` combines the shards' reports.
 """
 
 from __future__ import annotations

@@ -236,7 +236,7 @@ class ProductInfo:
 class ShardInfo:
     """Which part of a run this report covers (``run --shard INDEX/COUNT``).
 
-    Shards split the API by path, deterministically from the spec; ``operations`` are the ones
+    Shards split the API deterministically from the spec; ``operations`` are the ones
     whose examples, coverage and fuzzing phases this shard ran. Every shard runs its share of the
     stateful phase (links across the API); API-wide checks run in shard 1 only.
     ``gdi-conformance merge`` combines the reports of all COUNT shards into one (whose ``shard``
