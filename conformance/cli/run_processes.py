@@ -6,10 +6,10 @@ thread each; the stateful phase split between them, see ``conformance.engine.sha
 this process merges their reports into one report.json, exactly as ``gdi-conformance merge``
 would. What it gains depends on where the time goes (``benchmarks/engine_vs_cli.py``, two
 cores, medians of three): against a target that takes 10 ms to answer (a network, a
-database), 2 and 4 processes sent 1.6x and 1.8x the requests per second of one process (1.45x
-and 1.65x the Schemathesis CLI's); against one answering in well under 1 ms, 2 processes sent
-1.7x (1.3x the CLI's), as generating cases is the bottleneck and the processes share the two
-cores with the target. Each process pays the start-up again (about 1.8 s of CPU), so more
+database), 2 and 4 processes sent 1.7x and 2.2x the requests per second of one process (1.55x
+and 2.05x the Schemathesis CLI's); against one answering in well under 1 ms, 2 processes sent
+1.3x and 4 processes 1.0x, as generating cases is the bottleneck and the processes share the
+two cores with the target. Each process pays the start-up again (about 1.8 s of CPU), so more
 processes than cores pay off only for targets that are slow to answer.
 
 Each shard is deterministic for its seed; SIGINT/SIGTERM reach every shard, which then writes
