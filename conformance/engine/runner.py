@@ -383,8 +383,8 @@ class _Pass:
 def _passes(config: RunConfig, generated: list[OperationInfo], seed: int) -> list[_Pass]:
     """The Schemathesis executions of this run.
 
-    A shard runs the per-operation phases for its own paths, with the run's seed and budget,
-    so together the shards send what one run would. The stateful phase follows links across
+    A shard runs the per-operation phases for its own operations, with the run's seed and
+    budget, so together the shards send what one run would. The stateful phase follows links across
     the whole API: every shard runs its share of the scenarios over every operation, with a
     seed of its own derived from the run's (see ``Shard.stateful_seed``).
     """
