@@ -187,9 +187,18 @@ def crash(process: BlockProcess) -> None:
 
 @dataclass(slots=True)
 class _Certified:
-    code: int
     results: list[BlockResult]
     interrupted: bool
+
+    @property
+    def code(self) -> int:
+        # Stopped on request, the certification is incomplete (1), as an interrupted run is;
+        # blocks it did not get to are no failure to run.
+        if any(item.problem and not item.interrupted for item in self.results):
+            return ExitCode.COULD_NOT_RUN
+        if all(item.certification and item.certification.verdict.exit_ok for item in self.results):
+            return ExitCode.CONFORMANT
+        return ExitCode.NOT_CONFORMANT
 
 
 def _certify_all(
@@ -213,19 +222,18 @@ def _certify_all(
                 problem = f"the reference {name} block did not start: {exc}"
                 results.append(BlockResult(block=name, problem=problem))
             release_memory()  # what generation cached for this block's spec serves no other
+    return _Certified(results, interrupted=control.stopped)
+
+
+def _conclude(
+    certified: _Certified, settings: Settings, extra: tuple[OverviewEntry, ...] = ()
+) -> int:
+    """The overview (with ``extra`` reports beside the blocks') and the summary; the exit code."""
     index = None
-    if any(item.report is not None for item in results):
-        index, _ = write_overview(results, settings)
-    print_summary(results, settings, index, Console())
-    # Stopped on request, the certification is incomplete (1), as an interrupted run is; blocks
-    # it did not get to are no failure to run.
-    if any(item.problem and not item.interrupted for item in results):
-        code = ExitCode.COULD_NOT_RUN
-    elif all(item.certification and item.certification.verdict.exit_ok for item in results):
-        code = ExitCode.CONFORMANT
-    else:
-        code = ExitCode.NOT_CONFORMANT
-    return _Certified(code, results, interrupted=control.stopped)
+    if any(item.report is not None for item in certified.results):
+        index, _ = write_overview(certified.results, settings, extra)
+    print_summary(certified.results, settings, index, Console())
+    return certified.code
 
 
 def _run_reference(blocks: tuple[str, ...], settings: Settings, console: Console) -> int:
@@ -295,11 +303,10 @@ def _run_reference(blocks: tuple[str, ...], settings: Settings, console: Console
             stack.close()
             shutil.rmtree(data_dir, ignore_errors=True)
     if others_missing or certified.interrupted:  # interrupted: stop, as asked
-        return certified.code
+        return _conclude(certified, settings)
     played, entry = _life_events(others, settings)
-    if entry is not None and any(item.report is not None for item in certified.results):
-        write_overview(certified.results, settings, extra=(entry,))
-    return max(certified.code, played)  # 2 (could not run) > 1 (failed) > 0
+    code = _conclude(certified, settings, () if entry is None else (entry,))
+    return max(code, played)  # 2 (could not run) > 1 (failed) > 0
 
 
 def _life_events(others: tuple[str, ...], settings: Settings) -> tuple[int, OverviewEntry | None]:
@@ -390,6 +397,6 @@ def main(args: argparse.Namespace) -> int:
         if args.reference:
             return _run_reference(blocks, settings, console)
         target = Target(args.bb, args.base_url, subjects)
-        return _certify_all([_running(target)], settings, console).code
+        return _conclude(_certify_all([_running(target)], settings, console), settings)
     except OSError as exc:
         return _fail(f"cannot write the reports to {args.report_dir}: {exc}")
