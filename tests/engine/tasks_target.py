@@ -4,6 +4,7 @@ loopback; each flawed variant breaks exactly one rule."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,15 @@ TOKEN = "token-alice-0123456789"
 BASE_PATH = "/tasks/v1"
 
 RunTarget = Callable[..., RunReport]  # run_target(*flaws, **RunConfig options)
+CONFORMANCE = [sys.executable, "-m", "conformance"]  # the command line, as a process of its own
+
+
+def run_arguments(base_url: str, *options: str) -> list[str]:
+    """The arguments of ``gdi-conformance run`` against the tasks target at ``base_url`` with
+    its token, followed by ``options``."""
+    spec = str(TARGET_DIR / "openapi.yaml")
+    authorization = f"Authorization: Bearer {TOKEN}"
+    return ["run", "--spec", spec, "--base-url", base_url, "--header", authorization, *options]
 
 
 def _load_target() -> ModuleType:

@@ -7,7 +7,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -15,7 +14,17 @@ from pathlib import Path
 
 import pytest
 from support.services import serve_asgi
-from tasks_target import BASE_PATH, TARGET, TARGET_DIR, TOKEN, RunTarget, credentials, serve_tasks
+from tasks_target import (
+    BASE_PATH,
+    CONFORMANCE,
+    TARGET,
+    TARGET_DIR,
+    TOKEN,
+    RunTarget,
+    credentials,
+    run_arguments,
+    serve_tasks,
+)
 
 from conformance.cli import main as cli_main
 from conformance.engine import RunConfig, RunControl, TargetUnreachable, run
@@ -138,24 +147,8 @@ def test_stop_from_another_thread_gives_an_incomplete_report(tasks_spec, tmp_pat
 
 def test_sigint_mid_run_writes_an_incomplete_report(tmp_path: Path) -> None:
     with serve_tasks() as (base_url, _app):
-        command = [
-            sys.executable,
-            "-m",
-            "conformance",
-            "run",
-            "--spec",
-            SPEC,
-            "--base-url",
-            base_url,
-            "--header",
-            f"Authorization: Bearer {TOKEN}",
-            "--max-examples",
-            "5000",
-            "--seed",
-            "5",
-            "--report-dir",
-            str(tmp_path / "out"),
-        ]
+        options = ["--max-examples", "5000", "--seed", "5", "--report-dir", str(tmp_path / "out")]
+        command = [*CONFORMANCE, *run_arguments(base_url, *options)]
         env = {**os.environ, "NO_COLOR": "1"}
         process = subprocess.Popen(
             command,

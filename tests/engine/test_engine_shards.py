@@ -7,7 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from tasks_target import TARGET_DIR, TOKEN, credentials, serve_tasks
+from tasks_target import TARGET_DIR, credentials, run_arguments, serve_tasks
 
 from conformance.cli import main as cli_main
 from conformance.engine import RunConfig, Shard, run
@@ -175,28 +175,11 @@ def test_missing_or_repeated_shards(tasks_spec: LoadedSpec, tmp_path: Path) -> N
 
 
 def test_cli_shards_then_merge(tmp_path: Path, capsys) -> None:
-    spec = str(TARGET_DIR / "openapi.yaml")
     with serve_tasks() as (base_url, _app):
         for index in (1, 2):
-            code = cli_main(
-                [
-                    "run",
-                    "--spec",
-                    spec,
-                    "--base-url",
-                    base_url,
-                    "--header",
-                    f"Authorization: Bearer {TOKEN}",
-                    "--max-examples",
-                    "3",
-                    "--seed",
-                    "9",
-                    "--shard",
-                    f"{index}/2",
-                    "--report-dir",
-                    str(tmp_path / f"shard-{index}"),
-                ]
-            )
+            options = ["--max-examples", "3", "--seed", "9", "--shard", f"{index}/2"]
+            options += ["--report-dir", str(tmp_path / f"shard-{index}")]
+            code = cli_main(run_arguments(base_url, *options))
             assert code in (0, 1)
     shards = [read_report(tmp_path / f"shard-{index}" / "report.json") for index in (1, 2)]
     assert [(s.shard.index, s.shard.count) for s in shards if s.shard] == [(1, 2), (2, 2)]
@@ -211,25 +194,8 @@ def test_cli_shards_then_merge(tmp_path: Path, capsys) -> None:
 def _run_with_processes(tmp_path: Path, name: str, *flaws: str) -> tuple[int, Counter, dict]:
     """(exit code, requests the target received, report.json) of ``run --workers 2``."""
     with serve_tasks(*flaws) as (base_url, app):
-        code = cli_main(
-            [
-                "run",
-                "--spec",
-                str(TARGET_DIR / "openapi.yaml"),
-                "--base-url",
-                base_url,
-                "--header",
-                f"Authorization: Bearer {TOKEN}",
-                "--max-examples",
-                "3",
-                "--seed",
-                "21",
-                "--workers",
-                "2",
-                "--report-dir",
-                str(tmp_path / name),
-            ]
-        )
+        options = ["--max-examples", "3", "--seed", "21", "--workers", "2"]
+        code = cli_main(run_arguments(base_url, *options, "--report-dir", str(tmp_path / name)))
         received = Counter(app.received)
     return code, received, json.loads((tmp_path / name / "report.json").read_text())
 

@@ -18,7 +18,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -28,7 +27,7 @@ from typing import Any
 
 import pytest
 from support.services import serve_asgi
-from tasks_target import BASE_PATH, TARGET, TARGET_DIR, TOKEN
+from tasks_target import BASE_PATH, CONFORMANCE, TARGET, TOKEN, run_arguments
 
 from conformance.results import Verdict, read_report
 
@@ -155,27 +154,11 @@ def _run_interrupted(
     """Start ``run --workers 2`` against the slow target, ``act`` once both shards send
     generated cases, and wait (a bounded time) for the command to end."""
     target = SlowTarget(TARGET.create_app(tokens=(TOKEN,)), DELAY)
-    command = [
-        sys.executable,
-        "-m",
-        "conformance",
-        "run",
-        "--spec",
-        str(TARGET_DIR / "openapi.yaml"),
-        "--header",
-        f"Authorization: Bearer {TOKEN}",
-        "--max-examples",
-        "5000",
-        "--seed",
-        "5",
-        "--workers",
-        "2",
-        "--report-dir",
-        str(tmp_path / "out"),
-    ]
+    options = ["--max-examples", "5000", "--seed", "5", "--workers", "2"]
+    options += ["--report-dir", str(tmp_path / "out")]
     with serve_asgi(target) as origin:
         process = subprocess.Popen(
-            [*command, "--base-url", origin + BASE_PATH],
+            [*CONFORMANCE, *run_arguments(origin + BASE_PATH, *options)],
             cwd=tmp_path,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

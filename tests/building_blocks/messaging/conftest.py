@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
-from messaging_support import Messaging, Receiver, receiver, start_messaging
+from messaging_support import Messaging, Receiver, receiver, running_messaging
 from support.issuer import FakeIssuer, fake_issuer
 
 
@@ -20,13 +19,8 @@ def issuer() -> Iterator[FakeIssuer]:
 @pytest.fixture(scope="module")
 def messaging(issuer: FakeIssuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Messaging]:
     """One messaging service per test module (starting one costs about a second)."""
-    tmp = tmp_path_factory.mktemp("messaging")
-    process = start_messaging(tmp / "data", issuer, tmp / "messaging.log")
-    try:
-        with httpx.Client(timeout=10, trust_env=False) as client:
-            yield Messaging(process, issuer, client)
-    finally:
-        process.stop()
+    with running_messaging(tmp_path_factory.mktemp("messaging"), issuer) as service:
+        yield service
 
 
 @pytest.fixture

@@ -111,6 +111,32 @@ def start_messaging(data_dir: Path, issuer: FakeIssuer, log_path: Path) -> Block
     return process
 
 
+@contextmanager
+def running_messaging(directory: Path, issuer: FakeIssuer) -> Iterator[Messaging]:
+    """A messaging service of its own, with its data and log under ``directory``."""
+    process = start_messaging(directory / "data", issuer, directory / "messaging.log")
+    try:
+        with httpx.Client(timeout=10, trust_env=False) as client:
+            yield Messaging(process, issuer, client)
+    finally:
+        process.stop()
+
+
+@contextmanager
+def serving(
+    server: ThreadingHTTPServer, before_shutdown: Callable[[], object] = lambda: None
+) -> Iterator[str]:
+    """Serve in a thread; yields the callback URL (``/events``) until the context ends."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/events"
+    finally:
+        before_shutdown()
+        server.shutdown()
+        server.server_close()
+
+
 @dataclass
 class Received:
     at: float
@@ -165,15 +191,8 @@ def receiver(answer: Callable[[int], int] = lambda _: 204, *, port: int = 0) -> 
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/events"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", port), Handler)) as state.url:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass
@@ -216,16 +235,9 @@ def hanging_receiver(*, hang: bool = True) -> Iterator[Hanging]:
         def handle_error(self, request: Any, client_address: Any) -> None:
             pass  # the sender gave up on a hung request long ago; its socket is gone
 
-    server = Server(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/events"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    # Hung handlers are released before the server shuts down.
+    with serving(Server(("127.0.0.1", 0), Handler), before_shutdown=release.set) as state.url:
         yield state
-    finally:
-        release.set()
-        server.shutdown()
-        server.server_close()
 
 
 def fresh_oin() -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
-from messaging_support import BSN_B, Messaging, fresh_oin, receiver, start_messaging
+from messaging_support import BSN_B, Messaging, fresh_oin, receiver, running_messaging
 from support.issuer import FakeIssuer
 
 pytestmark = pytest.mark.slow
@@ -17,12 +16,8 @@ MESSAGES = 20
 @pytest.fixture
 def crashable(issuer: FakeIssuer, tmp_path) -> Iterator[Messaging]:
     """A messaging service of this test alone, which it may kill."""
-    process = start_messaging(tmp_path / "data", issuer, tmp_path / "messaging.log")
-    try:
-        with httpx.Client(timeout=10, trust_env=False) as client:
-            yield Messaging(process, issuer, client)
-    finally:
-        process.stop()
+    with running_messaging(tmp_path, issuer) as service:
+        yield service
 
 
 def test_sigkill_loses_no_acknowledged_message_and_no_notification(crashable: Messaging) -> None:

@@ -8,14 +8,13 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 
-import httpx
 import pytest
 from messaging_support import (
     Messaging,
     fresh_oin,
     hanging_receiver,
     receiver,
-    start_messaging,
+    running_messaging,
 )
 from support.issuer import FakeIssuer
 
@@ -30,12 +29,8 @@ BOUND = 2.5
 @pytest.fixture
 def service(issuer: FakeIssuer, tmp_path) -> Iterator[Messaging]:
     """A messaging service of this test alone: the backlog it builds must not slow others."""
-    process = start_messaging(tmp_path / "data", issuer, tmp_path / "messaging.log")
-    try:
-        with httpx.Client(timeout=10, trust_env=False) as client:
-            yield Messaging(process, issuer, client)
-    finally:
-        process.stop()
+    with running_messaging(tmp_path, issuer) as service:
+        yield service
 
 
 def seconds_until_live_delivery(service: Messaging) -> float:
