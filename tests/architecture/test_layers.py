@@ -1,0 +1,128 @@
+"""The layering of ARCHITECTURE.md, enforced: its table is parsed and every import checked.
+
+Every ``import``/``from ... import`` anywhere in a module counts, lazy ones inside functions
+included, so a layer cannot reach upward by importing late.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# The root package only carries the version: importing it is importing a leaf.
+LEAVES = {"conformance.exitcodes", "conformance.paths", "conformance.__version__"}
+# A row of the table: | `conformance.x`, `conformance.y` | `spec`, `lint`, ... (free text) |
+ROW = re.compile(r"^\| (?P<packages>`[^|]+`) \| (?P<allowed>[^|]+) \|$")
+
+
+def layer_table() -> dict[str, set[str]]:
+    table: dict[str, set[str]] = {}
+    for line in (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8").splitlines():
+        match = ROW.match(line.strip())
+        if not match:
+            continue
+        packages = re.findall(r"`([\w.]+)`", match["packages"])
+        allowed_text = match["allowed"]
+        allowed = set(LEAVES)
+        if "everything above" in allowed_text:
+            allowed |= {f"conformance.{name}" for name in _all_layers()}
+        for name in re.findall(r"`([\w.]+)`", allowed_text):
+            allowed.add(name if "." in name or name == "building_blocks" else f"conformance.{name}")
+        for package in packages:
+            table[package] = allowed | {package}
+    return table
+
+
+def _all_layers() -> list[str]:
+    return sorted(
+        path.name
+        for path in (ROOT / "conformance").iterdir()
+        if path.is_dir() and (path / "__init__.py").exists()
+    )
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _owner(module: str, table: dict[str, set[str]]) -> str | None:
+    """The table entry a module belongs to (the longest matching package)."""
+    candidates = [p for p in table if module == p or module.startswith(p + ".")]
+    return max(candidates, key=len) if candidates else None
+
+
+def _allowed(imported: str, allowed: set[str]) -> bool:
+    return any(imported == a or imported.startswith(a + ".") for a in allowed)
+
+
+def violations() -> list[str]:
+    table = layer_table()
+    found: list[str] = []
+    for top in ("conformance", "building_blocks"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            relative = path.relative_to(ROOT)
+            module = ".".join(relative.with_suffix("").parts)
+            owner = _owner(module, table)
+            if owner is None:
+                continue
+            for imported in sorted(imported_modules(path)):
+                if not imported.startswith(("conformance", "building_blocks")):
+                    continue
+                if imported == "conformance" or _allowed(imported, table[owner]):
+                    continue
+                found.append(f"{relative}: {owner} imports {imported}")
+    return found
+
+
+def test_reference_blocks_and_life_events_import_no_fuzzing_engine() -> None:
+    """What a reference block or a life event sends must not depend on Schemathesis/Hypothesis."""
+    offenders = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for top in ("building_blocks", "conformance/interop")
+        for path in sorted((ROOT / top).rglob("*.py"))
+        for name in sorted(imported_modules(path))
+        if name.split(".")[0] in {"schemathesis", "hypothesis"}
+    ]
+    assert offenders == []
+
+
+def test_the_table_names_every_layer() -> None:
+    table = layer_table()
+    for layer in _all_layers():
+        assert f"conformance.{layer}" in table, f"ARCHITECTURE.md has no row for {layer}"
+    assert "building_blocks" in table
+
+
+def test_no_layer_imports_one_it_may_not() -> None:
+    assert violations() == []
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import conformance.engine.runner\n", {"conformance.engine.runner"}),
+        (
+            "def later():\n    from conformance.reports import html\n",
+            {"conformance.reports", "conformance.reports.html"},
+        ),
+        ("from . import sibling\n", set()),
+    ],
+)
+def test_imports_are_found_wherever_they_are_written(
+    tmp_path: Path, source: str, expected: set[str]
+) -> None:
+    module = tmp_path / "module.py"
+    module.write_text(source, encoding="utf-8")
+    assert imported_modules(module) == expected
