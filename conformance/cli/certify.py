@@ -10,8 +10,11 @@ loopback port with its data in a temporary directory), wired to each other, cert
 another and stopped; with ``--bb NAME`` as well, only that block is certified (identity is
 started to issue tokens).
 DIR/<block>/ receives report.json, report.html, junit.xml, badge.svg, lint.sarif and the
-signed certificate.json; DIR/index.html is the overview and DIR/signing-key.pub.pem the key
-that verifies the certificates (a key is made for the run when no --signing-key is given).
+signed certificate.json with the public key that verifies it; DIR/index.html and matrix.json
+are the overview of every block in DIR (earlier runs' included) and DIR/signing-key.pub.pem the
+key of this run. Without --signing-key the certificates are signed with the persistent key
+(made on the first run in the user's data directory, or at $GDI_CONFORMANCE_SIGNING_KEY, and
+reused ever after), so the certificates of several runs verify with one key.
 
 Exit 0: every block certified (remarks allowed); 1: a block not certified or incomplete;
 2: could not run (bad arguments or files, a block that would not start or cannot be reached).
@@ -59,7 +62,13 @@ from conformance.cli.run import (
 from conformance.engine import PRIMARY, SECONDARY, IdentityClient, RunControl, Subjects
 from conformance.exitcodes import ExitCode
 from conformance.paths import seed_root
-from conformance.reports.signing import SigningKeyError, load_private_key
+from conformance.reports.signing import (
+    SigningKeyError,
+    fingerprint,
+    load_private_key,
+    persistent_key,
+    public_path_for,
+)
 from conformance.reports.waivers import WaiverError
 from conformance.results import ProductInfo
 
@@ -106,7 +115,8 @@ def register(subparsers: Any) -> None:
         "--signing-key",
         type=Path,
         metavar="KEY",
-        help="Ed25519 private key (gdi-conformance keygen)",
+        help="Ed25519 private key (gdi-conformance keygen); default: the persistent key in the "
+        "user's data directory or at $GDI_CONFORMANCE_SIGNING_KEY, made on first use",
     )
     parser.add_argument("--vendor", help="the vendor of the product under test")
     parser.add_argument("--product", help="the product's name")
@@ -145,9 +155,17 @@ def _product(args: argparse.Namespace) -> ProductInfo | None:
 
 
 def _key(args: argparse.Namespace) -> Ed25519PrivateKey:
-    if args.signing_key is None:
-        return Ed25519PrivateKey.generate()  # only its public key outlives the run
-    return load_private_key(args.signing_key)
+    if args.signing_key is not None:
+        return load_private_key(args.signing_key)
+    persistent = persistent_key()
+    if persistent.created:
+        print(
+            f"{PROG}: made the signing key {persistent.path} "
+            f"({fingerprint(persistent.key.public_key())}); later runs reuse it. Keep it, and "
+            f"give {public_path_for(persistent.path)} to whoever verifies your certificates.",
+            file=sys.stderr,
+        )
+    return persistent.key
 
 
 def reference_subjects(block: str, identity_url: str) -> Subjects:

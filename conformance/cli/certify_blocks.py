@@ -2,12 +2,14 @@
 
 Used by ``gdi-conformance certify``: for every block, run the engine, judge the report
 (certification, waivers), write ``<dir>/<block>/`` (report.json, report.html, junit.xml,
-badge.svg, lint.sarif, certificate.json), then the overview and the public key beside them.
+badge.svg, lint.sarif, certificate.json and the public key that verifies it), then the
+overview of every report in the folder (earlier runs' too) and the public key beside it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,12 +34,21 @@ from conformance.engine import (
 )
 from conformance.engine import Progress as EngineProgress
 from conformance.reports.certification import Certification, CertificationVerdict, certify
+from conformance.reports.folder import collect
+from conformance.reports.matrix import Entry
 from conformance.reports.render import write_atomic, write_certificate, write_outputs
-from conformance.reports.signing import PUBLIC_KEY_FILE, fingerprint, public_pem
+from conformance.reports.signing import (
+    PUBLIC_KEY_FILE,
+    SigningKeyError,
+    fingerprint,
+    load_public_key,
+    public_pem,
+)
 from conformance.reports.waivers import Waiver
 from conformance.results import ProductInfo, Redactor, RunReport
 from conformance.spec import SpecLoadError
 
+EARLIER_KEYS = "signing-keys"  # earlier runs' public keys, when they signed with another key
 PHASES_PER_OPERATION = 4  # examples, coverage, fuzzing, stateful
 VERDICT_STYLES = {
     CertificationVerdict.CERTIFIED: "bold green",
@@ -146,8 +157,12 @@ def certify_block(
     certification = certify(report, settings.waivers)
     directory = settings.report_dir / name
     formats = ("json", "html", "junit", "badge", "sarif")
-    write_outputs(report, certification, directory, formats, spec=spec)
+    signed_by = fingerprint(settings.key.public_key())
+    write_outputs(report, certification, directory, formats, spec=spec, signed_by=signed_by)
     write_certificate(report, certification, directory, settings.key)
+    # Beside its certificate, so that it still verifies when a later run into the same folder
+    # signs with another key.
+    write_atomic(directory / PUBLIC_KEY_FILE, public_pem(settings.key.public_key()))
     progress.update(task, phase=certification.verdict.label)
     result.report, result.certification, result.directory = report, certification, directory
     return result
@@ -162,21 +177,46 @@ def overview_entry(
     return report, certification, link(directory / "report.json", settings.report_dir)
 
 
+def _keep_earlier_key(path: Path, key: Ed25519PrivateKey) -> None:
+    """An earlier run's public key at ``path`` that is not ``key``: keep it under
+    ``signing-keys/`` so that the certificates it verifies still do in the overview."""
+    try:
+        earlier = load_public_key(path)
+    except SigningKeyError:
+        return
+    named = fingerprint(earlier)
+    if named == fingerprint(key.public_key()):
+        return
+    kept = path.parent / EARLIER_KEYS / f"{named.removeprefix('SHA256:')[:16]}.pub.pem"
+    if not kept.exists():
+        write_atomic(kept, public_pem(earlier))
+
+
 def write_overview(
     results: list[BlockResult], settings: Settings, extra: tuple[OverviewEntry, ...] = ()
 ) -> tuple[Path, Path]:
-    """index.html and matrix.json over the certified blocks (and ``extra`` reports, such as the
-    life events), and the key that verifies the certificates."""
-    entries = [
+    """index.html and matrix.json over every report in the report folder: the blocks certified
+    now, the life events (``extra``) and what earlier runs into the same folder wrote; and the
+    public key of this run beside them."""
+    folder = settings.report_dir
+    key_path = folder / PUBLIC_KEY_FILE
+    _keep_earlier_key(key_path, settings.key)
+    key_path = write_atomic(key_path, public_pem(settings.key.public_key()))
+    earlier_keys = [load_public_key(path) for path in sorted(folder.glob(f"{EARLIER_KEYS}/*.pem"))]
+    found, problems = collect(folder, [settings.key.public_key(), *earlier_keys])
+    for problem in problems:
+        print(f"gdi-conformance certify: {problem}", file=sys.stderr)
+    entries: list[Entry] = [(item.report, item.judgement, item.href) for item in found]
+    seals = {item.report.run_id: item.seal for item in found}
+    current = [
         overview_entry(item.report, item.certification, item.directory, settings)
         for item in results
         if item.report is not None and item.certification is not None and item.directory
     ]
-    entries += extra
-    index, _ = write_matrix(entries, settings.report_dir)
-    key_path = write_atomic(
-        settings.report_dir / PUBLIC_KEY_FILE, public_pem(settings.key.public_key())
-    )
+    # What this run wrote is in the folder; should a report of it not read back, it is still
+    # shown as judged now.
+    entries += [entry for entry in (*current, *extra) if entry[0].run_id not in seals]
+    index, _ = write_matrix(entries, folder, seals)
     return index, key_path
 
 

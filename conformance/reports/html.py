@@ -91,6 +91,7 @@ class Page:
     chart: Markup
     timings: list[Any]
     counts: dict[str, int]
+    signed_by: str | None = None  # fingerprint of the key that signs its certificate
     score_formula: str = SCORE_FORMULA
     standing_text: dict[Standing, str] = field(default_factory=lambda: dict(STANDING_TEXT))
 
@@ -168,7 +169,9 @@ def _failures(standings: Iterable[RequirementStanding]) -> list[FailureView]:
     ]
 
 
-def build_page(report: RunReport, certification: Certification) -> Page:
+def build_page(
+    report: RunReport, certification: Certification, signed_by: str | None = None
+) -> Page:
     waived = any(item.standing is Standing.WAIVED for item in certification.requirements)
     counts = {standing.value: 0 for standing in Standing}
     for item in certification.requirements:
@@ -190,9 +193,12 @@ def build_page(report: RunReport, certification: Certification) -> Page:
         chart=Markup(response_time_chart(report.response_times)),
         timings=timing_stats(report.response_times),
         counts=counts,
+        signed_by=signed_by,
     )
 
 
-def render_html(report: RunReport, certification: Certification) -> str:
-    page = build_page(report, certification)
+def render_html(
+    report: RunReport, certification: Certification, *, signed_by: str | None = None
+) -> str:
+    page = build_page(report, certification, signed_by)
     return environment().get_template("report.html.j2").render(page=page, Standing=Standing)

@@ -67,14 +67,18 @@ def write_outputs(
     formats: Iterable[str] = ("json", "html", "junit", "badge"),
     *,
     spec: LoadedSpec | None = None,
+    signed_by: str | None = None,
 ) -> dict[str, Path]:
-    """Write the chosen formats; ``sarif`` needs the loaded ``spec``. Returns format -> path."""
+    """Write the chosen formats; ``sarif`` needs the loaded ``spec``; ``signed_by``: the
+    fingerprint of the key that signs the certificate, shown in the HTML report. Returns
+    format -> path."""
     written: dict[str, Path] = {}
     for kind in formats:
         if kind == "json":
             written[kind] = write_report(report, directory)
         elif kind == "html":
-            written[kind] = write_atomic(directory / HTML_FILE, render_html(report, certification))
+            html = render_html(report, certification, signed_by=signed_by)
+            written[kind] = write_atomic(directory / HTML_FILE, html)
         elif kind == "junit":
             written[kind] = write_atomic(directory / JUNIT_FILE, junit_xml(report, certification))
         elif kind == "badge":

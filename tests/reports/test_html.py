@@ -118,3 +118,10 @@ def test_no_response_times_says_so() -> None:
 def test_when_formats_utc_timestamps() -> None:
     assert when("2025-05-01T10:00:00.000Z") == "1 May 2025, 10:00:00 UTC"
     assert when("yesterday") == "yesterday"
+
+
+def test_the_key_that_signs_the_certificate_is_named() -> None:
+    report = make_report()
+    html = render_html(report, certify(report), signed_by="SHA256:" + "ab" * 32)
+    assert '<dd class="mono" id="signed-by">SHA256:' + "ab" * 32 in html
+    assert 'id="signed-by"' not in render_html(report, certify(report))
