@@ -46,9 +46,11 @@ from conformance.cli.certify_blocks import (
     certify_block,
     print_summary,
     progress_bars,
+    summary_console,
     write_overview,
 )
 from conformance.cli.certify_life_events import play_life_events
+from conformance.cli.help import ExamplesFormatter, examples
 from conformance.cli.interruption import stop_on_signals
 from conformance.cli.memory import child_environment, limit_malloc_arenas, release_memory
 from conformance.cli.report_inputs import read_waivers_file
@@ -62,6 +64,7 @@ from conformance.cli.run import (
 from conformance.engine import PRIMARY, SECONDARY, IdentityClient, RunControl, Subjects
 from conformance.exitcodes import ExitCode
 from conformance.paths import seed_root
+from conformance.reports.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from conformance.reports.signing import (
     SigningKeyError,
     fingerprint,
@@ -90,6 +93,15 @@ REFERENCE_PRODUCT = ProductInfo(
 )
 
 
+EXAMPLES = examples(
+    "gdi-conformance certify --reference",
+    "gdi-conformance certify --reference --bb messaging --lang nl --report-dir reports",
+    "gdi-conformance certify --bb messaging --base-url https://bb.example.nl/messaging/v1 \\",
+    "    --identity https://idp.example.nl/identity/v1 --client gemeente-utrecht --key org.pem \\",
+    "    --vendor ACME --product Berichtenbox --product-version 2.3.1",
+)
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "certify",
@@ -99,49 +111,65 @@ def register(subparsers: Any) -> None:
             "certified, incomplete), write every report and a signed certificate per block and "
             "an overview. Exit 0: all certified, 1: not, 2: could not run."
         ),
+        epilog=EXAMPLES,
+        formatter_class=ExamplesFormatter,
     )
-    parser.add_argument(
+    # Grouped for --help; the options themselves are defined as before, on their group.
+    what = parser.add_argument_group("what to certify")
+    product = parser.add_argument_group("the product under test")
+    credentials = parser.add_argument_group(
+        "credentials (with --bb and --base-url; --reference uses its own test clients)"
+    )
+    budget = parser.add_argument_group("budget and reproduction")
+    output = parser.add_argument_group("reports and signing")
+    what.add_argument(
         "--reference",
         action="store_true",
         help="start and certify the reference blocks (all three, or the one named by --bb)",
     )
-    parser.add_argument("--bb", metavar="NAME[@vMAJOR]", help="certify one block's implementation")
-    parser.add_argument("--base-url", metavar="URL", help="where the implementation runs (--bb)")
-    parser.add_argument(
+    what.add_argument("--bb", metavar="NAME[@vMAJOR]", help="certify one block's implementation")
+    what.add_argument("--base-url", metavar="URL", help="where the implementation runs (--bb)")
+    output.add_argument(
         "--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="default: ./reports"
     )
-    parser.add_argument("--seed", type=int, help="seed of the generated cases (default: random)")
-    parser.add_argument(
+    budget.add_argument("--seed", type=int, help="seed of the generated cases (default: random)")
+    output.add_argument(
         "--signing-key",
         type=Path,
         metavar="KEY",
         help="Ed25519 private key (gdi-conformance keygen); default: the persistent key in the "
         "user's data directory or at $GDI_CONFORMANCE_SIGNING_KEY, made on first use",
     )
-    parser.add_argument("--vendor", help="the vendor of the product under test")
-    parser.add_argument("--product", help="the product's name")
-    parser.add_argument("--product-version", metavar="VERSION", help="the product's version")
-    parser.add_argument("--waivers", type=Path, metavar="FILE", help="YAML file of waivers")
-    parser.add_argument(
+    output.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help=f"language of the HTML reports and the overview (default: {DEFAULT_LANGUAGE})",
+    )
+    product.add_argument("--vendor", help="the vendor of the product under test")
+    product.add_argument("--product", help="the product's name")
+    product.add_argument("--product-version", metavar="VERSION", help="the product's version")
+    product.add_argument("--waivers", type=Path, metavar="FILE", help="YAML file of waivers")
+    budget.add_argument(
         "--max-examples",
         type=positive_int,
         default=25,
         metavar="N",
         help="generated cases per operation and phase (default: 25)",
     )
-    parser.add_argument(
+    budget.add_argument(
         "--max-time", type=positive_float, metavar="S", help="time budget per block in seconds"
     )
-    parser.add_argument("--workers", type=positive_int, default=1, metavar="N")
-    parser.add_argument(
+    budget.add_argument("--workers", type=positive_int, default=1, metavar="N")
+    budget.add_argument(
         "--request-timeout", type=positive_float, default=10.0, metavar="S", help="default: 10"
     )
-    parser.add_argument(
+    credentials.add_argument(
         "--identity", metavar="URL", help="identity block that issues tokens (with --client)"
     )
-    add_subject_options(parser, "", "the primary subject")
-    add_subject_options(parser, "secondary-", "the secondary subject (a second user)")
-    add_login_driver_option(parser)
+    add_subject_options(credentials, "", "the primary subject")
+    add_subject_options(credentials, "secondary-", "the secondary subject (a second user)")
+    add_login_driver_option(credentials)
     parser.set_defaults(func=main)
 
 
@@ -250,7 +278,7 @@ def _conclude(
     index = None
     if any(item.report is not None for item in certified.results):
         index, _ = write_overview(certified.results, settings, extra)
-    print_summary(certified.results, settings, index, Console())
+    print_summary(certified.results, settings, index, summary_console())
     return certified.code
 
 
@@ -408,6 +436,7 @@ def main(args: argparse.Namespace) -> int:
         workers=args.workers,
         request_timeout=args.request_timeout,
         login_driver=login_driver,
+        language=args.lang,
     )
     console = Console(stderr=True)
     limit_malloc_arenas()  # before the run starts any thread

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from conformance.engine import (
 from conformance.engine import Progress as EngineProgress
 from conformance.reports.certification import Certification, CertificationVerdict, certify
 from conformance.reports.folder import collect
+from conformance.reports.i18n import DEFAULT_LANGUAGE
 from conformance.reports.matrix import Entry
 from conformance.reports.render import write_atomic, write_certificate, write_outputs
 from conformance.reports.signing import (
@@ -49,6 +51,7 @@ from conformance.results import ProductInfo, Redactor, RunReport
 from conformance.spec import SpecLoadError
 
 EARLIER_KEYS = "signing-keys"  # earlier runs' public keys, when they signed with another key
+LOG_WIDTH = 200  # columns of the summary in a log: wide enough for every column of the table
 PHASES_PER_OPERATION = 4  # examples, coverage, fuzzing, stateful
 VERDICT_STYLES = {
     CertificationVerdict.CERTIFIED: "bold green",
@@ -80,6 +83,7 @@ class Settings:
     workers: int
     request_timeout: float
     login_driver: str | None = None  # see RunConfig.login_driver
+    language: str = DEFAULT_LANGUAGE  # of the HTML reports and the overview
 
 
 @dataclass(slots=True)
@@ -104,7 +108,7 @@ def _operation_count(document: dict) -> int:
     )
 
 
-def _listener(progress: Progress, task: TaskID) -> Callable[[EngineProgress], None]:
+def _listener(progress: BlockProgress, task: TaskID) -> Callable[[EngineProgress], None]:
     def update(event: EngineProgress) -> None:
         if event.kind == "operation-done":
             progress.advance(task)
@@ -115,7 +119,7 @@ def _listener(progress: Progress, task: TaskID) -> Callable[[EngineProgress], No
 
 
 def certify_block(
-    target: Target, settings: Settings, progress: Progress, control: RunControl
+    target: Target, settings: Settings, progress: BlockProgress, control: RunControl
 ) -> BlockResult:
     name = target.block.split("@")[0]
     result = BlockResult(block=name)
@@ -158,7 +162,15 @@ def certify_block(
     directory = settings.report_dir / name
     formats = ("json", "html", "junit", "badge", "sarif")
     signed_by = fingerprint(settings.key.public_key())
-    write_outputs(report, certification, directory, formats, spec=spec, signed_by=signed_by)
+    write_outputs(
+        report,
+        certification,
+        directory,
+        formats,
+        spec=spec,
+        signed_by=signed_by,
+        language=settings.language,
+    )
     write_certificate(report, certification, directory, settings.key)
     # Beside its certificate, so that it still verifies when a later run into the same folder
     # signs with another key.
@@ -216,11 +228,49 @@ def write_overview(
     # What this run wrote is in the folder; should a report of it not read back, it is still
     # shown as judged now.
     entries += [entry for entry in (*current, *extra) if entry[0].run_id not in seals]
-    index, _ = write_matrix(entries, folder, seals)
+    index, _ = write_matrix(entries, folder, seals, settings.language)
     return index, key_path
 
 
-def progress_bars(console: Console) -> Progress:
+class PhaseLines:
+    """Progress for a log without a terminal (CI): a line each time a block enters a phase, so
+    the log shows what is going on instead of nothing for minutes. Used as rich's Progress is."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._tasks: dict[int, tuple[str, float, list[str]]] = {}  # name, start, phases seen
+
+    def __enter__(self) -> PhaseLines:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: int, phase: str) -> TaskID:
+        task = TaskID(len(self._tasks))
+        self._tasks[task] = (description, time.monotonic(), [])
+        self.update(task, phase=phase)
+        return task
+
+    def advance(self, task: TaskID) -> None:
+        return None
+
+    def update(self, task: TaskID, completed: int | None = None, phase: str | None = None) -> None:
+        name, started, seen = self._tasks[task]
+        if phase is None or (seen and seen[-1] == phase):
+            return
+        seen.append(phase)
+        elapsed = time.monotonic() - started
+        self.console.print(f"{name:<11} {elapsed:>5.0f} s  {phase}", markup=False, highlight=False)
+
+
+BlockProgress = Progress | PhaseLines
+
+
+def progress_bars(console: Console) -> BlockProgress:
+    """Bars on a terminal; one line per block phase otherwise."""
+    if not console.is_terminal:
+        return PhaseLines(console)
     return Progress(
         TextColumn("[bold]{task.description:<11}"),
         BarColumn(bar_width=32),
@@ -230,6 +280,13 @@ def progress_bars(console: Console) -> Progress:
         console=console,
         transient=False,
     )
+
+
+def summary_console() -> Console:
+    """The console for the summary: in a log (no terminal) as wide as the table needs, where
+    rich would otherwise cut it at 80 columns."""
+    console = Console()
+    return console if console.is_terminal else Console(width=LOG_WIDTH)
 
 
 def print_summary(

@@ -19,6 +19,7 @@ from conformance.exitcodes import ExitCode
 from conformance.reports.certification import certify
 from conformance.reports.folder import Seal
 from conformance.reports.html import HTML_FILE
+from conformance.reports.i18n import DEFAULT_LANGUAGE
 from conformance.reports.matrix import (
     MATRIX_HTML,
     MATRIX_JSON,
@@ -61,12 +62,15 @@ def link(report_path: Path, out: Path) -> str | None:
 
 
 def write_matrix(
-    entries: Sequence[Entry], out: Path, seals: Mapping[str, Seal] | None = None
+    entries: Sequence[Entry],
+    out: Path,
+    seals: Mapping[str, Seal] | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> tuple[Path, Path]:
     matrix = build_matrix(entries, seals)
     data = json.dumps(matrix.to_dict(), indent=2, ensure_ascii=False) + "\n"
     json_path = write_atomic(out / MATRIX_JSON, data)
-    html_path = write_atomic(out / MATRIX_HTML, render_matrix_html(matrix))
+    html_path = write_atomic(out / MATRIX_HTML, render_matrix_html(matrix, language))
     return html_path, json_path
 
 

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 from conformance import __version__
 from conformance.reports.certification import CertificationVerdict
 from conformance.reports.folder import Seal
-from conformance.reports.html import environment, when
+from conformance.reports.html import environment
+from conformance.reports.i18n import DEFAULT_LANGUAGE
 from conformance.results import RunReport
 
 MATRIX_FORMAT = "gdi-conformance-matrix/1"
@@ -141,6 +142,6 @@ def build_matrix(entries: Sequence[Entry], seals: Mapping[str, Seal] | None = No
     )
 
 
-def render_matrix_html(matrix: Matrix) -> str:
-    template = environment().get_template("matrix.html.j2")
-    return template.render(matrix=matrix, version=__version__, when=when)
+def render_matrix_html(matrix: Matrix, language: str = DEFAULT_LANGUAGE) -> str:
+    template = environment(language).get_template("matrix.html.j2")
+    return template.render(matrix=matrix, version=__version__)
