@@ -11,7 +11,8 @@ import yaml
 from support.sample_reports import make_report
 
 from conformance.cli import main
-from conformance.interop import GEBOORTE
+from conformance.interop import GEBOORTE, Implementation, combination_of
+from conformance.interop.matrix import Cell, Matrix, ScenarioCell
 from conformance.paths import specs_root
 from conformance.reports import adr
 from conformance.reports.certification import SCORE_FORMULA, CertificationVerdict, certify
@@ -23,6 +24,7 @@ from conformance.reports.html import (
     render_html,
 )
 from conformance.reports.i18n import LANGUAGES, Translator, catalogue
+from conformance.reports.interop_matrix import render_interop_matrix
 from conformance.reports.matrix import build_matrix, render_matrix_html
 from conformance.results import (
     CheckResult,
@@ -37,7 +39,7 @@ from conformance.results import (
 def template_messages() -> set[str]:
     env = environment("en")
     found: set[str] = set()
-    for name in ("report.html.j2", "matrix.html.j2"):
+    for name in ("report.html.j2", "matrix.html.j2", "interop_matrix.html.j2"):
         source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
         for _, _, message in env.extract_translations(source):  # type: ignore[attr-defined]
             found.update(m for m in (message if isinstance(message, tuple) else (message,)) if m)
@@ -51,6 +53,8 @@ def python_messages() -> set[str]:
         *LEVEL_TEXT.values(),
         *(verdict.label for verdict in CertificationVerdict),
         SCORE_FORMULA,
+        *(outcome.value for outcome in (Outcome.PASSED, Outcome.FAILED, Outcome.ERROR)),
+        "skipped",  # the outcomes of an interop matrix's combinations and life events
         " or is covered by a waiver",
         "no limit",
     }
@@ -167,3 +171,28 @@ def test_report_command_renders_in_the_language_asked(tmp_path: Path, capsys) ->
     assert '<html lang="nl">' in (tmp_path / "report.html").read_text()
     assert main(["report", str(path), "--format", "html", "--lang", "de"]) == 2
     assert "invalid choice: 'de'" in capsys.readouterr().err
+
+
+def interop_matrix() -> Matrix:
+    """Two combinations: all reference, and one whose registries failed geboorte."""
+    matrix = Matrix(seed=7, scenarios=["geboorte"])
+    good = combination_of("http://127.0.0.1:1/i", "http://127.0.0.1:2/r", "http://127.0.0.1:3/m")
+    bad = dataclasses.replace(
+        good, registries=Implementation("registries", "broken-registries", "http://127.0.0.1:4/r")
+    )
+    matrix.cells.append(Cell(good, "passed", "a", [ScenarioCell("geboorte", "passed")]))
+    failed = ScenarioCell(
+        "geboorte", "failed", "child-registered", "registries", "broken-registries", "no BSN"
+    )
+    matrix.cells.append(Cell(bad, "failed", "b", [failed]))
+    return matrix
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_interop_matrix_has_the_reports_style(language: str) -> None:
+    html = render_interop_matrix(interop_matrix(), language)
+    assert f'<html lang="{language}">' in html
+    assert "--accent: #154273" in html and "<main>" in html  # the reports' one stylesheet
+    assert '<tr data-outcome="failed">' in html and "broken-registries" in html
+    heading = "Levensgebeurtenissen over bouwstenen heen" if language == "nl" else "Life events"
+    assert heading in html
