@@ -35,7 +35,7 @@ from conformance.engine import (
 )
 from conformance.engine import Progress as EngineProgress
 from conformance.reports.certification import Certification, CertificationVerdict, certify
-from conformance.reports.folder import collect
+from conformance.reports.folder import EARLIER_KEYS, collect
 from conformance.reports.i18n import DEFAULT_LANGUAGE
 from conformance.reports.matrix import Entry
 from conformance.reports.render import write_atomic, write_certificate, write_outputs
@@ -50,7 +50,6 @@ from conformance.reports.waivers import Waiver
 from conformance.results import ProductInfo, Redactor, RunReport
 from conformance.spec import SpecLoadError
 
-EARLIER_KEYS = "signing-keys"  # earlier runs' public keys, when they signed with another key
 LOG_WIDTH = 200  # columns of the summary in a log: wide enough for every column of the table
 PHASES_PER_OPERATION = 4  # examples, coverage, fuzzing, stateful
 VERDICT_STYLES = {
@@ -214,8 +213,7 @@ def write_overview(
     key_path = folder / PUBLIC_KEY_FILE
     _keep_earlier_key(key_path, settings.key)
     key_path = write_atomic(key_path, public_pem(settings.key.public_key()))
-    earlier_keys = [load_public_key(path) for path in sorted(folder.glob(f"{EARLIER_KEYS}/*.pem"))]
-    found, problems = collect(folder, [settings.key.public_key(), *earlier_keys])
+    found, problems = collect(folder, [settings.key.public_key()])
     for problem in problems:
         print(f"gdi-conformance certify: {problem}", file=sys.stderr)
     entries: list[Entry] = [(item.report, item.judgement, item.href) for item in found]

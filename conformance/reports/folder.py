@@ -36,6 +36,7 @@ from conformance.reports.signing import (
 from conformance.results import REPORT_FILE, RunReport, read_report
 
 VALID, INVALID, UNSIGNED = "valid", "invalid", "unsigned"
+EARLIER_KEYS = "signing-keys"  # earlier runs' public keys, kept when a run signs with another
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +117,11 @@ def collect(
     """Every ``folder/*/report.json`` with its judgement and seal, and a line for each report
     that cannot be read (left out of the overview). ``keys``: public keys to check certificates
     with besides those in the folder (``signing-key.pub.pem`` beside each certificate and in
-    the folder itself)."""
-    given = {fingerprint(key): key for key in keys}
+    the folder itself, and the earlier keys under ``signing-keys/``)."""
+    given = {
+        **_keys(sorted(folder.glob(f"{EARLIER_KEYS}/*.pem"))),
+        **{fingerprint(key): key for key in keys},
+    }
     entries: list[FolderEntry] = []
     problems: list[str] = []
     for path in sorted(folder.glob(f"*/{REPORT_FILE}")):

@@ -100,3 +100,17 @@ def test_a_certificate_that_does_not_hold_is_shown_as_such(tmp_path: Path) -> No
     assert seal["status"] == "invalid"
     assert "another report" in seal["problem"]
     assert 'data-certificate="invalid"' in (tmp_path / "index.html").read_text()
+
+
+def test_an_unreadable_report_or_key_in_the_folder_is_named_not_fatal(
+    tmp_path: Path, capsys
+) -> None:
+    key = Ed25519PrivateKey.generate()
+    (tmp_path / "signing-keys").mkdir()
+    (tmp_path / "signing-keys" / "broken.pub.pem").write_text("not a key")
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "report.json").write_text("{")
+    later = certified(tmp_path, block_report("messaging", RUN_2), key)
+    write_overview([later], settings(tmp_path, key))
+    assert set(cells(tmp_path)) == {"messaging"}
+    assert "old/report.json: left out of the overview" in capsys.readouterr().err
