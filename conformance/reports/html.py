@@ -7,7 +7,7 @@ inline SVG, so it works offline, from a mail attachment and on paper.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -62,6 +62,28 @@ LEVEL_TEXT = {
 }
 
 
+# The certification's reasons (conformance.reports.certification) are English, and signed so in
+# the certificate; the HTML report shows them in its language: a fixed text, or a fixed text
+# followed by requirement ids or the reason a run did not finish.
+REASON_TEXTS = ("every MUST requirement passed", "every MUST requirement passed or is waived")
+REASON_PREFIXES = (
+    "MUST requirement(s) failed: ",
+    "the run did not finish: ",
+    "MUST requirement(s) not executed (skipped or in error): ",
+    "SHOULD requirement(s) failed: ",
+    "failure(s) accepted by a waiver: ",
+)
+
+
+def translate_reason(reason: str, gettext: Callable[[str], str]) -> str:
+    if reason in REASON_TEXTS:
+        return gettext(reason)
+    for prefix in REASON_PREFIXES:
+        if reason.startswith(prefix):
+            return gettext(prefix) + reason[len(prefix) :]
+    return reason
+
+
 @dataclass(slots=True)
 class FailureView:
     standing: RequirementStanding
@@ -94,6 +116,7 @@ class Page:
     timings: list[Any]
     counts: dict[str, int]
     signed_by: str | None = None  # fingerprint of the key that signs its certificate
+    reasons: list[str] = field(default_factory=list)  # the certification's, in the language
     score_formula: str = SCORE_FORMULA
     standing_text: dict[Standing, str] = field(default_factory=lambda: dict(STANDING_TEXT))
 
@@ -196,6 +219,7 @@ def build_page(
         timings=timing_stats(report.response_times),
         counts=counts,
         signed_by=signed_by,
+        reasons=[translate_reason(reason, _) for reason in certification.reasons],
         score_formula=_(SCORE_FORMULA),
         standing_text={standing: _(text) for standing, text in STANDING_TEXT.items()},
     )

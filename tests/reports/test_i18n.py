@@ -15,9 +15,12 @@ from conformance.interop import GEBOORTE, Implementation, combination_of
 from conformance.interop.matrix import Cell, Matrix, ScenarioCell
 from conformance.paths import specs_root
 from conformance.reports import adr
+from conformance.reports import certification as certification_module
 from conformance.reports.certification import SCORE_FORMULA, CertificationVerdict, certify
 from conformance.reports.html import (
     LEVEL_TEXT,
+    REASON_PREFIXES,
+    REASON_TEXTS,
     STANDING_TEXT,
     VERDICT_TEXT,
     environment,
@@ -55,6 +58,8 @@ def python_messages() -> set[str]:
         SCORE_FORMULA,
         *(outcome.value for outcome in (Outcome.PASSED, Outcome.FAILED, Outcome.ERROR)),
         "skipped",  # the outcomes of an interop matrix's combinations and life events
+        *REASON_TEXTS,
+        *REASON_PREFIXES,
         " or is covered by a waiver",
         "no limit",
     }
@@ -196,3 +201,12 @@ def test_the_interop_matrix_has_the_reports_style(language: str) -> None:
     assert '<tr data-outcome="failed">' in html and "broken-registries" in html
     heading = "Levensgebeurtenissen over bouwstenen heen" if language == "nl" else "Life events"
     assert heading in html
+
+
+def test_every_reason_the_certification_gives_is_translated() -> None:
+    """The reasons are English in the certificate; each kind has its Dutch text in the report."""
+    source = Path(certification_module.__file__).read_text()
+    given = re.findall(r'reasons\.(?:append|insert)\((?:0, )?\s*f?"([^"{]+)', source)
+    assert len(given) == 6
+    for text in given:
+        assert text in REASON_TEXTS or text in REASON_PREFIXES, text
