@@ -10,8 +10,11 @@ loopback port with its data in a temporary directory), wired to each other, cert
 another and stopped; with ``--bb NAME`` as well, only that block is certified (identity is
 started to issue tokens).
 DIR/<block>/ receives report.json, report.html, junit.xml, badge.svg, lint.sarif and the
-signed certificate.json; DIR/index.html is the overview and DIR/signing-key.pub.pem the key
-that verifies the certificates (a key is made for the run when no --signing-key is given).
+signed certificate.json with the public key that verifies it; DIR/index.html and matrix.json
+are the overview of every block in DIR (earlier runs' included) and DIR/signing-key.pub.pem the
+key of this run. Without --signing-key the certificates are signed with the persistent key
+(made on the first run in the user's data directory, or at $GDI_CONFORMANCE_SIGNING_KEY, and
+reused ever after), so the certificates of several runs verify with one key.
 
 Exit 0: every block certified (remarks allowed); 1: a block not certified or incomplete;
 2: could not run (bad arguments or files, a block that would not start or cannot be reached).
@@ -43,9 +46,11 @@ from conformance.cli.certify_blocks import (
     certify_block,
     print_summary,
     progress_bars,
+    summary_console,
     write_overview,
 )
 from conformance.cli.certify_life_events import play_life_events
+from conformance.cli.help import ExamplesFormatter, examples
 from conformance.cli.interruption import stop_on_signals
 from conformance.cli.memory import child_environment, limit_malloc_arenas, release_memory
 from conformance.cli.report_inputs import read_waivers_file
@@ -59,7 +64,14 @@ from conformance.cli.run import (
 from conformance.engine import PRIMARY, SECONDARY, IdentityClient, RunControl, Subjects
 from conformance.exitcodes import ExitCode
 from conformance.paths import seed_root
-from conformance.reports.signing import SigningKeyError, load_private_key
+from conformance.reports.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from conformance.reports.signing import (
+    SigningKeyError,
+    fingerprint,
+    load_private_key,
+    persistent_key,
+    public_path_for,
+)
 from conformance.reports.waivers import WaiverError
 from conformance.results import ProductInfo
 
@@ -81,6 +93,15 @@ REFERENCE_PRODUCT = ProductInfo(
 )
 
 
+EXAMPLES = examples(
+    "gdi-conformance certify --reference",
+    "gdi-conformance certify --reference --bb messaging --lang nl --report-dir reports",
+    "gdi-conformance certify --bb messaging --base-url https://bb.example.nl/messaging/v1 \\",
+    "    --identity https://idp.example.nl/identity/v1 --client gemeente-utrecht --key org.pem \\",
+    "    --vendor ACME --product Berichtenbox --product-version 2.3.1",
+)
+
+
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "certify",
@@ -90,48 +111,65 @@ def register(subparsers: Any) -> None:
             "certified, incomplete), write every report and a signed certificate per block and "
             "an overview. Exit 0: all certified, 1: not, 2: could not run."
         ),
+        epilog=EXAMPLES,
+        formatter_class=ExamplesFormatter,
     )
-    parser.add_argument(
+    # Grouped for --help; the options themselves are defined as before, on their group.
+    what = parser.add_argument_group("what to certify")
+    product = parser.add_argument_group("the product under test")
+    credentials = parser.add_argument_group(
+        "credentials (with --bb and --base-url; --reference uses its own test clients)"
+    )
+    budget = parser.add_argument_group("budget and reproduction")
+    output = parser.add_argument_group("reports and signing")
+    what.add_argument(
         "--reference",
         action="store_true",
         help="start and certify the reference blocks (all three, or the one named by --bb)",
     )
-    parser.add_argument("--bb", metavar="NAME[@vMAJOR]", help="certify one block's implementation")
-    parser.add_argument("--base-url", metavar="URL", help="where the implementation runs (--bb)")
-    parser.add_argument(
+    what.add_argument("--bb", metavar="NAME[@vMAJOR]", help="certify one block's implementation")
+    what.add_argument("--base-url", metavar="URL", help="where the implementation runs (--bb)")
+    output.add_argument(
         "--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="default: ./reports"
     )
-    parser.add_argument("--seed", type=int, help="seed of the generated cases (default: random)")
-    parser.add_argument(
+    budget.add_argument("--seed", type=int, help="seed of the generated cases (default: random)")
+    output.add_argument(
         "--signing-key",
         type=Path,
         metavar="KEY",
-        help="Ed25519 private key (gdi-conformance keygen)",
+        help="Ed25519 private key (gdi-conformance keygen); default: the persistent key in the "
+        "user's data directory or at $GDI_CONFORMANCE_SIGNING_KEY, made on first use",
     )
-    parser.add_argument("--vendor", help="the vendor of the product under test")
-    parser.add_argument("--product", help="the product's name")
-    parser.add_argument("--product-version", metavar="VERSION", help="the product's version")
-    parser.add_argument("--waivers", type=Path, metavar="FILE", help="YAML file of waivers")
-    parser.add_argument(
+    output.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help=f"language of the HTML reports and the overview (default: {DEFAULT_LANGUAGE})",
+    )
+    product.add_argument("--vendor", help="the vendor of the product under test")
+    product.add_argument("--product", help="the product's name")
+    product.add_argument("--product-version", metavar="VERSION", help="the product's version")
+    product.add_argument("--waivers", type=Path, metavar="FILE", help="YAML file of waivers")
+    budget.add_argument(
         "--max-examples",
         type=positive_int,
         default=25,
         metavar="N",
         help="generated cases per operation and phase (default: 25)",
     )
-    parser.add_argument(
+    budget.add_argument(
         "--max-time", type=positive_float, metavar="S", help="time budget per block in seconds"
     )
-    parser.add_argument("--workers", type=positive_int, default=1, metavar="N")
-    parser.add_argument(
+    budget.add_argument("--workers", type=positive_int, default=1, metavar="N")
+    budget.add_argument(
         "--request-timeout", type=positive_float, default=10.0, metavar="S", help="default: 10"
     )
-    parser.add_argument(
+    credentials.add_argument(
         "--identity", metavar="URL", help="identity block that issues tokens (with --client)"
     )
-    add_subject_options(parser, "", "the primary subject")
-    add_subject_options(parser, "secondary-", "the secondary subject (a second user)")
-    add_login_driver_option(parser)
+    add_subject_options(credentials, "", "the primary subject")
+    add_subject_options(credentials, "secondary-", "the secondary subject (a second user)")
+    add_login_driver_option(credentials)
     parser.set_defaults(func=main)
 
 
@@ -145,9 +183,17 @@ def _product(args: argparse.Namespace) -> ProductInfo | None:
 
 
 def _key(args: argparse.Namespace) -> Ed25519PrivateKey:
-    if args.signing_key is None:
-        return Ed25519PrivateKey.generate()  # only its public key outlives the run
-    return load_private_key(args.signing_key)
+    if args.signing_key is not None:
+        return load_private_key(args.signing_key)
+    persistent = persistent_key()
+    if persistent.created:
+        print(
+            f"{PROG}: made the signing key {persistent.path} "
+            f"({fingerprint(persistent.key.public_key())}); later runs reuse it. Keep it, and "
+            f"give {public_path_for(persistent.path)} to whoever verifies your certificates.",
+            file=sys.stderr,
+        )
+    return persistent.key
 
 
 def reference_subjects(block: str, identity_url: str) -> Subjects:
@@ -232,7 +278,7 @@ def _conclude(
     index = None
     if any(item.report is not None for item in certified.results):
         index, _ = write_overview(certified.results, settings, extra)
-    print_summary(certified.results, settings, index, Console())
+    print_summary(certified.results, settings, index, summary_console())
     return certified.code
 
 
@@ -390,6 +436,7 @@ def main(args: argparse.Namespace) -> int:
         workers=args.workers,
         request_timeout=args.request_timeout,
         login_driver=login_driver,
+        language=args.lang,
     )
     console = Console(stderr=True)
     limit_malloc_arenas()  # before the run starts any thread

@@ -2,12 +2,15 @@
 
 Used by ``gdi-conformance certify``: for every block, run the engine, judge the report
 (certification, waivers), write ``<dir>/<block>/`` (report.json, report.html, junit.xml,
-badge.svg, lint.sarif, certificate.json), then the overview and the public key beside them.
+badge.svg, lint.sarif, certificate.json and the public key that verifies it), then the
+overview of every report in the folder (earlier runs' too) and the public key beside it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,12 +35,22 @@ from conformance.engine import (
 )
 from conformance.engine import Progress as EngineProgress
 from conformance.reports.certification import Certification, CertificationVerdict, certify
+from conformance.reports.folder import EARLIER_KEYS, collect
+from conformance.reports.i18n import DEFAULT_LANGUAGE
+from conformance.reports.matrix import Entry
 from conformance.reports.render import write_atomic, write_certificate, write_outputs
-from conformance.reports.signing import PUBLIC_KEY_FILE, fingerprint, public_pem
+from conformance.reports.signing import (
+    PUBLIC_KEY_FILE,
+    SigningKeyError,
+    fingerprint,
+    load_public_key,
+    public_pem,
+)
 from conformance.reports.waivers import Waiver
 from conformance.results import ProductInfo, Redactor, RunReport
 from conformance.spec import SpecLoadError
 
+LOG_WIDTH = 200  # columns of the summary in a log: wide enough for every column of the table
 PHASES_PER_OPERATION = 4  # examples, coverage, fuzzing, stateful
 VERDICT_STYLES = {
     CertificationVerdict.CERTIFIED: "bold green",
@@ -69,6 +82,7 @@ class Settings:
     workers: int
     request_timeout: float
     login_driver: str | None = None  # see RunConfig.login_driver
+    language: str = DEFAULT_LANGUAGE  # of the HTML reports and the overview
 
 
 @dataclass(slots=True)
@@ -93,7 +107,7 @@ def _operation_count(document: dict) -> int:
     )
 
 
-def _listener(progress: Progress, task: TaskID) -> Callable[[EngineProgress], None]:
+def _listener(progress: BlockProgress, task: TaskID) -> Callable[[EngineProgress], None]:
     def update(event: EngineProgress) -> None:
         if event.kind == "operation-done":
             progress.advance(task)
@@ -104,7 +118,7 @@ def _listener(progress: Progress, task: TaskID) -> Callable[[EngineProgress], No
 
 
 def certify_block(
-    target: Target, settings: Settings, progress: Progress, control: RunControl
+    target: Target, settings: Settings, progress: BlockProgress, control: RunControl
 ) -> BlockResult:
     name = target.block.split("@")[0]
     result = BlockResult(block=name)
@@ -146,8 +160,20 @@ def certify_block(
     certification = certify(report, settings.waivers)
     directory = settings.report_dir / name
     formats = ("json", "html", "junit", "badge", "sarif")
-    write_outputs(report, certification, directory, formats, spec=spec)
+    signed_by = fingerprint(settings.key.public_key())
+    write_outputs(
+        report,
+        certification,
+        directory,
+        formats,
+        spec=spec,
+        signed_by=signed_by,
+        language=settings.language,
+    )
     write_certificate(report, certification, directory, settings.key)
+    # Beside its certificate, so that it still verifies when a later run into the same folder
+    # signs with another key.
+    write_atomic(directory / PUBLIC_KEY_FILE, public_pem(settings.key.public_key()))
     progress.update(task, phase=certification.verdict.label)
     result.report, result.certification, result.directory = report, certification, directory
     return result
@@ -162,25 +188,87 @@ def overview_entry(
     return report, certification, link(directory / "report.json", settings.report_dir)
 
 
+def _keep_earlier_key(path: Path, key: Ed25519PrivateKey) -> None:
+    """An earlier run's public key at ``path`` that is not ``key``: keep it under
+    ``signing-keys/`` so that the certificates it verifies still do in the overview."""
+    try:
+        earlier = load_public_key(path)
+    except SigningKeyError:
+        return
+    named = fingerprint(earlier)
+    if named == fingerprint(key.public_key()):
+        return
+    kept = path.parent / EARLIER_KEYS / f"{named.removeprefix('SHA256:')[:16]}.pub.pem"
+    if not kept.exists():
+        write_atomic(kept, public_pem(earlier))
+
+
 def write_overview(
     results: list[BlockResult], settings: Settings, extra: tuple[OverviewEntry, ...] = ()
 ) -> tuple[Path, Path]:
-    """index.html and matrix.json over the certified blocks (and ``extra`` reports, such as the
-    life events), and the key that verifies the certificates."""
-    entries = [
+    """index.html and matrix.json over every report in the report folder: the blocks certified
+    now, the life events (``extra``) and what earlier runs into the same folder wrote; and the
+    public key of this run beside them."""
+    folder = settings.report_dir
+    key_path = folder / PUBLIC_KEY_FILE
+    _keep_earlier_key(key_path, settings.key)
+    key_path = write_atomic(key_path, public_pem(settings.key.public_key()))
+    found, problems = collect(folder, [settings.key.public_key()])
+    for problem in problems:
+        print(f"gdi-conformance certify: {problem}", file=sys.stderr)
+    entries: list[Entry] = [(item.report, item.judgement, item.href) for item in found]
+    seals = {item.report.run_id: item.seal for item in found}
+    current = [
         overview_entry(item.report, item.certification, item.directory, settings)
         for item in results
         if item.report is not None and item.certification is not None and item.directory
     ]
-    entries += extra
-    index, _ = write_matrix(entries, settings.report_dir)
-    key_path = write_atomic(
-        settings.report_dir / PUBLIC_KEY_FILE, public_pem(settings.key.public_key())
-    )
+    # What this run wrote is in the folder; should a report of it not read back, it is still
+    # shown as judged now.
+    entries += [entry for entry in (*current, *extra) if entry[0].run_id not in seals]
+    index, _ = write_matrix(entries, folder, seals, settings.language)
     return index, key_path
 
 
-def progress_bars(console: Console) -> Progress:
+class PhaseLines:
+    """Progress for a log without a terminal (CI): a line each time a block enters a phase, so
+    the log shows what is going on instead of nothing for minutes. Used as rich's Progress is."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._tasks: dict[int, tuple[str, float, list[str]]] = {}  # name, start, phases seen
+
+    def __enter__(self) -> PhaseLines:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: int, phase: str) -> TaskID:
+        task = TaskID(len(self._tasks))
+        self._tasks[task] = (description, time.monotonic(), [])
+        self.update(task, phase=phase)
+        return task
+
+    def advance(self, task: TaskID) -> None:
+        return None
+
+    def update(self, task: TaskID, completed: int | None = None, phase: str | None = None) -> None:
+        name, started, seen = self._tasks[task]
+        if phase is None or (seen and seen[-1] == phase):
+            return
+        seen.append(phase)
+        elapsed = time.monotonic() - started
+        self.console.print(f"{name:<11} {elapsed:>5.0f} s  {phase}", markup=False, highlight=False)
+
+
+BlockProgress = Progress | PhaseLines
+
+
+def progress_bars(console: Console) -> BlockProgress:
+    """Bars on a terminal; one line per block phase otherwise."""
+    if not console.is_terminal:
+        return PhaseLines(console)
     return Progress(
         TextColumn("[bold]{task.description:<11}"),
         BarColumn(bar_width=32),
@@ -190,6 +278,13 @@ def progress_bars(console: Console) -> Progress:
         console=console,
         transient=False,
     )
+
+
+def summary_console() -> Console:
+    """The console for the summary: in a log (no terminal) as wide as the table needs, where
+    rich would otherwise cut it at 80 columns."""
+    console = Console()
+    return console if console.is_terminal else Console(width=LOG_WIDTH)
 
 
 def print_summary(

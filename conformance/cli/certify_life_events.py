@@ -42,7 +42,7 @@ def play_life_events(
     # The life events are the certified product's too: one row with its blocks in the overview.
     report = dataclasses.replace(interop_report(run), product=settings.product)
     certification = certify(report)
-    write_outputs(report, certification, directory, FORMATS)
+    write_outputs(report, certification, directory, FORMATS, language=settings.language)
     for result in run.scenarios:
         line = f"life event {result.scenario.name}: {result.outcome.value}"
         stopped = result.stopped_at

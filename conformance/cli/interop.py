@@ -41,7 +41,6 @@ from conformance.interop.matrix import (
     MatrixConfig,
     MatrixConfigError,
     load_matrix_config,
-    matrix_html,
     matrix_json,
     run_matrix,
 )
@@ -49,6 +48,7 @@ from conformance.interop.people import PeopleError, load_persons
 from conformance.interop.runner import Implementation, InteropRun
 from conformance.interop.steps import BLOCKS
 from conformance.reports.certification import certify
+from conformance.reports.interop_matrix import render_interop_matrix
 from conformance.reports.render import write_atomic, write_outputs
 from conformance.results import Outcome, RunReport
 
@@ -272,7 +272,7 @@ def _matrix(args: argparse.Namespace, settings: InteropSettings, scenarios: list
             on_cell=lambda cell: print(_cell_line(cell), flush=True),
         )
     write_atomic(report_dir / MATRIX_JSON, matrix_json(matrix))
-    write_atomic(report_dir / MATRIX_HTML, matrix_html(matrix))
+    write_atomic(report_dir / MATRIX_HTML, render_interop_matrix(matrix))
     print(f"seed {settings.seed}: matrix {matrix.outcome}: {report_dir / MATRIX_HTML}")
     return ExitCode.CONFORMANT if matrix.outcome == "passed" else ExitCode.NOT_CONFORMANT
 

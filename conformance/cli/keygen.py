@@ -20,7 +20,9 @@ def register(subparsers: Any) -> None:
         description=(
             "Write DIR/signing-key.pem (the private key, readable only by you) and "
             "DIR/signing-key.pub.pem (the public key to hand to whoever verifies your "
-            "certificates). Existing key files are never overwritten."
+            "certificates). Existing key files are never overwritten. certify needs no key made "
+            "this way: without --signing-key it makes its own once, in the user's data directory "
+            "(or at $GDI_CONFORMANCE_SIGNING_KEY), and reuses it."
         ),
     )
     parser.add_argument(

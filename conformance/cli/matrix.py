@@ -10,22 +10,25 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from conformance.cli.report_inputs import InputError, read_report_file, read_waivers_file
 from conformance.exitcodes import ExitCode
-from conformance.reports.certification import Certification, certify
+from conformance.reports.certification import certify
+from conformance.reports.folder import Seal
 from conformance.reports.html import HTML_FILE
+from conformance.reports.i18n import DEFAULT_LANGUAGE
 from conformance.reports.matrix import (
     MATRIX_HTML,
     MATRIX_JSON,
+    Entry,
     build_matrix,
     render_matrix_html,
 )
 from conformance.reports.render import write_atomic
 from conformance.reports.waivers import WaiverError
-from conformance.results import RunReport
 
 PROG = "gdi-conformance matrix"
 
@@ -59,12 +62,15 @@ def link(report_path: Path, out: Path) -> str | None:
 
 
 def write_matrix(
-    entries: list[tuple[RunReport, Certification, str | None]], out: Path
+    entries: Sequence[Entry],
+    out: Path,
+    seals: Mapping[str, Seal] | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> tuple[Path, Path]:
-    matrix = build_matrix(entries)
+    matrix = build_matrix(entries, seals)
     data = json.dumps(matrix.to_dict(), indent=2, ensure_ascii=False) + "\n"
     json_path = write_atomic(out / MATRIX_JSON, data)
-    html_path = write_atomic(out / MATRIX_HTML, render_matrix_html(matrix))
+    html_path = write_atomic(out / MATRIX_HTML, render_matrix_html(matrix, language))
     return html_path, json_path
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from conformance.cli.report_inputs import InputError, read_report_file, read_waivers_file
 from conformance.exitcodes import ExitCode
 from conformance.reports.certification import certify
+from conformance.reports.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from conformance.reports.render import write_outputs
 from conformance.reports.waivers import WaiverError
 from conformance.results import RunReport
@@ -43,6 +44,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--waivers", type=Path, metavar="FILE", help="a YAML file of waivers (expected failures)"
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=DEFAULT_LANGUAGE,
+        help=f"language of the HTML report: nl or en (default: {DEFAULT_LANGUAGE})",
     )
     parser.set_defaults(func=main)
 
@@ -81,7 +88,7 @@ def main(args: argparse.Namespace) -> int:
     certification = certify(report, waivers)
     out = args.out or args.report.parent
     try:
-        written = write_outputs(report, certification, out, formats, spec=spec)
+        written = write_outputs(report, certification, out, formats, spec=spec, language=args.lang)
     except OSError as exc:
         print(f"{PROG}: cannot write to {out}: {exc.strerror}", file=sys.stderr)
         return ExitCode.COULD_NOT_RUN

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.cli.argtypes import positive_float, positive_int
+from conformance.cli.help import ExamplesFormatter, examples
 from conformance.cli.interruption import stop_on_signals
 from conformance.cli.run_certificate import signing_key, write_run_report
 from conformance.cli.run_output import ProgressDisplay, print_summary
@@ -69,7 +70,18 @@ def _shard(text: str) -> Shard:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def add_subject_options(parser: argparse.ArgumentParser, prefix: str, who: str) -> None:
+OptionGroup = argparse.ArgumentParser | argparse._ArgumentGroup
+
+EXAMPLES = examples(
+    "gdi-conformance run --bb messaging --base-url http://127.0.0.1:8002/messaging/v1 \\",
+    "    --identity http://127.0.0.1:8001/identity/v1 --client gemeente-utrecht --key org.pem",
+    "gdi-conformance run --spec openapi.yaml --base-url https://api.example.nl/v1 --seed 7",
+    "gdi-conformance run --bb registries --base-url URL --header 'Authorization: Bearer ...' \\",
+    "    --max-time 300 --workers 2 --report-dir reports/registries",
+)
+
+
+def add_subject_options(parser: OptionGroup, prefix: str, who: str) -> None:
     dest = prefix.replace("-", "_")
     parser.add_argument(
         f"--{prefix}header",
@@ -119,8 +131,18 @@ def register(subparsers: Any) -> None:
             "DIR/report.json. Exit 0: conformant, 1: not conformant or not proven, 2: could "
             "not run."
         ),
+        epilog=EXAMPLES,
+        formatter_class=ExamplesFormatter,
     )
-    target = parser.add_mutually_exclusive_group(required=True)
+    # Grouped for --help; the options themselves are defined as before, on their group.
+    what = parser.add_argument_group("what to test")
+    credentials = parser.add_argument_group(
+        "credentials",
+        "one source per subject: --header, --token-command, or --identity with --client/--key",
+    )
+    budget = parser.add_argument_group("budget and reproduction")
+    output = parser.add_argument_group("output")
+    target = what.add_mutually_exclusive_group(required=True)
     target.add_argument(
         "--bb",
         metavar="NAME[@vMAJOR]",
@@ -129,22 +151,22 @@ def register(subparsers: Any) -> None:
     target.add_argument(
         "--spec", type=Path, metavar="PATH", help="a spec file, checked with the generic profile"
     )
-    parser.add_argument("--base-url", required=True, metavar="URL", help="where the API runs")
-    parser.add_argument("--seed", type=int, help="seed of the generated cases (default: random)")
-    parser.add_argument(
+    what.add_argument("--base-url", required=True, metavar="URL", help="where the API runs")
+    budget.add_argument("--seed", type=int, help="seed of the generated cases (default: random)")
+    budget.add_argument(
         "--max-examples",
         type=positive_int,
         default=25,
         metavar="N",
         help="generated cases per operation and phase (default: 25)",
     )
-    parser.add_argument(
+    budget.add_argument(
         "--max-time",
         type=positive_float,
         metavar="S",
         help="stop after S seconds; the report is then marked incomplete",
     )
-    parser.add_argument(
+    budget.add_argument(
         "--workers",
         type=positive_int,
         default=1,
@@ -154,7 +176,7 @@ def register(subparsers: Any) -> None:
             "(with --shard: N threads within that shard)"
         ),
     )
-    parser.add_argument(
+    budget.add_argument(
         "--shard",
         type=_shard,
         metavar="I/N",
@@ -163,21 +185,21 @@ def register(subparsers: Any) -> None:
             "combine the N report.json files with gdi-conformance merge"
         ),
     )
-    parser.add_argument(
+    budget.add_argument(
         "--request-timeout",
         type=positive_float,
         default=10.0,
         metavar="S",
         help="seconds to wait for one answer (default: 10)",
     )
-    parser.add_argument(
+    output.add_argument(
         "--report-dir",
         type=Path,
         default=Path("reports"),
         metavar="DIR",
         help="where report.json is written (default: ./reports)",
     )
-    parser.add_argument(
+    output.add_argument(
         "--signing-key",
         type=Path,
         metavar="KEY",
@@ -186,16 +208,16 @@ def register(subparsers: Any) -> None:
             "signed verdict, and the public key beside report.json"
         ),
     )
-    parser.add_argument(
+    credentials.add_argument(
         "--identity", metavar="URL", help="identity block that issues tokens (with --client)"
     )
-    add_subject_options(parser, "", "the primary subject")
-    add_subject_options(parser, "secondary-", "the secondary subject (a second user)")
-    add_login_driver_option(parser)
+    add_subject_options(credentials, "", "the primary subject")
+    add_subject_options(credentials, "secondary-", "the secondary subject (a second user)")
+    add_login_driver_option(credentials)
     parser.set_defaults(func=main)
 
 
-def add_login_driver_option(parser: argparse.ArgumentParser) -> None:
+def add_login_driver_option(parser: OptionGroup) -> None:
     parser.add_argument(
         "--login-driver",
         metavar="DRIVER",

@@ -22,6 +22,11 @@ from building_blocks.common.settings import BLOCKS
 from conformance.exitcodes import ExitCode
 
 PROG = "gdi-conformance serve"
+TEST_LOGIN_OFF = (
+    f"{PROG}: the test login is off, so no citizen can log in (token --citizen, the life "
+    "events and the citizen checks need it); turn it on with --enable-test-login, for test "
+    "use only: it logs in any test person without DigiD"
+)
 
 
 def register(subparsers: Any) -> None:
@@ -82,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     # Imported here: the web server stack is only needed when something is served.
     from building_blocks.common.server import ServeError, serve_block
 
+    if args.block in ("identity", "all") and not args.enable_test_login:
+        print(TEST_LOGIN_OFF, file=sys.stderr, flush=True)
     temporary = args.data_dir is None
     data_dir = Path(tempfile.mkdtemp(prefix="gdi-serve-")) if temporary else args.data_dir
     if temporary:

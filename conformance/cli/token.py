@@ -26,6 +26,23 @@ from conformance.engine.oauth_client import (
 from conformance.exitcodes import ExitCode
 
 PROG = "gdi-conformance token"
+# Why a citizen's login failed, by the identity block's RFC 6749 error, and what to do about it.
+CITIZEN_HINTS = {
+    "login_required": (
+        "the identity block logs no citizen in without a login method; a reference block "
+        "needs its test login: start it with 'gdi-conformance serve identity "
+        "--enable-test-login' (or 'serve all --enable-test-login'), for test use only"
+    ),
+    "access_denied": "the identity block would not log in {bsn}: is it one of its test persons?",
+    "unauthorized_client": "client {client!r} may not use the authorization code flow",
+    "invalid_scope": "client {client!r} may not ask for one of the scopes (--scope)",
+    "invalid_request": (
+        "the identity block refused the request; is --redirect-uri the one registered "
+        "for {client!r}?"
+    ),
+    "invalid_client": "the identity block did not accept client {client!r} with this --key",
+    "invalid_grant": "the authorization code was refused when exchanged for the tokens",
+}
 
 
 def register(subparsers: Any) -> None:
@@ -104,7 +121,10 @@ def run(args: argparse.Namespace) -> int:
     except OAuthClientError as exc:
         # The server said no (an OAuth error) versus we could not even ask.
         refused = exc.error is not None or exc.status in (400, 401, 403)
-        return _fail(str(exc), ExitCode.NOT_CONFORMANT if refused else ExitCode.COULD_NOT_RUN)
+        message = str(exc)
+        if args.citizen is not None and exc.error in CITIZEN_HINTS:
+            message += ": " + CITIZEN_HINTS[exc.error].format(bsn=args.citizen, client=args.client)
+        return _fail(message, ExitCode.NOT_CONFORMANT if refused else ExitCode.COULD_NOT_RUN)
     if args.id_token:
         if response.id_token is None:
             return _fail("no ID token was issued (ask for scope openid)", ExitCode.NOT_CONFORMANT)

@@ -7,8 +7,7 @@ inline SVG, so it works offline, from a mail attachment and on paper.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from conformance.reports.adr import rule_url
 from conformance.reports.certification import (
     SCORE_FORMULA,
     Certification,
@@ -24,6 +24,8 @@ from conformance.reports.certification import (
     Standing,
 )
 from conformance.reports.charts import response_time_chart, timing_stats
+from conformance.reports.i18n import DEFAULT_LANGUAGE, Translator
+from conformance.reports.interop_steps import interop_steps
 from conformance.results import AppliedException, Evidence, Level, RunReport
 
 HTML_FILE = "report.html"
@@ -60,6 +62,28 @@ LEVEL_TEXT = {
 }
 
 
+# The certification's reasons (conformance.reports.certification) are English, and signed so in
+# the certificate; the HTML report shows them in its language: a fixed text, or a fixed text
+# followed by requirement ids or the reason a run did not finish.
+REASON_TEXTS = ("every MUST requirement passed", "every MUST requirement passed or is waived")
+REASON_PREFIXES = (
+    "MUST requirement(s) failed: ",
+    "the run did not finish: ",
+    "MUST requirement(s) not executed (skipped or in error): ",
+    "SHOULD requirement(s) failed: ",
+    "failure(s) accepted by a waiver: ",
+)
+
+
+def translate_reason(reason: str, gettext: Callable[[str], str]) -> str:
+    if reason in REASON_TEXTS:
+        return gettext(reason)
+    for prefix in REASON_PREFIXES:
+        if reason.startswith(prefix):
+            return gettext(prefix) + reason[len(prefix) :]
+    return reason
+
+
 @dataclass(slots=True)
 class FailureView:
     standing: RequirementStanding
@@ -91,41 +115,39 @@ class Page:
     chart: Markup
     timings: list[Any]
     counts: dict[str, int]
+    signed_by: str | None = None  # fingerprint of the key that signs its certificate
+    reasons: list[str] = field(default_factory=list)  # the certification's, in the language
     score_formula: str = SCORE_FORMULA
     standing_text: dict[Standing, str] = field(default_factory=lambda: dict(STANDING_TEXT))
 
 
 @cache
-def environment() -> jinja2.Environment:
+def environment(language: str = DEFAULT_LANGUAGE) -> jinja2.Environment:
+    """The templates' environment in ``language``: ``_()`` translates, ``when`` and
+    ``seconds`` write dates and durations as that language does, ``adr_url`` links a rule."""
+    translator = Translator(language)
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("conformance.reports", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        translator.gettext, translator.ngettext, newstyle=True
+    )
+    env.globals["language"] = language
     env.filters["ms"] = lambda value: f"{value:.0f}" if value >= 10 else f"{value:.1f}"
-    env.filters["seconds"] = _seconds
-    env.filters["when"] = when
+    env.filters["seconds"] = translator.seconds
+    env.filters["when"] = translator.when
+    env.filters["adr_url"] = rule_url
     return env
 
 
 def when(iso: str) -> str:
     """``2025-05-01T10:00:00.000Z`` as ``1 May 2025, 10:00:00 UTC`` (as given if not ISO)."""
-    try:
-        moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(dt.UTC)
-    except ValueError:
-        return iso
-    return f"{moment.day} {moment:%B %Y, %H:%M:%S} UTC"
-
-
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return "no limit"
-    if value < 60:
-        return f"{value:.1f} s"
-    minutes, seconds = divmod(round(value), 60)
-    return f"{minutes} min {seconds} s"
+    return Translator().when(iso)
 
 
 def _exceptions(report: RunReport) -> list[AppliedException]:
@@ -168,7 +190,13 @@ def _failures(standings: Iterable[RequirementStanding]) -> list[FailureView]:
     ]
 
 
-def build_page(report: RunReport, certification: Certification) -> Page:
+def build_page(
+    report: RunReport,
+    certification: Certification,
+    signed_by: str | None = None,
+    language: str = DEFAULT_LANGUAGE,
+) -> Page:
+    _ = Translator(language).gettext
     waived = any(item.standing is Standing.WAIVED for item in certification.requirements)
     counts = {standing.value: 0 for standing in Standing}
     for item in certification.requirements:
@@ -176,11 +204,11 @@ def build_page(report: RunReport, certification: Certification) -> Page:
     return Page(
         report=report,
         certification=certification,
-        verdict_text=VERDICT_TEXT[certification.verdict].format(
-            waived=" or is covered by a waiver" if waived else ""
+        verdict_text=_(VERDICT_TEXT[certification.verdict]).format(
+            waived=_(" or is covered by a waiver") if waived else ""
         ),
         levels=[
-            (level, LEVEL_TEXT[level], certification.by_level(level))
+            (level, _(LEVEL_TEXT[level]), certification.by_level(level))
             for level in Level
             if certification.by_level(level)
         ],
@@ -190,9 +218,20 @@ def build_page(report: RunReport, certification: Certification) -> Page:
         chart=Markup(response_time_chart(report.response_times)),
         timings=timing_stats(report.response_times),
         counts=counts,
+        signed_by=signed_by,
+        reasons=[translate_reason(reason, _) for reason in certification.reasons],
+        score_formula=_(SCORE_FORMULA),
+        standing_text={standing: _(text) for standing, text in STANDING_TEXT.items()},
     )
 
 
-def render_html(report: RunReport, certification: Certification) -> str:
-    page = build_page(report, certification)
-    return environment().get_template("report.html.j2").render(page=page, Standing=Standing)
+def render_html(
+    report: RunReport,
+    certification: Certification,
+    *,
+    signed_by: str | None = None,
+    language: str = DEFAULT_LANGUAGE,
+) -> str:
+    page = build_page(report, certification, signed_by, language)
+    template = environment(language).get_template("report.html.j2")
+    return template.render(page=page, Standing=Standing, steps=interop_steps(report))

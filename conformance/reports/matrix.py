@@ -1,24 +1,41 @@
 """The vendors x building blocks overview: who is certified for which block, with what score.
 
 Rows are products (vendor, product, version), columns are blocks; a cell holds the verdict and
-score of the latest report for that product and block, and a link to its HTML report when one
-was written next to the matrix. Written as JSON (for portals) and as one self-contained HTML page.
+score of the latest report for that product and block, a link to its HTML report when one
+was written next to the matrix, and how its certificate stands (intact, and the fingerprint of
+the key that signed it). Written as JSON (for portals) and as one self-contained HTML page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from conformance import __version__
-from conformance.reports.certification import Certification
-from conformance.reports.html import environment, when
+from conformance.reports.certification import CertificationVerdict
+from conformance.reports.folder import Seal
+from conformance.reports.html import environment
+from conformance.reports.i18n import DEFAULT_LANGUAGE
 from conformance.results import RunReport
 
 MATRIX_FORMAT = "gdi-conformance-matrix/1"
 MATRIX_JSON = "matrix.json"
 MATRIX_HTML = "index.html"
+
+
+class Judged(Protocol):
+    """A certification, or the verdict and score a certificate signed."""
+
+    @property
+    def verdict(self) -> CertificationVerdict: ...
+
+    @property
+    def score(self) -> int: ...
+
+
+Entry = tuple[RunReport, Judged, str | None]  # a report, its judgement, the link to its HTML
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +49,10 @@ class Cell:
     started_at: str
     base_url: str
     report_href: str | None = None
+    seal: Seal | None = None  # its certificate; None: not looked at
 
     def to_dict(self) -> dict[str, Any]:
+        seal = self.seal
         return {
             "verdict": self.verdict,
             "score": self.score,
@@ -42,6 +61,13 @@ class Cell:
             "started_at": self.started_at,
             "base_url": self.base_url,
             "report": self.report_href,
+            "certificate": None
+            if seal is None
+            else {
+                "status": seal.status,
+                "key_fingerprint": seal.key_fingerprint,
+                "problem": seal.problem,
+            },
         }
 
 
@@ -84,8 +110,10 @@ def _identity(report: RunReport) -> tuple[str, str, str]:
     return "(vendor not named)", host, "(version not named)"
 
 
-def build_matrix(entries: list[tuple[RunReport, Certification, str | None]]) -> Matrix:
-    """``entries``: each report with its certification and the link to its HTML report (or None)."""
+def build_matrix(entries: Sequence[Entry], seals: Mapping[str, Seal] | None = None) -> Matrix:
+    """``entries``: each report with its certification and the link to its HTML report (or
+    None); ``seals``: how each report's certificate stands, by run id."""
+    seals = seals or {}
     rows: dict[tuple[str, str, str], dict[str, Cell]] = {}
     blocks: list[str] = []
     for report, certification, href in sorted(entries, key=lambda item: item[0].started_at):
@@ -103,6 +131,7 @@ def build_matrix(entries: list[tuple[RunReport, Certification, str | None]]) -> 
             started_at=report.started_at,
             base_url=report.base_url,
             report_href=href,
+            seal=seals.get(report.run_id),
         )
     return Matrix(
         blocks=sorted(blocks),
@@ -113,6 +142,6 @@ def build_matrix(entries: list[tuple[RunReport, Certification, str | None]]) -> 
     )
 
 
-def render_matrix_html(matrix: Matrix) -> str:
-    template = environment().get_template("matrix.html.j2")
-    return template.render(matrix=matrix, version=__version__, when=when)
+def render_matrix_html(matrix: Matrix, language: str = DEFAULT_LANGUAGE) -> str:
+    template = environment(language).get_template("matrix.html.j2")
+    return template.render(matrix=matrix, version=__version__)

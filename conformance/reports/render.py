@@ -16,6 +16,7 @@ from conformance.reports.badge import BADGE_FILE, badge_svg
 from conformance.reports.certificate import CERTIFICATE_FILE, build_payload, sign_certificate
 from conformance.reports.certification import Certification
 from conformance.reports.html import HTML_FILE, render_html
+from conformance.reports.i18n import DEFAULT_LANGUAGE
 from conformance.reports.junit import JUNIT_FILE, junit_xml
 from conformance.reports.lint_sarif import render_sarif
 from conformance.results import RunReport, write_report
@@ -67,14 +68,19 @@ def write_outputs(
     formats: Iterable[str] = ("json", "html", "junit", "badge"),
     *,
     spec: LoadedSpec | None = None,
+    signed_by: str | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> dict[str, Path]:
-    """Write the chosen formats; ``sarif`` needs the loaded ``spec``. Returns format -> path."""
+    """Write the chosen formats; ``sarif`` needs the loaded ``spec``; ``signed_by``: the
+    fingerprint of the key that signs the certificate, shown in the HTML report. Returns
+    format -> path. ``language``: of the HTML report."""
     written: dict[str, Path] = {}
     for kind in formats:
         if kind == "json":
             written[kind] = write_report(report, directory)
         elif kind == "html":
-            written[kind] = write_atomic(directory / HTML_FILE, render_html(report, certification))
+            html = render_html(report, certification, signed_by=signed_by, language=language)
+            written[kind] = write_atomic(directory / HTML_FILE, html)
         elif kind == "junit":
             written[kind] = write_atomic(directory / JUNIT_FILE, junit_xml(report, certification))
         elif kind == "badge":

@@ -4,12 +4,18 @@ Keys are PEM files: the private key as unencrypted PKCS#8 (written with mode 060
 owner can read it), the public key as SubjectPublicKeyInfo. A key's fingerprint is
 ``SHA256:`` followed by the hex SHA-256 of its 32 raw public-key bytes; a certificate names
 the fingerprint of the key that signed it.
+
+A certificate is only worth something if its issuer's key stays the same: ``persistent_key``
+makes the key once (in the user's data directory, or where ``GDI_CONFORMANCE_SIGNING_KEY``
+says) and every later run reuses it, so certificates of several runs verify with one key.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 PRIVATE_KEY_FILE = "signing-key.pem"
 PUBLIC_KEY_FILE = "signing-key.pub.pem"
+KEY_ENVIRONMENT = "GDI_CONFORMANCE_SIGNING_KEY"
 
 
 class SigningKeyError(Exception):
@@ -55,6 +62,73 @@ def _write_private(path: Path, key: Ed25519PrivateKey) -> None:
     with os.fdopen(descriptor, "wb") as stream:
         stream.write(pem)
     os.chmod(path, 0o600)  # the umask may have taken bits away, never added: make it exact
+
+
+def public_path_for(private_path: Path) -> Path:
+    """Where the public key of ``private_path`` lies: ``name.pem`` -> ``name.pub.pem``."""
+    name = private_path.name
+    stem = name[: -len(".pem")] if name.endswith(".pem") else name
+    return private_path.with_name(stem + ".pub.pem")
+
+
+def default_key_path() -> Path:
+    """The persistent signing key: ``$GDI_CONFORMANCE_SIGNING_KEY``, else
+    ``$XDG_DATA_HOME/gdi-conformance/signing-key.pem`` (``~/.local/share`` without it)."""
+    given = os.environ.get(KEY_ENVIRONMENT, "").strip()
+    if given:
+        return Path(given).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME", "").strip()
+    base = Path(data_home) if data_home else Path.home() / ".local" / "share"
+    return base / "gdi-conformance" / PRIVATE_KEY_FILE
+
+
+def _create_private(path: Path, key: Ed25519PrivateKey) -> bool:
+    """Put ``key`` at ``path`` unless a key is there already; True when it was put there.
+
+    Written to a temporary file and linked into place: the link fails if ``path`` exists, so
+    of two runs starting at once exactly one key wins and nobody reads a half-written file.
+    """
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    temporary.unlink(missing_ok=True)
+    _write_private(temporary, key)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        return False
+    finally:
+        temporary.unlink(missing_ok=True)
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class PersistentKey:
+    key: Ed25519PrivateKey
+    path: Path
+    created: bool  # made by this call (the first run); False: an existing key reused
+
+
+def persistent_key(path: Path | None = None) -> PersistentKey:
+    """The signing key at ``path`` (default: ``default_key_path()``), made there first if there
+    is none. An existing key is never replaced; one that cannot be read is an error."""
+    path = path or default_key_path()
+    created = False
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            created = _create_private(path, Ed25519PrivateKey.generate())
+        except OSError as exc:
+            raise SigningKeyError(
+                f"{path}: cannot create the signing key ({exc.strerror}); "
+                f"set {KEY_ENVIRONMENT} to a writable place or give --signing-key"
+            ) from exc
+    key = load_private_key(path)
+    public = public_path_for(path)
+    if not public.exists():
+        # A convenience beside the key (it can always be derived again): failing to write it
+        # is no reason to stop.
+        with contextlib.suppress(OSError):
+            public.write_bytes(public_pem(key.public_key()))
+    return PersistentKey(key, path, created)
 
 
 def generate_keypair(directory: Path) -> KeyPair:
@@ -106,3 +180,26 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise SigningKeyError(f"{path}: the public key must be an Ed25519 key")
     return key
+
+
+_PEM_BLOCK = re.compile(rb"-----BEGIN PUBLIC KEY-----.+?-----END PUBLIC KEY-----", re.DOTALL)
+
+
+def load_trusted_keys(path: Path) -> list[Ed25519PublicKey]:
+    """The public keys in a trusted-keys file: PEM public keys one after another; lines
+    outside them (comments, names) are ignored. A private key in it is refused."""
+    data = _read(path, "trusted-keys file")
+    if b"PRIVATE KEY" in data:
+        raise SigningKeyError(f"{path}: holds a private key; a trusted-keys file holds public keys")
+    keys = []
+    for number, block in enumerate(_PEM_BLOCK.findall(data), start=1):
+        try:
+            key = serialization.load_pem_public_key(block)
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            raise SigningKeyError(f"{path}: public key {number} is not a valid PEM key") from exc
+        if not isinstance(key, Ed25519PublicKey):
+            raise SigningKeyError(f"{path}: public key {number} is not an Ed25519 key")
+        keys.append(key)
+    if not keys:
+        raise SigningKeyError(f"{path}: no PEM public key (-----BEGIN PUBLIC KEY-----) in it")
+    return keys

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -233,3 +234,37 @@ def test_interrupted_reference_certification_keeps_what_it_has_and_stops(tmp_pat
     assert not (out / "registries").exists() and not (out / "interop").exists()
     assert "life event" not in stdout
     assert all(not Path(f"/proc/{pid}").exists() for pid in blocks), blocks
+
+
+@pytest.mark.slow
+def test_second_certify_into_one_folder_keeps_the_first_valid_and_shown(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """Two runs into one report folder (as `tox -e messaging` after the main job): one
+    persistent key signs both, so both certificates verify with it; the overview has both."""
+    key = tmp_path / "issuer" / "signing-key.pem"
+    monkeypatch.setenv("GDI_CONFORMANCE_SIGNING_KEY", str(key))
+    out = tmp_path / "reports"
+    common = ["--report-dir", str(out), "--seed", "4", "--max-examples", "1"]
+    assert main(["certify", "--reference", "--bb", "messaging", *common]) == 0
+    captured = capsys.readouterr()
+    assert "made the signing key" in captured.err
+    # No terminal here, as in a CI log: a line per phase of the block, not a silent wait.
+    phases = re.findall(r"^messaging +\d+ s  (\S.*)$", captured.err, re.MULTILINE)
+    assert len(phases) >= 4 and phases[-1] == "certified", captured.err[-2000:]
+    made = key.read_bytes()
+    assert main(["certify", "--reference", "--bb", "identity", *common]) == 0
+    assert "made the signing key" not in capsys.readouterr().err
+    assert key.read_bytes() == made, "the key is reused, never replaced"
+    public = key.with_name("signing-key.pub.pem")
+    for block in ("messaging", "identity"):
+        certificate = str(out / block / "certificate.json")
+        assert main(["verify", certificate, "--trusted-key", str(public)]) == 0, block
+        assert "issuer:         trusted" in capsys.readouterr().out
+    matrix = json.loads((out / "matrix.json").read_text())
+    assert matrix["blocks"] == ["identity", "messaging"]
+    (row,) = matrix["rows"]
+    for block in ("identity", "messaging"):
+        assert row["cells"][block]["certificate"]["status"] == "valid", block
+    index = (out / "index.html").read_text()
+    assert 'href="messaging/report.html"' in index and 'href="identity/report.html"' in index

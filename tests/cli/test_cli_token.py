@@ -90,3 +90,19 @@ def test_unreachable_identity_exits_2(capsys: pytest.CaptureFixture[str], tmp_pa
 def test_missing_required_option_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "--client", "x")
     assert code == 2 and "--identity" in err
+
+
+@pytest.mark.slow
+def test_citizen_token_says_why_the_login_failed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An identity block without its test login logs no citizen in: the message says so and
+    how to turn it on, not only the bare OAuth error."""
+    with running_blocks(tmp_path, ("identity",), enable_test_login=False) as blocks:
+        code, out, err = run(
+            capsys, "--identity", blocks.base_url("identity"), "--client", "burger-portaal",
+            "--key", str(KEYS / "burger-portaal.key.pem"), "--citizen", "999993653",
+        )  # fmt: skip
+    assert code == 1 and out == ""
+    assert "login_required" in err
+    assert "serve identity --enable-test-login" in err

@@ -23,8 +23,11 @@ from pathlib import Path
 import pytest
 from support.sample_reports import make_report
 
+from conformance.interop import GEBOORTE
 from conformance.reports.certification import certify
 from conformance.reports.html import render_html
+from conformance.reports.interop_matrix import render_interop_matrix
+from conformance.reports.matrix import build_matrix, render_matrix_html
 from conformance.results import Outcome, ProductInfo
 
 pytestmark = pytest.mark.slow
@@ -157,3 +160,111 @@ def test_screenshot_of_the_report_is_a_real_picture(site: str, tmp_path: Path) -
     assert (width, height) == (1200, 1600)
     assert len(data) > 20_000
     assert len(set(pixels)) > 50, "the screenshot is not a blank page"
+
+
+PAGES_CHECKER = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>checker</title></head>
+<body>
+<iframe id="nl" src="report-nl.html" style="width:1200px;height:900px"></iframe>
+<iframe id="interop" src="interop.html" style="width:1200px;height:900px"></iframe>
+<iframe id="matrix" src="matrix.html" style="width:1200px;height:900px"></iframe>
+<iframe id="overview" src="index.html" style="width:1200px;height:900px"></iframe>
+<pre id="result">pending</pre>
+<script>
+function doc(id) { return document.getElementById(id).contentDocument; }
+function shown(id, selector) {
+  const element = doc(id).querySelector(selector);
+  if (!element) return id + " " + selector + "=missing";
+  const box = element.getBoundingClientRect();
+  const style = doc(id).defaultView.getComputedStyle(element);
+  const visible = box.width > 0 && box.height > 0 && style.visibility !== "hidden"
+    && style.display !== "none";
+  return id + " " + selector + "=" + (visible ? "visible" : "hidden") + "|"
+    + element.innerText.trim().replace(/\\s+/g, " ");
+}
+function look(id) {
+  const main = doc(id).querySelector("main");
+  const style = doc(id).defaultView.getComputedStyle(main);
+  const h1 = doc(id).defaultView.getComputedStyle(doc(id).querySelector("h1"));
+  const facts = [style.maxWidth, style.fontFamily, style.backgroundColor, h1.fontSize];
+  return id + " look=" + facts.join(";");
+}
+function check() {
+  const blocks = Array.from(doc("interop").querySelectorAll("#steps tr[data-block]"))
+    .map(row => row.cells[2].innerText.trim()).join(",");
+  document.getElementById("result").textContent = [
+    shown("nl", ".verdict-label"),
+    shown("nl", "#req-GDI-MSG-001 a.adr-rule"),
+    "nl adr-href=" + doc("nl").querySelector("#req-GDI-MSG-001 a.adr-rule").href,
+    shown("nl", "#requirements h2"),
+    shown("interop", "header .eyebrow"),
+    shown("interop", "#steps h3"),
+    "interop blocks=" + blocks,
+    shown("matrix", "h1"),
+    shown("matrix", "#at-fault td"),
+    look("nl"), look("interop"), look("matrix"), look("overview"),
+  ].join("\\n");
+}
+window.addEventListener("load", check);  // after every frame has loaded
+</script>
+</body></html>
+"""
+
+
+@pytest.fixture
+def pages(tmp_path: Path) -> Iterator[str]:
+    """A Dutch report, a life-event report, an interop matrix and an overview, served."""
+    from reports.test_i18n import interop_like, interop_matrix
+
+    report = make_report({"GDI-MSG-001": Outcome.FAILED})
+    html = render_html(report, certify(report), language="nl")
+    (tmp_path / "report-nl.html").write_text(html, encoding="utf-8")
+    life_events = interop_like("declare-birth")
+    interop = render_html(life_events, certify(life_events))  # type: ignore[arg-type]
+    (tmp_path / "interop.html").write_text(interop, encoding="utf-8")
+    (tmp_path / "matrix.html").write_text(render_interop_matrix(interop_matrix()))
+    overview = build_matrix([(report, certify(report), "report-nl.html")])
+    (tmp_path / "index.html").write_text(render_matrix_html(overview, "nl"), encoding="utf-8")
+    (tmp_path / "checker.html").write_text(PAGES_CHECKER, encoding="utf-8")
+    handler = functools.partial(QuietHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_dutch_report_life_event_steps_and_matrix_style_on_screen(
+    pages: str, tmp_path: Path
+) -> None:
+    done = run_chromium(
+        tmp_path,
+        "--virtual-time-budget=5000",
+        "--window-size=1280,1000",
+        "--dump-dom",
+        f"{pages}/checker.html",
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    match = re.search(r'<pre id="result">(.*?)</pre>', done.stdout, re.S)
+    assert match, done.stdout[-2000:]
+    lines = dict(line.split("=", 1) for line in match.group(1).strip().splitlines())
+    assert lines["nl .verdict-label"] == "visible|NIET GECERTIFICEERD"
+    assert lines["nl #req-GDI-MSG-001 a.adr-rule"] == "visible|/core/version-header"
+    assert lines["nl adr-href"] == (
+        "https://logius-standaarden.github.io/API-Design-Rules/#/core/version-header"
+    )
+    assert lines["nl #requirements h2"] == "visible|Eisen"
+    eyebrow = lines["interop header .eyebrow"]
+    assert eyebrow.startswith("visible|") and "LIFE EVENTS ACROSS BUILDING BLOCKS" in eyebrow
+    assert "INTEROP BUILDING BLOCK" not in eyebrow
+    assert lines["interop #steps h3"].startswith("visible|GDI-GEN-101")
+    assert lines["interop blocks"] == ",".join(step.block for step in GEBOORTE.steps)
+    assert lines["matrix h1"] == "visible|Life events across building blocks"
+    assert lines["matrix #at-fault td"] == "visible|registries"
+    # One look across the pages: the interop matrix is styled as the reports and the overview.
+    looks = {lines[f"{page} look"] for page in ("nl", "interop", "matrix", "overview")}
+    assert len(looks) == 1, looks
+    assert next(iter(looks)).startswith("1120px;")
