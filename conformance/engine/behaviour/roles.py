@@ -51,6 +51,8 @@ class Role:
     client: str  # the harness's test client that plays it
     scopes: tuple[str, ...]
     citizen: int | None = None  # which synthetic citizen (0, 1, ...) logs in through the client
+    # A given citizen instead (a GDI test person the block under test holds), by BSN.
+    bsn: str | None = None
 
 
 def unverified_claims(token: str) -> dict[str, Any]:
@@ -149,8 +151,8 @@ class Roles:
             )
         key_path = self.keys_dir / f"{role.client}.key.pem"
         source: CredentialSource
-        if role.citizen is not None:
-            bsn = citizen_bsn(self.seed, role.citizen)
+        if role.bsn is not None or role.citizen is not None:
+            bsn = role.bsn or citizen_bsn(self.seed, role.citizen or 0)
             source = CitizenLogin(identity_url, role.client, key_path, bsn, role.scopes)
         else:
             source = IdentityClient(identity_url, role.client, key_path, role.scopes)
