@@ -13,7 +13,9 @@ Each is a ``Role``. A role's credentials come from, in this order:
    test environment registers them.
 
 The citizens the harness logs in are synthetic: their BSNs are derived from the run's seed,
-so every run with a new seed starts with empty inboxes and the same seed repeats a run.
+so every run with a new seed starts with empty inboxes and the same seed repeats a run. A
+check that needs a citizen the block under test holds (a GDI test person of the person
+register) names that citizen's BSN in the role (``Role.bsn``).
 Every credential handed out is registered with the run's redactor.
 """
 
