@@ -254,9 +254,14 @@ class RegistriesScenario(Scenario):
 
     def prepare(self, http: httpx.Client) -> None:
         key = KEYS / f"{ORGANISATION}.key.pem"
-        token = client_credentials_token(
-            self.identity_url, ORGANISATION, key, ("registries:read", "registries:declare")
+        # Searching by name needs registries:search and a purpose (doelbinding) too.
+        scopes = (
+            "registries:read",
+            "registries:declare",
+            "registries:search",
+            "doelbinding:burgerzaken",
         )
+        token = client_credentials_token(self.identity_url, ORGANISATION, key, scopes)
         self.headers = _bearer(token)
         self.births: list[tuple[str, str]] = []  # (Location, new BSN)
 

@@ -12,6 +12,10 @@ RESOURCE_OF_SCOPE: dict[str, str] = {
     "messaging:subscribe": "urn:nld:gdi:messaging",
     "registries:read": "urn:nld:gdi:registries",
     "registries:declare": "urn:nld:gdi:registries",
+    "registries:search": "urn:nld:gdi:registries",
+    # A purpose (doelbinding) the register checks before it lets an organisation search;
+    # granted only to the organisations registered for it.
+    "doelbinding:burgerzaken": "urn:nld:gdi:registries",
 }
 
 KNOWN_SCOPES: frozenset[str] = frozenset({OPENID, *RESOURCE_OF_SCOPE})

@@ -3,6 +3,7 @@ this module only reads requests, checks them against the spec, and calls the dom
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from building_blocks.common import AccessToken, Database, InvalidParam, ProblemError, invalid_input
 from building_blocks.common.auth import TokenVerifier
-from building_blocks.registries import declarations, queries, store
+from building_blocks.registries import access, declarations, queries, store
 from building_blocks.registries.schema import RequestSchemas
 
 READ = "registries:read"
@@ -120,6 +121,8 @@ def build_router(register: Register, verifier: TokenVerifier) -> APIRouter:
         paging = _paging(request)
         body = await _json_body(request)
         _check_query(register.schemas, body)
+        today = dt.date.fromisoformat(declarations.today())
+        await _in_thread(access.authorise_query, register.db, verifier, token, body, today)
         answer = await _in_thread(queries.answer, register.db, body, paging, register.base_url)
         return JSONResponse(answer)
 

@@ -84,7 +84,13 @@ REFERENCE_BLOCKS = ("identity", "messaging", "registries")
 REFERENCE_SCOPES: dict[str, tuple[str, ...]] = {
     "identity": (),
     "messaging": ("messaging:send", "messaging:subscribe"),
-    "registries": ("registries:read", "registries:declare"),
+    # registries:search with a purpose (doelbinding) lets fuzzing reach the searches too.
+    "registries": (
+        "registries:read",
+        "registries:declare",
+        "registries:search",
+        "doelbinding:burgerzaken",
+    ),
 }
 REFERENCE_PRODUCT = ProductInfo(
     vendor="GDI reference implementation",

@@ -39,7 +39,12 @@ SEED = 20251129
 SCOPES = {
     "identity": (),
     "messaging": ("messaging:send", "messaging:subscribe"),
-    "registries": ("registries:read", "registries:declare"),
+    "registries": (
+        "registries:read",
+        "registries:declare",
+        "registries:search",
+        "doelbinding:burgerzaken",
+    ),
 }
 
 

@@ -15,6 +15,7 @@ from conformance.engine.behaviour import (  # noqa: F401  (registers the checks)
     messaging_sending,
     registries_access,
     registries_events,
+    registries_privacy,
     registries_queries,
 )
 from conformance.engine.behaviour.base import BEHAVIOUR_CHECKS, Session, behaviour_check

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 
 _log = logging.getLogger(__name__)
 
@@ -50,6 +50,27 @@ class Delivery:
 
 
 Policy = Callable[[Delivery, list[Delivery]], int]  # (this delivery, earlier ones) -> status
+
+
+class Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+def complete_body(rfile: Readable, content_length: str | None, limit: int) -> bytes | None:
+    """The body of a request, or None when the sender stopped before sending all of it.
+
+    A sender killed mid-request (the durability check does that on purpose) may have sent its
+    headers but not the body it declared. That is no request: the sender never got an answer
+    and sends it again after its restart, so it is neither answered nor recorded. A body
+    longer than ``limit`` is cut to ``limit`` (the rest stays unread: the connection closes).
+    """
+    try:
+        declared = int(content_length or 0)
+    except ValueError:
+        return None
+    wanted = min(max(declared, 0), limit)
+    body = rfile.read(wanted) if wanted else b""
+    return body if len(body) == wanted else None
 
 
 def accept_all(delivery: Delivery, earlier: list[Delivery]) -> int:
@@ -108,8 +129,10 @@ class Receiver:
                 return
 
             def _handle(self) -> None:
-                length = min(int(self.headers.get("Content-Length") or 0), MAX_BODY)
-                body = self.rfile.read(length) if length else b""
+                body = complete_body(self.rfile, self.headers.get("Content-Length"), MAX_BODY)
+                if body is None:
+                    self.close_connection = True
+                    return
                 status = receiver._record(self.command, self.path, dict(self.headers), body)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")

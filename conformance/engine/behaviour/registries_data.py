@@ -39,6 +39,12 @@ MAX_PAGE_SIZE = 100
 MAX_PAGES = 50  # a result the checks page through never needs more; more is a paging defect
 
 READER = Role("registries-reader", "gemeente-utrecht", ("registries:read",))
+# Searching by name or address needs registries:search and a purpose (doelbinding) scope; the
+# harness's organisation gemeente-utrecht is registered for the purpose burgerzaken.
+PURPOSE = "doelbinding:burgerzaken"
+SEARCHER = Role(
+    "registries-searcher", "gemeente-utrecht", ("registries:read", "registries:search", PURPOSE)
+)
 DECLARER = Role("registries-declarer", "gemeente-utrecht", ("registries:declare",))
 CLERK = Role("registries-clerk", "gemeente-utrecht", ("registries:read", "registries:declare"))
 
@@ -91,14 +97,20 @@ def chunks(items: list[str], size: int = MAX_BSNS_PER_QUERY) -> Iterator[list[st
         yield items[start : start + size]
 
 
+def asker(body: Mapping[str, Any]) -> Role:
+    """Who asks a query by default: a reader looks up by BSN, a searcher with a purpose searches."""
+    return READER if body.get("type") == BY_BSN else SEARCHER
+
+
 def query(
     session: Session,
     body: Mapping[str, Any],
     *,
-    role: Role = READER,
+    role: Role | None = None,
     page: int | None = None,
     page_size: int | None = None,
 ) -> Reply:
+    role = role or asker(body)
     params = {}
     if page is not None:
         params["page"] = page
@@ -120,7 +132,7 @@ def persons_of(reply: Reply) -> list[dict[str, Any]]:
 
 
 def all_matches(
-    session: Session, body: Mapping[str, Any], *, role: Role = READER
+    session: Session, body: Mapping[str, Any], *, role: Role | None = None
 ) -> tuple[list[dict[str, Any]], Reply]:
     """Every person a query matches (all pages of the largest size); the last reply."""
     found: list[dict[str, Any]] = []

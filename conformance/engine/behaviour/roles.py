@@ -13,7 +13,9 @@ Each is a ``Role``. A role's credentials come from, in this order:
    test environment registers them.
 
 The citizens the harness logs in are synthetic: their BSNs are derived from the run's seed,
-so every run with a new seed starts with empty inboxes and the same seed repeats a run.
+so every run with a new seed starts with empty inboxes and the same seed repeats a run. A
+check that needs a citizen the block under test holds (a GDI test person of the person
+register) names that citizen's BSN in the role (``Role.bsn``).
 Every credential handed out is registered with the run's redactor.
 """
 
@@ -51,6 +53,8 @@ class Role:
     client: str  # the harness's test client that plays it
     scopes: tuple[str, ...]
     citizen: int | None = None  # which synthetic citizen (0, 1, ...) logs in through the client
+    # A given citizen instead (a GDI test person the block under test holds), by BSN.
+    bsn: str | None = None
 
 
 def unverified_claims(token: str) -> dict[str, Any]:
@@ -149,8 +153,8 @@ class Roles:
             )
         key_path = self.keys_dir / f"{role.client}.key.pem"
         source: CredentialSource
-        if role.citizen is not None:
-            bsn = citizen_bsn(self.seed, role.citizen)
+        if role.bsn is not None or role.citizen is not None:
+            bsn = role.bsn or citizen_bsn(self.seed, role.citizen or 0)
             source = CitizenLogin(identity_url, role.client, key_path, bsn, role.scopes)
         else:
             source = IdentityClient(identity_url, role.client, key_path, role.scopes)

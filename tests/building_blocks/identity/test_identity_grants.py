@@ -55,7 +55,8 @@ def test_audience_follows_the_scopes(identity: Identity) -> None:
 def test_without_scope_the_registered_scopes_are_granted(identity: Identity) -> None:
     body = identity.client_credentials().json()
     assert set(body["scope"].split()) == {
-        "messaging:send", "messaging:subscribe", "registries:read", "registries:declare"
+        "messaging:send", "messaging:subscribe", "registries:read", "registries:declare",
+        "registries:search", "doelbinding:burgerzaken",
     }  # fmt: skip
 
 

@@ -19,6 +19,7 @@ import httpx
 from support.issuer import FakeIssuer
 
 from building_blocks.common.process import BlockProcess
+from conformance.engine.behaviour.receiver import MAX_BODY, complete_body
 
 AUDIENCE = "urn:nld:gdi:messaging"
 ORG_A = "00000001001234567000"
@@ -179,8 +180,10 @@ def receiver(answer: Callable[[int], int] = lambda _: 204, *, port: int = 0) -> 
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            body = self.rfile.read(length)
+            body = complete_body(self.rfile, self.headers.get("Content-Length"), MAX_BODY)
+            if body is None:  # the sender died mid-request: no request, it sends it again
+                self.close_connection = True
+                return
             with state.lock:
                 status = state.answer(len(state.received))
                 state.received.append(Received(time.monotonic(), dict(self.headers), body, status))
@@ -219,7 +222,9 @@ def hanging_receiver(*, hang: bool = True) -> Iterator[Hanging]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            if complete_body(self.rfile, self.headers.get("Content-Length"), MAX_BODY) is None:
+                self.close_connection = True
+                return
             with state.lock:
                 state.requests += 1
             if state.hang.is_set():

@@ -13,6 +13,10 @@ from support.services import RunningBlocks
 AUDIENCE = "urn:nld:gdi:registries"
 READ = "registries:read"
 DECLARE = "registries:declare"
+SEARCH = "registries:search"
+PURPOSE = "doelbinding:burgerzaken"
+SEARCHER = f"{READ} {SEARCH} {PURPOSE}"  # an organisation that may search (with a purpose)
+OIN = "00000001001234567000"  # gemeente-utrecht's: an organisation's token carries its OIN
 
 ANNA = "999993653"  # Anna Maria Jansen, Oudegracht 12, 3511AB Utrecht: mother of two
 PIETER = "999990019"  # Pieter de Vries, Anna's partner, father of her children
@@ -25,8 +29,12 @@ class Registry:
     services: RunningBlocks
 
     def token(self, scope: str = f"{READ} {DECLARE}", **claims: Any) -> str:
+        """An organisation's token by default; ``oin=None`` makes it a citizen's (with ``bsn``)."""
         claims.setdefault("aud", AUDIENCE)
         claims.setdefault("sub", "gemeente-utrecht")
+        claims.setdefault("oin", OIN)
+        if claims["oin"] is None:
+            del claims["oin"]
         return self.issuer.token(scope=scope, **claims)
 
     def client(self, scope: str = f"{READ} {DECLARE}", **claims: Any) -> httpx.Client:
@@ -39,7 +47,7 @@ class Registry:
         )
 
     def query(self, body: dict[str, Any], **params: Any) -> httpx.Response:
-        with self.client(READ) as client:
+        with self.client(SEARCHER) as client:
             return client.post("/personen", json=body, params=params)
 
     def persons(self, body: dict[str, Any], **params: Any) -> list[dict[str, Any]]:

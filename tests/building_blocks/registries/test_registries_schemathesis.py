@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from registries_helpers import AUDIENCE, DECLARE, READ
+from registries_helpers import AUDIENCE, DECLARE, OIN, SEARCHER
 from support.issuer import fake_issuer
 from support.services import running_blocks
 
@@ -43,7 +43,8 @@ def registry_url(tmp_path: Path) -> Iterator[tuple[str, str]]:
         fake_issuer() as issuer,
         running_blocks(tmp_path, ("registries",), identity_url=issuer.identity_url) as services,
     ):
-        token = issuer.token(scope=f"{READ} {DECLARE}", aud=AUDIENCE, expires_in=3600)
+        # An organisation that may also search (with a purpose), so every query type is reached.
+        token = issuer.token(scope=f"{SEARCHER} {DECLARE}", aud=AUDIENCE, expires_in=3600, oin=OIN)
         yield services.base_url("registries"), token
 
 
@@ -67,7 +68,8 @@ def test_schemathesis_fails_a_register_that_skips_input_validation(
         fake_issuer() as issuer,
         running_blocks(tmp_path, ("registries",), identity_url=issuer.identity_url) as services,
     ):
-        token = issuer.token(scope=f"{READ} {DECLARE}", aud=AUDIENCE, expires_in=3600)
+        # An organisation that may also search (with a purpose), so every query type is reached.
+        token = issuer.token(scope=f"{SEARCHER} {DECLARE}", aud=AUDIENCE, expires_in=3600, oin=OIN)
         result = _schemathesis(
             services.base_url("registries"),
             token,

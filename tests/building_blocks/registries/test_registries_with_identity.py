@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from registries_helpers import ANNA, assert_problem, birth, by_bsn
+from registries_helpers import ANNA, PIETER, assert_problem, birth, by_bsn
 from support.services import running_blocks
 
 from conformance.engine.oauth_client import citizen_token, client_credentials_token
@@ -84,3 +84,30 @@ def test_a_citizen_portal_token_reads_but_cannot_declare(stack: Stack) -> None:
     with stack.citizen(ANNA, "registries:read") as portal:
         assert portal.post("/personen", json=by_bsn([ANNA])).status_code == 200
         assert_problem(portal.post("/geboorteaangiften", json=birth(ANNA)), 403)
+
+
+SEARCH_BY_ADDRESS = {
+    "type": "ZoekMetPostcodeEnHuisnummer",
+    "postcode": "3511AB",
+    "huisnummer": 12,
+    "fields": ["burgerservicenummer"],
+}
+
+
+def test_the_identity_block_issues_the_purpose_that_lets_an_organisation_search(
+    stack: Stack,
+) -> None:
+    scopes = ("registries:read", "registries:search", "doelbinding:burgerzaken")
+    with stack.organisation("gemeente-utrecht", *scopes) as gemeente:
+        found = gemeente.post("/personen", json=SEARCH_BY_ADDRESS)
+    assert found.status_code == 200, found.text
+    assert ANNA in [person["burgerservicenummer"] for person in found.json()["personen"]]
+    # A token that does not carry the purpose does not search, whoever asks.
+    with stack.organisation("harness-tweede-org", "registries:read", "registries:search") as other:
+        assert_problem(other.post("/personen", json=SEARCH_BY_ADDRESS), 403)
+
+
+def test_a_citizen_portal_token_reads_only_the_citizen(stack: Stack) -> None:
+    with stack.citizen(ANNA, "registries:read") as portal:
+        assert_problem(portal.post("/personen", json=by_bsn([PIETER])), 403)
+        assert_problem(portal.post("/personen", json=SEARCH_BY_ADDRESS), 403)

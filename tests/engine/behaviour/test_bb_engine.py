@@ -61,3 +61,42 @@ def test_a_behaviour_defect_fails_its_requirement_with_evidence(
     assert evidence.request is not None and evidence.curl and evidence.curl.startswith("curl ")
     token = source.headers()["Authorization"].split(" ", 1)[1]
     assert token not in report_to_json(report)
+
+
+def test_a_register_that_shows_a_citizen_anyone_fails_only_the_privacy_requirement(
+    identity_url: str, tmp_path: Path
+) -> None:
+    profile, spec = behaviour_only("registries")
+    source = IdentityClient(
+        identity_url,
+        "gemeente-utrecht",
+        KEYS / "gemeente-utrecht.key.pem",
+        ("registries:read", "registries:declare"),
+    )
+    with serve(
+        "registries", tmp_path / "data", identity_url, "registries_citizen_reads_anyone"
+    ) as url:
+        report = run(
+            RunConfig(
+                spec=spec,
+                base_url=url,
+                profile=profile,
+                subjects=Subjects({"primary": source}),
+                seed=7,
+                phases=(),
+                hypothesis_dir=tmp_path / "hypothesis",
+            )
+        )
+    outcomes = {item.id: item.outcome for item in report.requirements}
+    assert outcomes.pop("GDI-REG-029") is Outcome.FAILED
+    assert set(outcomes.values()) == {Outcome.PASSED}, outcomes
+    failed = next(item for item in report.requirements if item.id == "GDI-REG-029")
+    assert {item.check for item in failed.failures} == {"bb:registries:citizen-own-records"}
+    evidence = failed.failures[0]
+    assert evidence.operation_id == "queryPersons" and evidence.response is not None
+    assert evidence.response.status == 200  # the stranger's record was handed out
+    assert evidence.curl and evidence.curl.startswith("curl ")
+    # The citizen's token is redacted like every other credential.
+    assert evidence.request is not None
+    assert "REDACTED" in (evidence.request.headers.get("Authorization") or "REDACTED")
+    assert "Bearer ey" not in report_to_json(report)

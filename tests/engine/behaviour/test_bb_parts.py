@@ -206,6 +206,24 @@ def test_the_receiver_keeps_stderr_clean_when_a_sender_drops_its_connection(
     assert "Traceback" not in capfd.readouterr().err
 
 
+def test_the_receiver_records_no_request_cut_off_after_its_headers() -> None:
+    # An implementation killed between a callback's headers and its body sent no request; it
+    # sends the event again after its restart, and only that one is a delivery.
+    with Receiver() as receiver:
+        port = int(receiver.url("a").split(":")[2].split("/")[0])
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(
+                b"POST /gdi-conformance/events/a HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/cloudevents+json\r\nContent-Length: 353\r\n\r\n"
+            )
+            sock.shutdown(socket.SHUT_WR)
+            assert sock.recv(1024) == b""  # no answer
+        with httpx.Client() as client:
+            assert client.post(receiver.url("a"), json={"id": "e"}).status_code == 204
+        assert receiver.wait_for(lambda items: len(items) == 1, timeout=2)
+        assert [item.event() for item in receiver.received()] == [{"id": "e"}]
+
+
 # ---------------------------------------------------------------------------- judgements
 
 
