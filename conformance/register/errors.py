@@ -1,0 +1,11 @@
+"""A request the register refuses: the HTTP status and, in plain words, what and why."""
+
+from __future__ import annotations
+
+
+class Refused(Exception):
+    def __init__(self, status: int, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
