@@ -51,6 +51,8 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     # WAL lets pages read while a publication writes; foreign keys are off by default.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # With WAL, NORMAL never corrupts the database; it syncs at checkpoints, not every commit.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 

@@ -78,6 +78,9 @@ WORDS: dict[str, dict[str, str]] = {
         "language": "Language",
         "api": "JSON API (OpenAPI)",
         "not_found": "Not found",
+        "previous": "previous",
+        "next": "next",
+        "page_of": "page {page} of {pages}",
     },
     "nl": {
         "register": "GDI-conformiteitsregister",
@@ -148,6 +151,9 @@ WORDS: dict[str, dict[str, str]] = {
         "language": "Taal",
         "api": "JSON-API (OpenAPI)",
         "not_found": "Niet gevonden",
+        "previous": "vorige",
+        "next": "volgende",
+        "page_of": "pagina {page} van {pages}",
     },
 }
 

@@ -21,6 +21,7 @@ PAGE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
 )
+OVERVIEW_PAGE = 100  # cells per overview page
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SHA256 = r"^[0-9a-f]{64}$"
 
@@ -129,7 +130,11 @@ def pages_router() -> APIRouter:
 
     @router.get("/")
     def overview_page(
-        request: Request, block: Optional = None, verdict: Optional = None, vendor: Optional = None
+        request: Request,
+        block: Optional = None,
+        verdict: Optional = None,
+        vendor: Optional = None,
+        page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     ) -> Response:
         with _engine(request).connect() as connection:
             data = queries.overview(
@@ -138,9 +143,14 @@ def pages_router() -> APIRouter:
                 block=block or None,
                 verdict=verdict or None,
                 vendor=vendor or None,
+                page=page,
+                page_size=OVERVIEW_PAGE,
             )
         verdicts = ("certified", "certified-with-remarks", "not-certified", "incomplete")
-        return render(request, "overview.html", data=data, verdicts=verdicts)
+        pages = max(1, -(-data["totalCells"] // OVERVIEW_PAGE))
+        return render(
+            request, "overview.html", data=data, verdicts=verdicts, page=page, pages=pages
+        )
 
     @router.get("/products/{vendor}/{product}")
     def product_page(

@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -24,7 +25,14 @@ from conformance.register import clock
 from conformance.register.access import ADMIN, VENDOR_KEY, Caller, parse_public_key, vendor_row
 from conformance.register.errors import Refused
 from conformance.register.names import NameRefused, is_slug, slug_of
-from conformance.register.schema import products, requirements, run_requirements, runs, signing_keys
+from conformance.register.schema import (
+    cells,
+    products,
+    requirements,
+    run_requirements,
+    runs,
+    signing_keys,
+)
 from conformance.reports.certificate import CertificateInvalid, report_digest, verify_certificate
 from conformance.results import RunReport
 from conformance.results.io import report_schema
@@ -32,6 +40,7 @@ from conformance.results.io import report_schema
 SELF_ASSESSED = "self-assessed"
 AUTHORITY = "authority"
 VERDICTS = ("certified", "certified-with-remarks", "not-certified", "incomplete")
+HISTORY = 12  # runs in an overview cell's history line
 _VERSION = re.compile(r"^\d{1,6}\.\d{1,6}\.\d{1,6}(?:[-+][0-9A-Za-z.+-]{1,40})?$")
 
 
@@ -39,6 +48,11 @@ _VERSION = re.compile(r"^\d{1,6}\.\d{1,6}\.\d{1,6}(?:[-+][0-9A-Za-z.+-]{1,40})?$
 class Published:
     certificate_sha256: str
     created: bool
+
+
+@cache
+def _fast_validator() -> Any:
+    return jsonschema_rs.validator_for(report_schema())
 
 
 @cache
@@ -90,7 +104,11 @@ def _verified_payload(connection: Connection, certificate: bytes) -> tuple[dict[
 def _check_report(report: Any, payload: dict[str, Any]) -> RunReport:
     if not isinstance(report, dict):
         raise Refused(400, "Invalid report", "report must be the JSON object of report.json")
-    error = jsonschema.exceptions.best_match(_report_validator().iter_errors(report))
+    # The Rust validator decides quickly; the Python one finds the clearest message to give.
+    valid = _fast_validator().is_valid(report)
+    error = (
+        None if valid else jsonschema.exceptions.best_match(_report_validator().iter_errors(report))
+    )
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(top)"
         raise Refused(400, "Invalid report", f"report.json at {where}: {error.message[:300]}")
@@ -209,7 +227,42 @@ def _publish(
             ],
         )
     _remember_requirements(connection, parsed, block_name, issued_at)
+    _update_cell(connection, product_id, block_name, profile_version)
     return Published(digest, created=True)
+
+
+def _update_cell(connection: Connection, product_id: int, block: str, profile_version: str) -> None:
+    """Point the overview's cell at its newest run and refresh its history line."""
+    where = (
+        cells.c.product_id == product_id,
+        cells.c.block == block,
+        cells.c.profile_version == profile_version,
+    )
+    # FOR UPDATE (PostgreSQL; SQLite writes one at a time anyway): two instances publishing
+    # into one cell take turns, so the second sees the first's run.
+    cell = connection.execute(select(cells.c.id).where(*where).with_for_update()).first()
+    recent = connection.execute(
+        select(runs.c.id, runs.c.score, runs.c.verdict)
+        .where(
+            runs.c.product_id == product_id,
+            runs.c.block == block,
+            runs.c.profile_version == profile_version,
+        )
+        .order_by(runs.c.issued_at.desc(), runs.c.id.desc())
+        .limit(HISTORY)
+    ).all()
+    values = {
+        "latest_run_id": recent[0].id,
+        "history": json.dumps([[row.score, row.verdict] for row in reversed(recent)]),
+    }
+    if cell is None:
+        connection.execute(
+            insert(cells).values(
+                product_id=product_id, block=block, profile_version=profile_version, **values
+            )
+        )
+    else:
+        connection.execute(update(cells).where(cells.c.id == cell.id).values(**values))
 
 
 def _product_id(connection: Connection, vendor_id: int, slug: str, name: str) -> int:

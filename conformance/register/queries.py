@@ -21,6 +21,7 @@ from conformance.register import clock
 from conformance.register.access import key_view, parse_public_key
 from conformance.register.errors import Refused
 from conformance.register.schema import (
+    cells,
     products,
     requirements,
     run_requirements,
@@ -30,7 +31,6 @@ from conformance.register.schema import (
 )
 from conformance.reports.certificate import CertificateInvalid, verify_certificate
 
-HISTORY = 12
 ADR_DOCUMENT = "https://logius-standaarden.github.io/API-Design-Rules/"
 _RFC = re.compile(r"\bRFC ?(\d{3,5})\b")
 
@@ -48,7 +48,7 @@ def version_key(version: str) -> tuple[int, ...]:
 def newest_profiles(connection: Connection) -> dict[str, str]:
     newest: dict[str, str] = {}
     for block, version in connection.execute(
-        select(runs.c.block, runs.c.profile_version).distinct()
+        select(cells.c.block, cells.c.profile_version).distinct()
     ):
         if block not in newest or version_key(version) > version_key(newest[block]):
             newest[block] = version
@@ -105,71 +105,60 @@ def overview(
     block: str | None = None,
     verdict: str | None = None,
     vendor: str | None = None,
+    page: int | None = None,
+    page_size: int = 100,
 ) -> dict[str, Any]:
-    """One cell per product, block and profile version: the latest run and a short history."""
+    """One cell per product, block and profile version: the latest run and a short history.
+    All cells, or with ``page`` (from 1) one page of ``page_size`` of them."""
     newest = newest_profiles(connection)
     now = clock.now()
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=(runs.c.product_id, runs.c.block, runs.c.profile_version),
-            order_by=(runs.c.issued_at.desc(), runs.c.id.desc()),
-        )
-        .label("rank")
-    )
-    inner = select(*_RUN_COLUMNS, rank)
+    conditions = []
     if block:
-        inner = inner.where(runs.c.block == block)
+        conditions.append(cells.c.block == block)
+    if verdict:
+        conditions.append(runs.c.verdict == verdict)
     if vendor:
-        inner = inner.where(
-            runs.c.product_id.in_(
-                select(products.c.id)
-                .join(vendors, products.c.vendor_id == vendors.c.id)
-                .where(vendors.c.slug == vendor)
-            )
-        )
-    ranked = inner.subquery()
-    rows = connection.execute(
+        conditions.append(vendors.c.slug == vendor)
+    joined = (
+        cells.join(runs, cells.c.latest_run_id == runs.c.id)
+        .join(products, cells.c.product_id == products.c.id)
+        .join(vendors, products.c.vendor_id == vendors.c.id)
+    )
+    query = (
         select(
-            ranked,
+            *_RUN_COLUMNS,
+            cells.c.history,
             products.c.slug.label("product_slug"),
             products.c.name.label("product_name"),
             vendors.c.slug.label("vendor_slug"),
             vendors.c.name.label("vendor_name"),
         )
-        .select_from(
-            ranked.join(products, ranked.c.product_id == products.c.id).join(
-                vendors, products.c.vendor_id == vendors.c.id
-            )
-        )
-        .where(ranked.c.rank <= HISTORY)
-        .order_by(
-            vendors.c.name,
-            products.c.name,
-            ranked.c.block,
-            ranked.c.profile_version.desc(),
-            ranked.c.rank,
-        )
-    ).all()
-    cells: list[dict[str, Any]] = []
-    for row in rows:
-        if row.rank == 1:
-            cells.append(
-                {
-                    "vendor": {"slug": row.vendor_slug, "name": row.vendor_name},
-                    "product": {"slug": row.product_slug, "name": row.product_name},
-                    "latest": _entry(row, newest, policy, now),
-                    "history": [],
-                }
-            )
-        cells[-1]["history"].insert(0, {"score": row.score, "verdict": row.verdict})
-    if verdict:
-        cells = [cell for cell in cells if cell["latest"]["verdict"] == verdict]
+        .select_from(joined)
+        .where(*conditions)
+        .order_by(vendors.c.name, products.c.name, cells.c.block, cells.c.profile_version.desc())
+    )
+    total = connection.execute(
+        select(func.count()).select_from(joined).where(*conditions)
+    ).scalar_one()
+    if page is not None:
+        query = query.limit(page_size).offset((page - 1) * page_size)
+    found = [
+        {
+            "vendor": {"slug": row.vendor_slug, "name": row.vendor_name},
+            "product": {"slug": row.product_slug, "name": row.product_name},
+            "latest": _entry(row, newest, policy, now),
+            "history": [
+                {"score": score, "verdict": verdict_} for score, verdict_ in json.loads(row.history)
+            ],
+        }
+        for row in connection.execute(query)
+    ]
     all_vendors = connection.execute(
         select(vendors.c.slug, vendors.c.name).order_by(vendors.c.name)
     )
     return {
-        "cells": cells,
+        "cells": found,
+        "totalCells": total,
         "blocks": sorted(newest),
         "newestProfileVersions": newest,
         "vendors": [{"slug": slug, "name": name} for slug, name in all_vendors],

@@ -90,6 +90,21 @@ runs = Table(
     Index("ix_runs_block", "block", "profile_version"),
 )
 
+# One row per product, block and profile version: its latest run and the scores and verdicts
+# of its last runs (JSON, oldest first), kept up to date on publication so that the overview
+# reads one row per cell however many runs there are.
+cells = Table(
+    "cells",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("product_id", Integer, ForeignKey("products.id"), nullable=False),
+    Column("block", String(64), nullable=False),
+    Column("profile_version", String(64), nullable=False),
+    Column("latest_run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("history", Text, nullable=False),
+    UniqueConstraint("product_id", "block", "profile_version", name="uq_cells_cell"),
+)
+
 # The outcome of every requirement in a run, from the signed certificate: the diff between
 # two runs and the requirement page read these.
 run_requirements = Table(

@@ -210,3 +210,42 @@ def test_the_api_follows_the_adr_rules_it_enforces(register: Register) -> None:
         missing = client.get("/api/v1/certificates/" + "0" * 64)
         assert missing.status_code == 404
         assert missing.json()["status"] == 404
+
+
+def test_the_migrations_create_exactly_the_tables_the_code_reads(register: Register) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from conformance.register.schema import metadata
+
+    with register.engine.connect() as connection:  # type: ignore[attr-defined]
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+
+
+def test_pages_follow_accept_language_unless_the_switch_says_otherwise(register: Register) -> None:
+    with register.client() as client:
+        dutch = client.get("/", headers={"Accept-Language": "fr;q=1, nl-NL;q=0.8, en;q=0.5"})
+        assert dutch.headers["content-language"] == "nl"
+        assert "<h1>Overzicht</h1>" in dutch.text
+        assert 'href="/?lang=en"' in dutch.text  # the switch
+        english = client.get("/?lang=en", headers={"Accept-Language": "nl"})
+        assert english.headers["content-language"] == "en"
+        assert "<h1>Overview</h1>" in english.text
+        assert client.get("/").headers["content-language"] == "en"
+        assert "style-src 'self'" in english.headers["content-security-policy"]
+        assert client.get("/products/acme-bv/none?lang=nl").status_code == 404
+
+
+def test_the_overview_page_shows_a_hundred_cells_a_page(register: Register) -> None:
+    items = [signed(register.authority, product=f"Product {n:03d}", run=n) for n in range(101)]
+    with register.client(register.vendor_token) as client:
+        for item in items:
+            assert client.post("/api/v1/publications", json=item.body()).status_code == 201
+        first = client.get("/?lang=en")
+        assert first.text.count('class="cell"') == 100
+        assert "page 1 of 2" in first.text
+        second = client.get("/?lang=en&page=2")
+        assert second.text.count('class="cell"') == 1 and "Product 100" in second.text
+        overview = client.get("/api/v1/overview").json()
+        assert overview["totalCells"] == len(overview["cells"]) == 101

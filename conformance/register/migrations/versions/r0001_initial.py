@@ -1,4 +1,4 @@
-"""The first schema: vendors, products, signing keys, tokens, runs and their requirements.
+"""The first schema: vendors, products, signing keys, tokens, runs, cells and requirements.
 
 Revision ID: 0001
 """
@@ -70,6 +70,16 @@ def upgrade() -> None:
     op.create_index("ix_runs_cell", "runs", ["product_id", "block", "profile_version", "issued_at"])
     op.create_index("ix_runs_block", "runs", ["block", "profile_version"])
     op.create_table(
+        "cells",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("product_id", sa.Integer, sa.ForeignKey("products.id"), nullable=False),
+        sa.Column("block", sa.String(64), nullable=False),
+        sa.Column("profile_version", sa.String(64), nullable=False),
+        sa.Column("latest_run_id", sa.Integer, sa.ForeignKey("runs.id"), nullable=False),
+        sa.Column("history", sa.Text, nullable=False),
+        sa.UniqueConstraint("product_id", "block", "profile_version", name="uq_cells_cell"),
+    )
+    op.create_table(
         "run_requirements",
         sa.Column("run_id", sa.Integer, sa.ForeignKey("runs.id"), primary_key=True),
         sa.Column("requirement_id", sa.String(32), primary_key=True),
@@ -89,7 +99,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("requirements", "run_requirements", "runs", "tokens", "signing_keys"):
+    for table in ("requirements", "run_requirements", "cells", "runs", "tokens", "signing_keys"):
         op.drop_table(table)
     op.drop_table("products")
     op.drop_table("vendors")
