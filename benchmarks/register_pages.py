@@ -16,6 +16,7 @@ Goal: overview and product page under 200 ms each on SQLite at 10,000 runs.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import statistics
 import sys
@@ -32,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from support.sample_reports import make_report
 
-from conformance.register import access
+from conformance.register import access, clock
 from conformance.register.app import create_app
 from conformance.register.database import database_url, open_database
 from conformance.register.publication import publish
@@ -43,6 +44,7 @@ from conformance.results import Outcome, ProductInfo
 from conformance.results.io import report_to_json
 
 BLOCKS = ("identity", "messaging", "registries")
+START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 PATTERNS = ((), ("GDI-MSG-010",), ("GDI-MSG-001",))
 
 
@@ -69,8 +71,7 @@ def seed(engine: object, runs: int, products: int, vendors: int) -> tuple[float,
             report.profile.name = block
             reports[cache_key] = (report, json.loads(report_to_json(report)), certify(report))
         report, document, certification = reports[cache_key]
-        day, second = divmod(index, 86_400)
-        issued = f"2026-{1 + day // 28:02d}-{1 + day % 28:02d}T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}Z"
+        issued = clock.iso(START + dt.timedelta(minutes=index))
         payload = build_payload(report, certification, issued_at=issued)  # type: ignore[arg-type]
         publish(engine, sign_certificate(payload, key), document, admin)  # type: ignore[arg-type]
     return time.perf_counter() - started, "/products/vendor-0/product-0"
