@@ -16,6 +16,7 @@ Goal: overview and product page under 200 ms each on SQLite at 10,000 runs.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import json
 import statistics
@@ -101,6 +102,23 @@ def timed(client: httpx.Client, path: str, repeat: int) -> list[float]:
     return times
 
 
+def timed_in_process(app: object, path: str, repeat: int) -> list[float]:
+    """The same request through the ASGI app without a socket: what the register itself spends."""
+
+    async def measure() -> list[float]:
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with httpx.AsyncClient(transport=transport, base_url="http://register") as client:
+            (await client.get(path)).raise_for_status()
+            times = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                (await client.get(path)).raise_for_status()
+                times.append((time.perf_counter() - started) * 1000)
+            return times
+
+    return asyncio.run(measure())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=10_000)
@@ -113,7 +131,8 @@ def main() -> None:
         engine = open_database(database_url(args.database, Path(folder)))
         seconds, product = seed(engine, args.runs, args.products, args.vendors)
         print(f"published {args.runs} runs in {seconds:.1f} s ({args.runs / seconds:.0f}/s)")
-        server, thread, origin = serve(create_app(engine))
+        app = create_app(engine)
+        server, thread, origin = serve(app)
         try:
             with httpx.Client(base_url=origin, timeout=60) as client:
                 rows = [
@@ -123,14 +142,22 @@ def main() -> None:
                     ("overview JSON", "/api/v1/overview"),
                     ("product JSON", "/api/v1" + product),
                 ]
-                peer = None
-                print(f"{'request':<20}{'median ms':>10}{'p95 ms':>10}{'x peer':>9}")
+                peer = peer_inside = None
+                print(
+                    f"{'request':<20}{'HTTP median ms':>15}{'p95 ms':>8}{'x peer':>8}"
+                    f"{'in-process ms':>15}{'x peer':>8}"
+                )
                 for name, path in rows:
                     times = sorted(timed(client, path, args.repeat))
                     median = statistics.median(times)
                     p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+                    inside = statistics.median(timed_in_process(app, path, args.repeat))
                     peer = peer or median
-                    print(f"{name:<20}{median:>10.1f}{p95:>10.1f}{median / peer:>9.1f}")
+                    peer_inside = peer_inside or inside
+                    print(
+                        f"{name:<20}{median:>15.1f}{p95:>8.1f}{median / peer:>8.1f}"
+                        f"{inside:>15.1f}{inside / peer_inside:>8.1f}"
+                    )
         finally:
             server.should_exit = True
             thread.join(10)

@@ -125,6 +125,10 @@ def test_certificates_expire_and_go_outdated_when_a_newer_profile_version_appear
         ]
         standings = [client.get(f"/api/v1/certificates/{sha}").json()["standing"] for sha in shas]
         assert standings == ["expired", "valid"]
+        expired_page = client.get(f"/certificates/{shas[0]}", params={"lang": "nl"}).text
+        assert "Dit certificaat is verlopen." in expired_page
+        badge = client.get("/badges/acme-bv/acme-berichten/messaging.svg").text
+        assert "certified · 100</text>" in badge  # the newest run, still valid
         newer = signed(
             register.authority,
             run=3,
