@@ -205,3 +205,30 @@ def test_the_registers_own_api_passes_lint_and_a_conformance_run(
     outcomes = {item["id"]: item["outcome"] for item in report["requirements"]}
     assert outcomes["GDI-GEN-001"] == outcomes["GDI-GEN-005"] == "passed"
     assert outcomes["GDI-GEN-013"] == "passed"
+
+
+def test_serve_and_publish_say_what_stops_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve = ["register", "serve", "--data-dir", str(tmp_path), "--port", "0"]
+    assert cli_main([*serve, "--database", "mysql://register@127.0.0.1/x"]) == 2
+    assert "unsupported database 'mysql'" in capsys.readouterr().err
+    closed = f"postgresql://register@127.0.0.1:{_closed_port()}/register"
+    assert cli_main([*serve, "--database", closed]) == 2
+    assert "cannot open the database" in capsys.readouterr().err
+    short = tmp_path / "short-token"
+    short.write_text("too-short")
+    assert cli_main([*serve, "--admin-token-file", str(short)]) == 2
+    assert "at least 20 characters" in capsys.readouterr().err
+    reports = write_reports(tmp_path / "reports", signed(Ed25519PrivateKey.generate()))
+    publish = ["publish", "--register", f"http://127.0.0.1:{_closed_port()}", "--token", "t"]
+    assert cli_main([*publish, str(reports)]) == 2
+    assert "cannot reach the register" in capsys.readouterr().err
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
