@@ -12,6 +12,7 @@ import json
 import re
 import zlib
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from urllib.parse import quote
 
@@ -40,6 +41,7 @@ class Policy:
     validity_days: int = 365
 
 
+@cache  # a register holds a handful of profile versions, read for every row
 def version_key(version: str) -> tuple[int, ...]:
     core = re.split(r"[-+]", version, maxsplit=1)[0]
     return tuple(int(part) for part in core.split(".") if part.isdigit())
