@@ -234,6 +234,7 @@ def _outcomes(connection: Connection, run_id: int) -> dict[str, Any]:
                 run_requirements.c.level,
                 run_requirements.c.outcome,
                 requirements.c.statement,
+                requirements.c.adr,
             )
             .select_from(
                 run_requirements.outerjoin(
@@ -244,6 +245,10 @@ def _outcomes(connection: Connection, run_id: int) -> dict[str, Any]:
             .order_by(run_requirements.c.requirement_id)
         )
     }
+
+
+def _rules(stored: str | None) -> list[str]:
+    return list(json.loads(stored)) if stored else []
 
 
 def diff(
@@ -272,6 +277,7 @@ def diff(
                 "requirement": ident,
                 "level": known.level,
                 "statement": known.statement,
+                "adr": _rules(known.adr),
                 "from": old.outcome if old is not None else None,
                 "to": new.outcome if new is not None else None,
             }
@@ -414,6 +420,7 @@ def certificate(connection: Connection, policy: Policy, sha: str) -> dict[str, A
                 "level": item.level,
                 "outcome": item.outcome,
                 "statement": item.statement,
+                "adr": _rules(item.adr),
             }
             for ident, item in _outcomes(connection, row.id).items()
         ],

@@ -161,6 +161,11 @@ def test_overview_product_diff_certificate_and_badge_on_screen(
     certificate = visit(tmp_path, origin + certificate_link, language)
     assert certificate.texts("p", "verification")[0].endswith(words["verified"])
     assert "SHA256:" in certificate.texts("dd", "key")[0]
+    rule = certificate.find("a", "adr-rule")[0]
+    assert (rule.text, rule.attributes["href"]) == (
+        "/core/version-header",
+        "https://logius-standaarden.github.io/API-Design-Rules/#%2Fcore%2Fversion-header",
+    )
     badge_src = certificate.find("img", "badge")[0].attributes["src"]
     assert badge_src == "/badges/acme-bv/acme-berichten/messaging.svg"
 
