@@ -403,6 +403,8 @@ def certificate(connection: Connection, policy: Policy, sha: str) -> dict[str, A
         except CertificateInvalid as exc:
             verified, why = False, str(exc)
     entry = _entry(row, newest_profiles(connection), policy, clock.now())
+    payload = json.loads(data)["certificate"]
+    run = payload.get("run") or {}
     view = key_view(key)
     view.pop("publicKey")
     return {
@@ -410,6 +412,15 @@ def certificate(connection: Connection, policy: Policy, sha: str) -> dict[str, A
         "vendor": {"slug": row.vendor_slug, "name": row.vendor_name},
         "product": {"slug": row.product_slug, "name": row.product_name},
         "runId": row.run_uuid,
+        "run": {
+            "baseUrl": (payload.get("target") or {}).get("base_url"),
+            "seed": run.get("seed"),
+            "cases": run.get("cases"),
+            "startedAt": run.get("started_at"),
+            "durationS": run.get("duration_s"),
+            "complete": run.get("complete"),
+            "harness": (payload.get("harness") or {}).get("gdi_conformance"),
+        },
         "publishedAt": row.published_at,
         "verified": verified,
         "verificationProblem": why,

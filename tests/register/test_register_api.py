@@ -69,6 +69,8 @@ def test_published_runs_show_in_overview_product_diff_requirement_and_certificat
         assert certificate["verified"] is True
         assert certificate["assessment"] == "authority"
         assert certificate["key"]["label"] == "Test CA"
+        assert certificate["run"]["baseUrl"] == "http://127.0.0.1:8123/messaging/v1"
+        assert certificate["run"]["seed"] == 2
         signed_file = client.get(f"/api/v1/certificates/{new}/signed")
         assert signed_file.content == second.certificate
         assert client.get(f"/api/v1/certificates/{new}/report").json() == second.report

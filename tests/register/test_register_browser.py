@@ -161,6 +161,7 @@ def test_overview_product_diff_certificate_and_badge_on_screen(
     certificate = visit(tmp_path, origin + certificate_link, language)
     assert certificate.texts("p", "verification")[0].endswith(words["verified"])
     assert "SHA256:" in certificate.texts("dd", "key")[0]
+    assert certificate.texts("dd", "target") == ["http://127.0.0.1:8123/messaging/v1"]
     rule = certificate.find("a", "adr-rule")[0]
     assert (rule.text, rule.attributes["href"]) == (
         "/core/version-header",
