@@ -124,3 +124,24 @@ def test_a_name_that_would_take_over_another_products_address_is_refused(
 def test_malformed_publications_are_refused(register: Register, body: object) -> None:
     status, _detail = refused(register, body)
     assert status == 400
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/badges/acme-bv/%2e%2e/messaging.svg",
+        "/badges/acme-bv/acme-berichten/..%2F..%2Fetc%2Fpasswd.svg",
+        "/products/acme-bv/..%2Facme-berichten",
+        "/api/v1/products/%2e%2e/acme-berichten",
+        "/certificates/..%2F..%2Fregister.sqlite3",
+    ],
+)
+def test_path_tricks_in_addresses_find_nothing(register: Register, path: str) -> None:
+    with register.client(register.vendor_token) as client:
+        assert (
+            client.post("/api/v1/publications", json=signed(register.authority).body()).status_code
+            == 201
+        )
+        answer = client.get(path)
+    assert answer.status_code in (400, 404), answer.text
+    assert "SQLite" not in answer.text and "Acme Berichten" not in answer.text
