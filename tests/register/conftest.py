@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from register_env import ADMIN_TOKEN, VENDOR, Register
 from register_signing import pem
 from support.services import serve_asgi
 
@@ -26,9 +27,6 @@ from conformance.register import access
 from conformance.register.app import Settings, create_app
 from conformance.register.database import database_url as sqlite_url
 from conformance.register.database import open_database
-
-ADMIN_TOKEN = "admin-token-for-the-register-tests"
-VENDOR = "Acme BV"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -120,23 +118,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return sqlite_url(None, tmp_path / "register-data")
     cluster: Cluster = request.getfixturevalue("postgres_cluster")
     return cluster.new_database()
-
-
-@dataclass
-class Register:
-    origin: str
-    database_url: str
-    authority: Ed25519PrivateKey
-    vendor_token: str
-    engine: object
-
-    @property
-    def api(self) -> str:
-        return self.origin + "/api/v1"
-
-    def client(self, token: str | None = None) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.origin, headers=headers, timeout=30)
 
 
 def start_register(database_url: str, settings: Settings | None = None) -> tuple[object, object]:

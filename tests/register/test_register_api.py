@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 
-from conftest import ADMIN_TOKEN, Register
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from register_env import ADMIN_TOKEN, Register
 from register_signing import pem, signed
 from sqlalchemy import func, select
 

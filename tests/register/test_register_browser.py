@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN_TOKEN, Register
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from register_env import ADMIN_TOKEN, Register
 from register_signing import pem, signed
 from support.chromium import dump_dom, screenshot
 

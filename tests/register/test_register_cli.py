@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ADMIN_TOKEN, Register
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from register_env import ADMIN_TOKEN, Register
 from register_signing import Signed, pem, signed
 
 from conformance.cli import main as cli_main

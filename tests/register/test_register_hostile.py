@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ADMIN_TOKEN, Register
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from register_env import ADMIN_TOKEN, Register
 from register_signing import Signed, signed
 from sqlalchemy import select
 
