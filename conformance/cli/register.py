@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import sys
+import threading
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from conformance.exitcodes import ExitCode
@@ -176,5 +179,18 @@ def serve_main(args: argparse.Namespace) -> int:
     config = uvicorn.Config(app, log_level="warning", access_log=False, server_header=False)
     server = uvicorn.Server(config)
     print(f"register http://{host}:{port}", flush=True)
-    server.run(sockets=[sock])
+    # uvicorn stops on SIGINT/SIGTERM, then raises the signal again under the handlers it found:
+    # with these, that second delivery is a no-op and the stop is a clean exit 0.
+    main_thread = threading.current_thread() is threading.main_thread()
+    signals = (signal.SIGINT, signal.SIGTERM) if main_thread else ()
+    previous = {sig: signal.signal(sig, _ignore) for sig in signals}
+    try:
+        server.run(sockets=[sock])
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return ExitCode.CONFORMANT
+
+
+def _ignore(signum: int, frame: FrameType | None) -> None:
+    pass

@@ -68,13 +68,14 @@ def answering(process: subprocess.Popen[bytes], log: Path) -> str:
             time.sleep(0.05)
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes]) -> int:
+    """SIGTERM, as a service manager stops it; the exit code (SIGKILL after 20 s)."""
     process.terminate()
     try:
-        process.wait(timeout=20)
+        return process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
-        process.wait()
+        return process.wait()
 
 
 @contextmanager
@@ -164,8 +165,8 @@ def test_two_instances_over_one_postgresql_database_work_side_by_side(
         for origin in (first, second):
             assert len(httpx.get(origin + "/api/v1/overview").json()["cells"]) == 1
     finally:
-        for process, _log in started:
-            stop(process)
+        codes = [stop(process) for process, _log in started]
+    assert codes == [0, 0], "SIGTERM stops the register cleanly"
 
 
 def test_the_registers_own_api_passes_lint_and_a_conformance_run(
