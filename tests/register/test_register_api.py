@@ -255,3 +255,18 @@ def test_the_overview_page_shows_a_hundred_cells_a_page(register: Register) -> N
         assert second.text.count('class="cell"') == 1 and "Product 100" in second.text
         overview = client.get("/api/v1/overview").json()
         assert overview["totalCells"] == len(overview["cells"]) == 101
+
+
+def test_the_register_never_loads_the_engine() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, conformance.register.app, conformance.cli.register, conformance.cli.publish;"
+        "print(sorted(m for m in sys.modules if m.startswith(('conformance.engine', "
+        "'building_blocks', 'schemathesis'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"
