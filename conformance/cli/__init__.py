@@ -28,6 +28,8 @@ COMMANDS: tuple[str, ...] = (
     "conformance.cli.keygen",
     "conformance.cli.verify",
     "conformance.cli.interop",
+    "conformance.cli.register",
+    "conformance.cli.publish",
 )
 
 
