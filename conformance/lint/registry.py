@@ -16,9 +16,14 @@ from conformance.lint.versions import ADR_VERSIONS
 
 if TYPE_CHECKING:
     from conformance.lint.context import LintContext
+    from conformance.spec.errors import Location
 
 Pointer = tuple[str | int, ...]
-Origin = Literal["official", "spectral:oas", "extra"]
+# official: the nlgov: rules of the official ruleset; spectral:oas: the OpenAPI rules it switches
+# on; spectral: what Spectral itself reports whatever the ruleset (unresolvable $refs, keys its
+# parser refuses); extra: our own rules, beyond the ruleset, in the EXTRA_PREFIX namespace.
+Origin = Literal["official", "spectral:oas", "spectral", "extra"]
+EXTRA_PREFIX = "gdi:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,9 @@ class Hit:
     message: str
     at_key: bool = False
     severity: Severity | None = None  # None: the rule's severity for the ADR version
+    # Where it is written, when the pointer is not one into the bundled document (a key in
+    # another file of the spec); the pointer is then only used for the printed path.
+    location: Location | None = None
 
 
 Check = Callable[["LintContext"], Iterable[Hit]]
@@ -52,6 +60,11 @@ class Rule:
 
     def severity_for(self, adr_version: str) -> Severity | None:
         return self.severities.get(adr_version)
+
+    @property
+    def extra(self) -> bool:
+        """One of our own rules, not of the official ruleset: no part of an ADR verdict."""
+        return self.origin == "extra"
 
 
 @dataclass
@@ -105,6 +118,9 @@ def rule(
     ``severity`` applies to every version in ``versions``; ``overrides`` gives a different
     severity for particular ADR versions (see conformance/lint/versions.py for why they differ).
     """
+
+    if (origin == "extra") != rule_id.startswith(EXTRA_PREFIX):
+        raise ValueError(f"rule {rule_id}: our own rules, and only they, are named {EXTRA_PREFIX}*")
 
     def register(check: Check) -> Check:
         severities = {version: Severity.parse(severity) for version in versions}

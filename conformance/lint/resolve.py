@@ -121,7 +121,9 @@ def origin_of(document: Any, pointer: Pointer) -> Pointer:
 
     Walks the pointer through the unresolved document, jumping to the target of every $ref on
     the way; a segment that does not exist ends the walk at the closest existing node. This is
-    what Spectral does when it reports a result (findAssociatedItemForPath).
+    what Spectral does when it reports a result (findAssociatedItemForPath), with one exception
+    it makes too: a result at a ``$ref`` that has sibling keys (``description`` next to it) is
+    reported where that ``$ref`` is written, once per place, not at its target.
     """
     current = document
     origin: Pointer = ()
@@ -132,6 +134,8 @@ def origin_of(document: Any, pointer: Pointer) -> Pointer:
             return origin
         current = nxt
         origin = (*origin, segment)
+    if type(current) is dict and len(current) > 1 and "$ref" in current:
+        return origin
     return _hop(document, current, origin)[1]
 
 

@@ -159,7 +159,7 @@ def _parse_yaml(text: str, display: str) -> tuple[Any, PositionIndex]:
             raise _yaml_error("unusable YAML", exc, display, node) from None
     finally:
         loader.dispose()
-    return data, PositionIndex(display, node)
+    return data, PositionIndex(display, node, nonstring_keys=loader.nonstring_keys)
 
 
 def _yaml_error(

@@ -11,17 +11,52 @@ from collections.abc import Callable, Sequence
 import yaml
 
 from conformance.spec.errors import Location
-from conformance.spec.pointer import Segment
-from conformance.spec.yaml12 import key_text
+from conformance.spec.pointer import Pointer, Segment
+from conformance.spec.yaml12 import NONSTRING_KEY_KINDS, key_text
 
 
 class PositionIndex:
     """Positions of the values (and keys) of one document, by JSON pointer."""
 
-    def __init__(self, file: str, root: yaml.Node | Callable[[], yaml.Node | None] | None) -> None:
+    def __init__(
+        self,
+        file: str,
+        root: yaml.Node | Callable[[], yaml.Node | None] | None,
+        *,
+        nonstring_keys: Sequence[yaml.ScalarNode] = (),
+    ) -> None:
         self.file = file
         self._root = root
         self._keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = {}
+        self._nonstring_keys = nonstring_keys
+
+    def nonstring_keys(self) -> list[tuple[Pointer, str, Location]]:
+        """Keys written as a number, boolean or null: (pointer of the key, its kind, where)."""
+        if not self._nonstring_keys:
+            return []
+        wanted = {id(node) for node in self._nonstring_keys}
+        found: list[tuple[Pointer, str, Location]] = []
+        stack: list[tuple[yaml.Node | None, Pointer]] = [(self._root_node(), ())]
+        visited: set[int] = set()
+        while stack:
+            node, pointer = stack.pop()
+            if node is None or id(node) in visited:  # aliases share nodes
+                continue
+            visited.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    if not isinstance(key_node, yaml.ScalarNode):
+                        continue
+                    child = (*pointer, key_text(key_node))
+                    if id(key_node) in wanted:
+                        found.append(
+                            (child, NONSTRING_KEY_KINDS[key_node.tag], self._location(key_node))
+                        )
+                    stack.append((value_node, child))
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend((item, (*pointer, i)) for i, item in enumerate(node.value))
+        found.sort(key=lambda item: (item[2].line, item[2].column))
+        return found
 
     def _root_node(self) -> yaml.Node | None:
         if callable(self._root):

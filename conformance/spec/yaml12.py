@@ -23,6 +23,14 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
+# What JSON type a key of each tag would be (as a YAML 1.2 parser names it in messages).
+NONSTRING_KEY_KINDS = {
+    _INT_TAG: "number",
+    _FLOAT_TAG: "number",
+    _BOOL_TAG: "boolean",
+    _NULL_TAG: "null",
+}
+
 BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # YAML 1.2.2, section 10.3.2 (core schema tag resolution)
@@ -103,6 +111,12 @@ class SpecYamlLoader(BaseLoader):  # type: ignore[valid-type,misc]
     # Own table (not PyYAML's 1.1 one): add_implicit_resolver below fills it.
     yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {}
 
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        # Keys written as numbers, booleans or null (`200:` unquoted): JSON keys are strings,
+        # so they are read as their text, and the linter reports them as its parser would.
+        self.nonstring_keys: list[yaml.ScalarNode] = []
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
         seen: dict[str, yaml.Node] = {}
         for key_node, _value in node.value:
@@ -112,6 +126,8 @@ class SpecYamlLoader(BaseLoader):  # type: ignore[valid-type,misc]
                 )
             if key_node.tag == _MERGE_TAG:
                 continue
+            if key_node.tag in NONSTRING_KEY_KINDS:
+                self.nonstring_keys.append(key_node)
             key = key_text(key_node)
             if key in seen:
                 first = seen[key].start_mark

@@ -14,7 +14,7 @@ from support.lint_helpers import TESTCASES, baseline
 from conformance.cli import main
 
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-2.1.0-rtm.5.json"
-JSON_KEYS = {"rule", "adr", "severity", "path", "file", "line", "column", "message"}
+JSON_KEYS = {"rule", "adr", "severity", "path", "file", "line", "column", "message", "extra"}
 
 
 def write(tmp_path: Path, document: Any, name: str = "openapi.yaml") -> Path:
@@ -65,6 +65,7 @@ def test_json_is_a_list_of_findings(tmp_path: Path, capsys: pytest.CaptureFixtur
         "line": 4,
         "column": 12,
         "message": "Version 1.0 is not in semver format.",
+        "extra": False,
     }
 
 

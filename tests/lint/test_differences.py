@@ -23,7 +23,7 @@ Finding = tuple[str, str, str]
 EXPECTED: dict[str, tuple[set[Finding], set[Finding], str]] = {
     "http-methods": (
         {("nlgov:http-methods", "paths./summary.summary", "error")},
-        {("nlgov:http-methods", "paths./dossiers.head", "error")},
+        {("nlgov:http-methods", "paths./dossiers.trace", "error")},
         "the official selector only looks at path items whose URL contains summary/description",
     ),
     "recursive-example": (

@@ -103,4 +103,19 @@ def oas3_schema(ctx: LintContext) -> Iterator[Hit]:
         return
     for error in errors:
         relevant = _most_relevant(error)
-        yield Hit(_pointer(document, list(relevant.instance_path)), _message(relevant))
+        where = _pointer(document, list(relevant.instance_path))
+        unexpected = _unexpected(relevant)
+        if unexpected is None:
+            yield Hit(where, _message(relevant))
+            continue
+        # One finding per unexpected property, at that property, as Spectral reports them.
+        for name in unexpected:
+            yield Hit((*where, name), f'Property "{name}" is not expected to be here.')
+
+
+def _unexpected(error: Any) -> list[str] | None:
+    """The property names of an additionalProperties/unevaluatedProperties error, else None."""
+    if type(error.kind).__name__ not in ("AdditionalProperties", "UnevaluatedProperties"):
+        return None
+    names = getattr(error.kind, "unexpected", None)
+    return [str(name) for name in names] if names else None
