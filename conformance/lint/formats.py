@@ -15,9 +15,10 @@ import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import FormatChecker
+if TYPE_CHECKING:
+    from jsonschema import FormatChecker
 
 _PATTERNS = Path(__file__).resolve().parent / "data" / "ajv-formats.json"
 _DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
@@ -138,7 +139,7 @@ _REGEX_FORMATS = (
     "relative-json-pointer",
     "byte",
 )
-_STRING_FORMATS: dict[str, Callable[[str], bool]] = {
+STRING_FORMATS: dict[str, Callable[[str], bool]] = {
     "date": _date,
     "time": _time,
     "date-time": _date_time,
@@ -149,8 +150,10 @@ _STRING_FORMATS: dict[str, Callable[[str], bool]] = {
 
 
 def ajv_format_checker() -> FormatChecker:
+    from jsonschema import FormatChecker  # only the Python validators need it
+
     checker = FormatChecker(formats=())
-    for name, check in _STRING_FORMATS.items():
+    for name, check in STRING_FORMATS.items():
         checker.checks(name)(_string_format(check))
     checker.checks("int32")(_int32)
     checker.checks("int64")(_int64)

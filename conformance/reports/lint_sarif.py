@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import PurePath
 from urllib.parse import quote
 
-from conformance import __version__
+import conformance
 from conformance.lint.findings import Finding, Severity
 from conformance.lint.registry import RULES, Rule
 
@@ -38,7 +38,7 @@ def render_sarif(findings: Sequence[Finding], *, adr_version: str, extras: bool 
                     "driver": {
                         "name": "gdi-conformance",
                         "fullName": f"gdi-conformance lint (NL GOV API Design Rules {adr_version})",
-                        "version": __version__,
+                        "version": conformance.__version__,
                         "informationUri": ADR_DOCUMENT,
                         "rules": [_descriptor(rule, adr_version) for rule in rules],
                     }

@@ -12,37 +12,52 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from functools import cached_property
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
-from jsonschema.validators import extend
-from openapi_schema_validator import OAS30Validator, OAS31Validator
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
 
 from conformance.lint.context import LintContext
-from conformance.lint.formats import ajv_format_checker
 from conformance.lint.registry import Hit, rule
-from conformance.lint.resolve import Pointer, follow, local_ref
+from conformance.lint.resolve import Pointer, follow, local_ref, origin_of
 from conformance.lint.walk import media_context
+from conformance.spec.pointer import to_fragment
 
-_FORMATS = ajv_format_checker()
-
-
-def _plain_required(
-    validator: Any, required: Any, instance: Any, schema: Any
-) -> Iterator[ValidationError]:
-    """``required`` as JSON Schema defines it. openapi-schema-validator's own version skips
-    readOnly and writeOnly properties everywhere; Spectral relaxes them only for request
-    (readOnly) or response (writeOnly) media, which _relax_required does beforehand."""
-    if not validator.is_type(instance, "object"):
-        return
-    for name in required:
-        if name not in instance:
-            yield ValidationError(f"{name!r} is a required property")
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 
-_OAS30 = extend(OAS30Validator, {"required": _plain_required})
-_OAS31 = extend(OAS31Validator, {"required": _plain_required})
+@cache
+def _validator_classes() -> tuple[Any, Any]:
+    """(OAS 3.0, OAS 3.1) validators with plain ``required``; imported on the first example
+    (openapi-schema-validator takes a good part of a second to import)."""
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.validators import extend
+    from openapi_schema_validator import OAS30Validator, OAS31Validator
+
+    def plain_required(
+        validator: Any, required: Any, instance: Any, schema: Any
+    ) -> Iterator[ValidationError]:
+        """``required`` as JSON Schema defines it. openapi-schema-validator's own version skips
+        readOnly and writeOnly properties everywhere; Spectral relaxes them only for request
+        (readOnly) or response (writeOnly) media, which _relax_required does beforehand."""
+        if not validator.is_type(instance, "object"):
+            return
+        for name in required:
+            if name not in instance:
+                yield ValidationError(f"{name!r} is a required property")
+
+    return (
+        extend(OAS30Validator, {"required": plain_required}),
+        extend(OAS31Validator, {"required": plain_required}),
+    )
+
+
+@cache
+def _formats() -> Any:
+    from conformance.lint.formats import ajv_format_checker
+
+    return ajv_format_checker()
+
+
 # ajv's keyword order (type first, then untyped, number, string, array, object keywords), so the
 # first error we meet is the one ajv (and so Spectral) reports.
 _AJV_ORDER = {
@@ -67,17 +82,118 @@ _ARRAY_KEYWORDS = ("items", "allOf", "anyOf", "oneOf", "prefixItems")
 _MAP_KEYWORDS = ("$defs", "definitions", "properties", "patternProperties", "dependencies")
 
 
+class _FastCheck:
+    """A quick "this example is valid" with jsonschema-rs, before any Python validator.
+
+    The whole document is one resource of a jsonschema-rs registry and each schema is compiled
+    where it is written, so '#/components/...' refs resolve; the ajv formats are ours. It only
+    ever accepts: an example it rejects, or one it cannot judge (a schema it cannot compile,
+    ``nullable``, a regex it reads differently), goes to the Python validators, which decide.
+    That is safe because it is never more lenient than they are, with one exception it guards
+    against: formats on numbers (int32/int64), which jsonschema-rs checks on strings only.
+    OpenAPI 3.0's ``nullable: true`` next to a ``type`` is read as that type or null, as the
+    OpenAPI validator reads it.
+    """
+
+    def __init__(self, ctx: LintContext, openapi: str) -> None:
+        import jsonschema_rs
+
+        from conformance.lint.formats import STRING_FORMATS
+
+        self._jsonschema_rs = jsonschema_rs
+        self._document = ctx.document
+        self._integer_formats = ctx.index.integer_formats
+        self._draft4 = openapi.startswith("3.0")
+        draft = jsonschema_rs.Draft4 if self._draft4 else jsonschema_rs.Draft202012
+        document = ctx.document
+        if self._draft4 and ctx.index.nullable:
+            document = _nullable_as_type(document)
+        self._registry = jsonschema_rs.Registry([(_BASE, document)], draft=draft)
+        self._formats = STRING_FORMATS
+        self._validators: dict[Pointer, Any] = {}
+
+    def accepts(self, schema_at: Pointer, value: Any) -> bool:
+        """True only if ``value`` is surely valid against the schema written at ``schema_at``."""
+        if self._integer_formats and not _int32_numbers_only(value):
+            return False
+        validator = self._validators.get(schema_at, _UNCOMPILED)
+        if validator is _UNCOMPILED:
+            validator = self._compile(schema_at)
+            self._validators[schema_at] = validator
+        try:
+            return validator is not None and bool(validator.is_valid(value))
+        except Exception:  # anything jsonschema-rs cannot judge goes the slow way
+            return False
+
+    def _compile(self, schema_at: Pointer) -> Any:
+        rs = self._jsonschema_rs
+        cls = rs.Draft4Validator if self._draft4 else rs.Draft202012Validator
+        try:
+            return cls(
+                {"$ref": _BASE + to_fragment(schema_at)},
+                registry=self._registry,
+                formats=self._formats,
+                validate_formats=True,
+            )
+        except Exception:  # a $ref that does not resolve, a pattern it cannot read, ...
+            return None
+
+
+_BASE = "urn:gdi-conformance:document"
+_UNCOMPILED = object()
+
+
+def _nullable_as_type(value: Any) -> Any:
+    """A copy in which ``{type: T, nullable: true}`` reads ``{type: [T, "null"]}``."""
+    if type(value) is list:
+        return [_nullable_as_type(item) for item in value]
+    if type(value) is not dict:
+        return value
+    copied = {key: _nullable_as_type(item) for key, item in value.items()}
+    if copied.get("nullable") is True and type(copied.get("type")) is str:
+        copied["type"] = [copied["type"], "null"]
+    return copied
+
+
+def _int32_numbers_only(value: Any) -> bool:
+    """No number in ``value`` that an int32/int64 format could reject."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is float:
+            if not item.is_integer() or not -(2**31) <= item < 2**31:
+                return False
+        elif kind is int and not -(2**31) <= item < 2**31:
+            return False
+    return True
+
+
 class _Validation:
     """Validators sharing one root (the whole document), so '#/components/...' refs resolve."""
 
-    def __init__(self, document: Any) -> None:
-        self.document = document
+    def __init__(self, ctx: LintContext) -> None:
+        self.ctx = ctx
+        self.document = ctx.document
+
+    @cached_property
+    def fast(self) -> _FastCheck | None:
+        openapi = str(self.document.get("openapi", "")) if type(self.document) is dict else ""
+        try:
+            return _FastCheck(self.ctx, openapi)
+        except Exception:  # e.g. a document jsonschema-rs cannot take in: no fast path
+            return None
 
     @cached_property
     def root(self) -> Any:
         openapi = str(self.document.get("openapi", "")) if type(self.document) is dict else ""
-        cls = _OAS30 if openapi.startswith("3.0") else _OAS31
-        return cls(self.document, format_checker=_FORMATS)
+        oas30, oas31 = _validator_classes()
+        cls = oas30 if openapi.startswith("3.0") else oas31
+        return cls(self.document, format_checker=_formats())
 
     def first_error(self, schema: Any, instance: Any) -> ValidationError | None:
         if type(schema) is not dict and type(schema) is not bool:
@@ -90,7 +206,7 @@ class _Validation:
 
 
 def _context_of(ctx: LintContext) -> _Validation:
-    return ctx.shared("example-validation", lambda: _Validation(ctx.document))
+    return ctx.shared("example-validation", lambda: _Validation(ctx))
 
 
 def _message(error: ValidationError, item_pointer: Pointer) -> str:
@@ -136,7 +252,12 @@ class _Prepared:
         return self._full
 
 
-def _hit(validation: _Validation, schema: _Prepared, value: Any, pointer: Pointer) -> Iterator[Hit]:
+def _hit(
+    validation: _Validation, schema: _Prepared, value: Any, pointer: Pointer, schema_at: Pointer
+) -> Iterator[Hit]:
+    fast = validation.fast
+    if fast is not None and fast.accepts(schema_at, value):
+        return
     if validation.first_error(schema.schema, value) is None:
         return
     error = validation.first_error(schema.full(), value)
@@ -162,8 +283,9 @@ def oas3_valid_media_example(ctx: LintContext) -> Iterator[Hit]:
             read_only=where == "request",
             write_only=where == "response",
         )
+        schema_at = origin_of(ctx.document, (*pointer, "schema"))
         if "example" in media:
-            yield from _hit(validation, schema, media["example"], (*pointer, "example"))
+            yield from _hit(validation, schema, media["example"], (*pointer, "example"), schema_at)
             continue
         examples = ctx.resolve(media.get("examples"))
         if type(examples) is not dict:
@@ -176,7 +298,7 @@ def oas3_valid_media_example(ctx: LintContext) -> Iterator[Hit]:
             if "value" not in example:
                 yield Hit(item, '"value" property must exist')
                 continue
-            yield from _hit(validation, schema, example["value"], item)
+            yield from _hit(validation, schema, example["value"], item, schema_at)
 
 
 @rule(
@@ -191,9 +313,10 @@ def oas3_valid_schema_example(ctx: LintContext) -> Iterator[Hit]:
     validation = _context_of(ctx)
     for pointer, schema in ctx.index.schema_examples:
         prepared = _Prepared(ctx.document, schema)
+        schema_at = origin_of(ctx.document, pointer)
         for field in ("example", "default"):
             if field in schema:
-                yield from _hit(validation, prepared, schema[field], (*pointer, field))
+                yield from _hit(validation, prepared, schema[field], (*pointer, field), schema_at)
 
 
 def _inline(document: Any, value: Any, chain: tuple[Pointer, ...]) -> Any:
