@@ -109,3 +109,14 @@ def test_lint_of_the_etc_passwd_fixtures_reads_nothing(capsys: pytest.CaptureFix
         refs = [f for f in lint_spec(spec) if f.rule == "invalid-ref"]
         assert [f.path for f in refs] == ["paths./pets.get.responses[200].$ref"]
         assert spec.files == [str(bad / name)]  # no other file was read
+
+
+def test_run_refuses_the_spec_before_contacting_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = layout(tmp_path, "../secret.yaml#/x")
+    argv = ["run", "--spec", str(spec), "--base-url", "http://127.0.0.1:9"]
+    assert main([*argv, "--report-dir", str(tmp_path / "out")]) == 2
+    out, err = capsys.readouterr()
+    assert "outside the spec's folder" in err and f"{spec}:10:" in err
+    assert SECRET not in out + err

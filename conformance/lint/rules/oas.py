@@ -35,17 +35,21 @@ _FORBIDDEN_HOST = frozenset(" #%/:<>?@[\\]^|\t\n\r\x00")
     description='Every operation must have unique "operationId".',
 )
 def operation_operation_id_unique(ctx: LintContext) -> Iterator[Hit]:
-    seen: list[Any] = []
+    seen: set[Any] = set()  # a set, not a list: linear in the number of operations
+    seen_unhashable: list[Any] = []  # an operationId that is an object or a list
     for op in ctx.operations():
         if "operationId" not in op.value:
             continue
         operation_id = op.value["operationId"]
-        if operation_id in seen:
+        hashable = type(operation_id) not in (dict, list)
+        if operation_id in (seen if hashable else seen_unhashable):
             yield Hit(
                 (*op.pointer, "operationId"), 'Every operation must have unique "operationId".'
             )
+        elif hashable:
+            seen.add(operation_id)
         else:
-            seen.append(operation_id)
+            seen_unhashable.append(operation_id)
 
 
 @rule(
