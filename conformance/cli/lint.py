@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
                 require_openapi=False,
                 ref_root=args.ref_root,
                 keep_broken_refs=True,
+                keep_duplicate_keys=True,
             )
         except SpecLoadError as exc:
             print(f"gdi-conformance lint: {exc}", file=sys.stderr)

@@ -44,6 +44,7 @@ class BrokenRef:
     message: str
     location: Location
     missing: bool  # the file was read but has nothing at the pointer
+    cycle: bool  # $refs that only point at each other
     error: SpecLoadError  # what loading without broken references raises for it
 
 
@@ -193,6 +194,7 @@ class Bundler:
                 message=error.message,
                 location=document.index.locate(site),
                 missing=isinstance(error, _MissingTarget),
+                cycle=isinstance(error, _RefCycle),
                 error=error,
             )
         )
@@ -238,7 +240,11 @@ class Bundler:
         for depth, segment in enumerate(pointer):
             if is_reference(value):
                 if hops >= _MAX_REF_HOPS:
-                    raise self._error(f"$ref '{ref}' never ends: a $ref cycle", document, site)
+                    raise _RefCycle.at(
+                        f"$ref '{ref}' never ends: a $ref cycle",
+                        document.index.locate(site),
+                        format_path(site),
+                    )
                 via_doc, via = self.resolve(
                     value["$ref"], target_doc, (*pointer[:depth], "$ref"), hops + 1
                 )
@@ -271,10 +277,10 @@ class Bundler:
                 names = " -> ".join(
                     _describe(d, p, self.root) for d, p in [*chain, (next_doc, following)]
                 )
-                raise self._error(
+                raise _RefCycle.at(
                     f"$ref cycle: {names} (references that only point at each other)",
-                    document,
-                    site,
+                    document.index.locate(site),
+                    format_path(site),
                 )
             chain.append((next_doc, following))
             value = _value_at(next_doc.data, following)
@@ -358,6 +364,10 @@ _MISSING = object()
 
 class _MissingTarget(SpecLoadError):
     """A $ref whose file was read but holds nothing at the pointer."""
+
+
+class _RefCycle(SpecLoadError):
+    """$refs that only point at each other."""
 
 
 def _child(value: Any, segment: Segment) -> Any:

@@ -63,14 +63,15 @@ class LoadedSpec:
             return [str(self.path)]
         return [document.display for document in self._sources.documents.values()]
 
-    def nonstring_keys(self) -> list[tuple[Pointer, str, Location]]:
-        """Keys written as numbers, booleans or null (``200:`` unquoted), in every file read:
-        (pointer of the key in its own file, the kind of value, where it is written)."""
+    def key_problems(self) -> list[tuple[Pointer, str, Location]]:
+        """Keys a JSON-minded parser objects to, in every file read (written as numbers,
+        booleans or null, such as an unquoted ``200:``; duplicates, if kept): (pointer of the key
+        in its own file, the parser's message, where it is written)."""
         if self._sources is None:
             return []
         found: list[tuple[Pointer, str, Location]] = []
         for document in self._sources.documents.values():
-            found += document.index.nonstring_keys()
+            found += document.index.key_problems()
         return found
 
     def locate(self, pointer: Sequence[Segment]) -> Location:
@@ -111,6 +112,7 @@ def load_spec(
     require_openapi: bool = True,
     ref_root: str | Path | None = None,
     keep_broken_refs: bool = False,
+    keep_duplicate_keys: bool = False,
 ) -> LoadedSpec:
     """Load, bundle and hash an OpenAPI 3.x spec; any problem raises SpecLoadError.
 
@@ -119,7 +121,8 @@ def load_spec(
     ``ref_root``: local files a $ref names are read only inside this folder (default: the
     folder of ``path``); anything outside it is refused. ``keep_broken_refs=True`` keeps a $ref
     that cannot be resolved as written and lists it in ``broken_refs`` instead of refusing the
-    spec (the linter reports them as findings).
+    spec (the linter reports them as findings); ``keep_duplicate_keys=True`` likewise keeps
+    the last of a YAML key written twice in the root file, noted in ``key_problems()``.
     """
     root_path = Path(path)
     display = str(path)
@@ -127,7 +130,12 @@ def load_spec(
     # let it walk the growing heap again each time (measured: a quarter of the load time).
     with no_gc_pauses():
         text = read_text(root_path, display)
-        data, index = parse_text(text, display, as_json=looks_like_json(display, text))
+        data, index = parse_text(
+            text,
+            display,
+            as_json=looks_like_json(display, text),
+            allow_duplicates=keep_duplicate_keys,
+        )
         root = Document(os.path.abspath(root_path), display, data, index)
         version = _check_openapi(root, require=require_openapi)
         broken: list[BrokenRef] = []

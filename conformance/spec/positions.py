@@ -12,7 +12,7 @@ import yaml
 
 from conformance.spec.errors import Location
 from conformance.spec.pointer import Pointer, Segment
-from conformance.spec.yaml12 import NONSTRING_KEY_KINDS, key_text
+from conformance.spec.yaml12 import key_text
 
 
 class PositionIndex:
@@ -23,18 +23,20 @@ class PositionIndex:
         file: str,
         root: yaml.Node | Callable[[], yaml.Node | None] | None,
         *,
-        nonstring_keys: Sequence[yaml.ScalarNode] = (),
+        key_problems: Sequence[tuple[yaml.ScalarNode, str]] = (),
     ) -> None:
         self.file = file
         self._root = root
         self._keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = {}
-        self._nonstring_keys = nonstring_keys
+        self._key_problems = key_problems
 
-    def nonstring_keys(self) -> list[tuple[Pointer, str, Location]]:
-        """Keys written as a number, boolean or null: (pointer of the key, its kind, where)."""
-        if not self._nonstring_keys:
+    def key_problems(self) -> list[tuple[Pointer, str, Location]]:
+        """Keys the parser objected to (see SpecYamlLoader): (pointer, message, where)."""
+        if not self._key_problems:
             return []
-        wanted = {id(node) for node in self._nonstring_keys}
+        wanted: dict[int, list[str]] = {}
+        for key_node, message in self._key_problems:
+            wanted.setdefault(id(key_node), []).append(message)
         found: list[tuple[Pointer, str, Location]] = []
         stack: list[tuple[yaml.Node | None, Pointer]] = [(self._root_node(), ())]
         visited: set[int] = set()
@@ -48,10 +50,8 @@ class PositionIndex:
                     if not isinstance(key_node, yaml.ScalarNode):
                         continue
                     child = (*pointer, key_text(key_node))
-                    if id(key_node) in wanted:
-                        found.append(
-                            (child, NONSTRING_KEY_KINDS[key_node.tag], self._location(key_node))
-                        )
+                    for message in wanted.get(id(key_node), ()):
+                        found.append((child, message, self._location(key_node)))
                     stack.append((value_node, child))
             elif isinstance(node, yaml.SequenceNode):
                 stack.extend((item, (*pointer, i)) for i, item in enumerate(node.value))

@@ -24,11 +24,11 @@ def invalid_ref(ctx: LintContext) -> Iterator[Hit]:
     if ctx.spec is None:
         return
     # Spectral's resolver reports a target once, at the first place (in document order) that
-    # refers to it.
+    # refers to it; $refs that only point at each other it leaves as they are, unreported.
     root = str(ctx.spec.path)
     seen: set[str] = set()
     for ref in sorted(
-        ctx.spec.broken_refs,
+        (ref for ref in ctx.spec.broken_refs if not ref.cycle),
         key=lambda b: (b.location.file != root, b.location.line, b.location.column),
     ):
         if ref.target in seen:
@@ -43,12 +43,10 @@ def invalid_ref(ctx: LintContext) -> Iterator[Hit]:
     adr="/core/doc-openapi",
     severity="error",
     origin="spectral",
-    description="Mapping keys are strings (quote response codes such as '200').",
+    description="Mapping keys are strings, written once (quote response codes such as '200').",
 )
 def parser(ctx: LintContext) -> Iterator[Hit]:
     if ctx.spec is None:
         return
-    for pointer, kind, location in ctx.spec.nonstring_keys():
-        yield Hit(
-            pointer, f"Mapping key must be a string scalar rather than {kind}", location=location
-        )
+    for pointer, message, location in ctx.spec.key_problems():
+        yield Hit(pointer, message, location=location)
