@@ -112,18 +112,54 @@ class _FastCheck:
         self._formats = STRING_FORMATS
         self._validators: dict[Pointer, Any] = {}
 
-    def accepts(self, schema_at: Pointer, value: Any) -> bool:
-        """True only if ``value`` is surely valid against the schema written at ``schema_at``."""
+    def accepts(self, schema_at: Pointer, value: Any) -> bool | None:
+        """Whether ``value`` is valid against the schema written at ``schema_at``: True, False,
+        or None when jsonschema-rs cannot judge it (then the Python validators decide)."""
         if self._integer_formats and not _int32_numbers_only(value):
-            return False
+            return None
         validator = self._validators.get(schema_at, _UNCOMPILED)
         if validator is _UNCOMPILED:
             validator = self._compile(schema_at)
             self._validators[schema_at] = validator
+        if validator is None:
+            return None
         try:
-            return validator is not None and bool(validator.is_valid(value))
+            return bool(validator.is_valid(value))
         except Exception:  # anything jsonschema-rs cannot judge goes the slow way
-            return False
+            return None
+
+    def first_error(self, full: Any, value: Any, item: Pointer) -> tuple[Pointer, str] | None:
+        """The one error of ``value`` against a prepared (inlined, relaxed) schema, as
+        (path in the value, message); None if it is valid. Raises _CannotJudge unless there is
+        exactly one error of a kind whose message we know: then it is also the first error
+        ajv would meet, whatever order the validators check keywords in."""
+        rs = self._jsonschema_rs
+        cls = rs.Draft4Validator if self._draft4 else rs.Draft202012Validator
+        compiled = _nullable_as_type(full) if self._draft4 else full
+        try:
+            validator = cls(compiled, formats=self._formats, validate_formats=True)
+            errors = list(validator.iter_errors(value))
+        except Exception:  # e.g. a recursive schema still holding its $ref
+            raise _CannotJudge from None
+        if not errors:
+            return None
+        if len(errors) > 1:
+            raise _CannotJudge
+        error = errors[0]
+        keyword = type(error.kind).__name__
+        path = tuple(error.instance_path)
+        name = str(path[-1]) if path else str(item[-1])
+        if keyword == "Type":
+            expected = _value_at(full, list(error.schema_path))
+            expected = ",".join(expected) if isinstance(expected, list) else expected
+            return path, f'"{name}" property type must be {expected}'
+        if keyword == "Required":
+            return path, f'"{name}" property must have required property "{error.kind.property}"'
+        if keyword == "Format":
+            return path, f'"{name}" property must match format "{error.kind.format}"'
+        if keyword == "Enum":
+            return path, f'"{name}" property must be equal to one of the allowed values'
+        raise _CannotJudge
 
     def _compile(self, schema_at: Pointer) -> Any:
         rs = self._jsonschema_rs
@@ -141,6 +177,16 @@ class _FastCheck:
 
 _BASE = "urn:gdi-conformance:document"
 _UNCOMPILED = object()
+
+
+class _CannotJudge(Exception):
+    """jsonschema-rs cannot say which error the Python validators would report first."""
+
+
+def _value_at(schema: Any, path: list[Any]) -> Any:
+    for segment in path:
+        schema = schema[segment] if type(schema) is dict else schema[int(segment)]
+    return schema
 
 
 def _nullable_as_type(value: Any) -> Any:
@@ -252,12 +298,26 @@ class _Prepared:
         return self._full
 
 
+# Tests set this to compare the jsonschema-rs answers with the Python validators' answers.
+_SLOW_ONLY = False
+
+
 def _hit(
     validation: _Validation, schema: _Prepared, value: Any, pointer: Pointer, schema_at: Pointer
 ) -> Iterator[Hit]:
-    fast = validation.fast
-    if fast is not None and fast.accepts(schema_at, value):
+    fast = None if _SLOW_ONLY else validation.fast
+    valid = fast.accepts(schema_at, value) if fast is not None else None
+    if valid:
         return
+    if valid is False and fast is not None:
+        try:
+            found = fast.first_error(schema.full(), value, pointer)
+        except _CannotJudge:
+            pass
+        else:
+            if found is not None:
+                yield Hit((*pointer, *found[0]), found[1])
+            return
     if validation.first_error(schema.schema, value) is None:
         return
     error = validation.first_error(schema.full(), value)
