@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from conformance.lint.context import LintContext
 from conformance.lint.registry import Hit, rule
-from conformance.lint.resolve import Pointer, follow, local_ref, origin_of
+from conformance.lint.resolve import Pointer, follow, get, local_ref, origin_of
 from conformance.lint.walk import media_context
 from conformance.spec.pointer import to_fragment
 
@@ -189,6 +189,26 @@ def _value_at(schema: Any, path: list[Any]) -> Any:
     return schema
 
 
+def _uses_broken_ref(document: Any, schema_at: Pointer) -> bool:
+    stack = [get(document, schema_at)]
+    seen: set[int] = set()
+    while stack:
+        value = stack.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if type(value) is dict:
+            if type(value.get("$ref")) is str:
+                resolved, target = follow(document, value)
+                if target is None:
+                    return True
+                stack.append(resolved)
+            stack.extend(value.values())
+        elif type(value) is list:
+            stack.extend(value)
+    return False
+
+
 def _nullable_as_type(value: Any) -> Any:
     """A copy in which ``{type: T, nullable: true}`` reads ``{type: [T, "null"]}``."""
     if type(value) is list:
@@ -225,6 +245,18 @@ class _Validation:
     def __init__(self, ctx: LintContext) -> None:
         self.ctx = ctx
         self.document = ctx.document
+        self._broken_closures: dict[Pointer, bool] = {}
+
+    def reaches_broken_ref(self, schema_at: Pointer) -> bool:
+        """Whether the schema written at ``schema_at`` uses, at any depth, a $ref that does
+        not resolve (only worth asking when the spec has such a $ref)."""
+        spec = self.ctx.spec
+        if spec is None or not spec.broken_refs:
+            return False
+        found = self._broken_closures.get(schema_at)
+        if found is None:
+            found = self._broken_closures[schema_at] = _uses_broken_ref(self.document, schema_at)
+        return found
 
     @cached_property
     def fast(self) -> _FastCheck | None:
@@ -305,6 +337,8 @@ _SLOW_ONLY = False
 def _hit(
     validation: _Validation, schema: _Prepared, value: Any, pointer: Pointer, schema_at: Pointer
 ) -> Iterator[Hit]:
+    if validation.reaches_broken_ref(schema_at):
+        return  # Spectral cannot compile such a schema and skips its examples
     fast = None if _SLOW_ONLY else validation.fast
     valid = fast.accepts(schema_at, value) if fast is not None else None
     if valid:
