@@ -115,7 +115,7 @@ def parse_text(
     try:
         with no_gc_pauses():
             if as_json:
-                return _parse_json(text, display)
+                return _parse_json(text, display, allow_duplicates)
             return _parse_yaml(text, display, allow_duplicates)
     except RecursionError:
         raise SpecLoadError("document is nested too deeply", file=display) from None
@@ -296,11 +296,18 @@ def _compose_json(text: str) -> yaml.Node | None:
             return None
 
 
-def _parse_json(text: str, display: str) -> tuple[Any, PositionIndex]:
+def _parse_json(text: str, display: str, allow_duplicates: bool) -> tuple[Any, PositionIndex]:
+    duplicates: list[str] = []
+
+    def keep_last(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            duplicates.append("")  # which ones is found in the node tree, if asked
+        return result
+
+    hook = keep_last if allow_duplicates else _reject_duplicates
     try:
-        data = json.loads(
-            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
-        )
+        data = json.loads(text, object_pairs_hook=hook, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise SpecLoadError.at(
             f"invalid JSON: {exc.msg}", Location(display, exc.lineno, exc.colno)
@@ -309,7 +316,9 @@ def _parse_json(text: str, display: str) -> tuple[Any, PositionIndex]:
         raise SpecLoadError(f"invalid JSON: {exc}", file=display) from None
     except _DuplicateKey as exc:
         raise _json_duplicate_error(text, display, str(exc)) from None
-    return data, PositionIndex(display, lambda: _compose_json(text))
+    return data, PositionIndex(
+        display, lambda: _compose_json(text), duplicate_keys_in_tree=bool(duplicates)
+    )
 
 
 def _json_duplicate_error(text: str, display: str, key: str) -> SpecLoadError:

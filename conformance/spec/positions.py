@@ -24,15 +24,18 @@ class PositionIndex:
         root: yaml.Node | Callable[[], yaml.Node | None] | None,
         *,
         key_problems: Sequence[tuple[yaml.ScalarNode, str]] = (),
+        duplicate_keys_in_tree: bool = False,
     ) -> None:
         self.file = file
         self._root = root
         self._keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = {}
         self._key_problems = key_problems
+        # JSON read with duplicates kept: they are found in the node tree when asked for.
+        self._duplicates_in_tree = duplicate_keys_in_tree
 
     def key_problems(self) -> list[tuple[Pointer, str, Location]]:
         """Keys the parser objected to (see SpecYamlLoader): (pointer, message, where)."""
-        if not self._key_problems:
+        if not self._key_problems and not self._duplicates_in_tree:
             return []
         wanted: dict[int, list[str]] = {}
         for key_node, message in self._key_problems:
@@ -46,12 +49,17 @@ class PositionIndex:
                 continue
             visited.add(id(node))
             if isinstance(node, yaml.MappingNode):
+                names: set[str] = set()
                 for key_node, value_node in node.value:
                     if not isinstance(key_node, yaml.ScalarNode):
                         continue
-                    child = (*pointer, key_text(key_node))
+                    name = key_text(key_node)
+                    child = (*pointer, name)
                     for message in wanted.get(id(key_node), ()):
                         found.append((child, message, self._location(key_node)))
+                    if self._duplicates_in_tree and name in names:
+                        found.append((child, f"Duplicate key: {name}", self._location(key_node)))
+                    names.add(name)
                     stack.append((value_node, child))
             elif isinstance(node, yaml.SequenceNode):
                 stack.extend((item, (*pointer, i)) for i, item in enumerate(node.value))

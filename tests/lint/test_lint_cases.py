@@ -19,7 +19,8 @@ from conformance.lint import lint_spec
 from conformance.spec import load_spec
 
 CASES_DIR = REPO / "fixtures" / "lint-cases"
-CASES = sorted(path.stem for path in CASES_DIR.glob("*.yaml"))
+FILES = {path.stem: path for path in CASES_DIR.iterdir() if path.suffix in (".yaml", ".json")}
+CASES = sorted(FILES)
 
 
 def recorded(case: str) -> set[tuple[str, str, str]]:
@@ -36,7 +37,7 @@ def test_every_case_has_a_recorded_spectral_output() -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_findings_equal_spectral_recorded_output(case: str) -> None:
     spec = load_spec(
-        CASES_DIR / f"{case}.yaml",
+        FILES[case],
         require_openapi=False,
         keep_broken_refs=True,
         keep_duplicate_keys=True,
@@ -46,12 +47,13 @@ def test_findings_equal_spectral_recorded_output(case: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "case", ["broken-refs", "unquoted-status-codes", "duplicate-keys", "ref-cycle"]
+    "case",
+    ["broken-refs", "unquoted-status-codes", "duplicate-keys", "duplicate-keys-json", "ref-cycle"],
 )
 def test_command_line_json_equals_spectral_too(
     case: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["lint", "--format", "json", "--no-extras", str(CASES_DIR / f"{case}.yaml")])
+    code = main(["lint", "--format", "json", "--no-extras", str(FILES[case])])
     rows = json.loads(capsys.readouterr().out)
     assert code == 1  # error-level findings of ADR rules, not "could not run"
     assert {(r["rule"], r["path"], r["severity"]) for r in rows} == recorded(case)
