@@ -95,7 +95,7 @@ def is_reference(value: object) -> bool:
 
 
 class Bundler:
-    """``ref_root``: the folder local files may be read from (the root spec's folder if None).
+    """``ref_root``: a folder local files may be read from besides the root spec's own.
     ``broken``: a list to collect unresolvable references in, keeping them as written, instead
     of raising at the first one met (so the caller can name the first in document order, or,
     as the linter does, report every one and lint the rest)."""
@@ -111,7 +111,10 @@ class Bundler:
         self.root = root
         self.sources = SourceMap(root)
         self._fetch = fetch  # None: remote references are refused
-        self._ref_root = os.path.realpath(ref_root or os.path.dirname(root.key))
+        # Local files may be read below the root spec's folder, and below ref_root if given.
+        self._ref_roots = [os.path.realpath(os.path.dirname(root.key))]
+        if ref_root is not None:
+            self._ref_roots.append(os.path.realpath(ref_root))
         self.broken = broken
         self._placed: dict[tuple[str, Pointer], Pointer] = {}
         self._aliases_checked: set[tuple[str, Pointer]] = set()
@@ -333,7 +336,7 @@ class Bundler:
         from vendors and pull requests, and a $ref to /etc/passwd must not print that file.
         Symbolic links are resolved first, so a link inside the folder cannot lead out of it."""
         real = os.path.realpath(key)
-        if os.path.commonpath([real, self._ref_root]) != self._ref_root:
+        if not any(os.path.commonpath([real, root]) == root for root in self._ref_roots):
             raise self._error(
                 f"$ref '{ref}' refused: it points outside the spec's folder "
                 f"(allow a wider folder with --ref-root DIR)",

@@ -118,8 +118,8 @@ def load_spec(
 
     ``require_openapi=False`` accepts any mapping at the top (no or another ``openapi`` value),
     for the linter, which reports those as findings instead of refusing the file.
-    ``ref_root``: local files a $ref names are read only inside this folder (default: the
-    folder of ``path``); anything outside it is refused. ``keep_broken_refs=True`` keeps a $ref
+    Local files a $ref names are read only inside the folder of ``path`` (and below it) or
+    inside ``ref_root`` if given; anything else is refused. ``keep_broken_refs=True`` keeps a $ref
     that cannot be resolved as written and lists it in ``broken_refs`` instead of refusing the
     spec (the linter reports them as findings); ``keep_duplicate_keys=True`` likewise keeps
     the last of a YAML key written twice in the root file, noted in ``key_problems()``.

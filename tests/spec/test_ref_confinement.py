@@ -120,3 +120,14 @@ def test_run_refuses_the_spec_before_contacting_anything(
     out, err = capsys.readouterr()
     assert "outside the spec's folder" in err and f"{spec}:10:" in err
     assert SECRET not in out + err
+
+
+def test_ref_root_adds_a_folder_and_keeps_the_spec_s_own(tmp_path: Path) -> None:
+    spec = layout(tmp_path, "parts/ok.yaml")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert load_spec(spec, ref_root=elsewhere).bundled["paths"]["/a"]["get"]["responses"]
+    (tmp_path / "second").mkdir()
+    outside = layout(tmp_path / "second", "../secret.yaml#/x")
+    with pytest.raises(SpecLoadError, match="outside"):
+        load_spec(outside, ref_root=elsewhere)
