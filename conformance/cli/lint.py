@@ -60,7 +60,7 @@ def register(subparsers: Any) -> None:
         "--ref-root",
         type=Path,
         metavar="DIR",
-        help="let $refs read local files anywhere below DIR (default: only below each spec's "
+        help="let $refs also read local files below DIR (by default only below each spec's "
         "own folder)",
     )
     parser.set_defaults(func=run)

@@ -37,7 +37,7 @@ def register(subparsers: Any) -> None:
         "--ref-root",
         type=Path,
         metavar="DIR",
-        help="let $refs read local files anywhere below DIR (default: only below the spec's "
+        help="let $refs also read local files below DIR (by default only below the spec's "
         "own folder)",
     )
     parser.add_argument(
