@@ -55,6 +55,12 @@ def broken_examples() -> dict[str, Any]:
     schemas["Samengesteld"] = {
         "allOf": [{"$ref": "#/components/schemas/Item"}, {"required": ["soort"]}]
     }
+    schemas["Dubbel"] = {
+        "allOf": [
+            {"$ref": "#/components/schemas/Item"},
+            {"properties": {"soort": {"type": "string", "enum": ["a", "b"]}}},
+        ]
+    }
     cases: list[tuple[str, Any]] = [
         ("Item", {"naam": 5, "aantal": 1}),  # type
         ("Item", {"naam": "a"}),  # required
@@ -69,6 +75,8 @@ def broken_examples() -> dict[str, Any]:
         ("Item", {"naam": "a", "aantal": 1.5}),  # a float for an integer
         ("Samengesteld", {"naam": "a", "aantal": 1}),  # allOf: required
         ("Samengesteld", {"naam": "a", "aantal": 1, "soort": "z"}),  # allOf: enum
+        ("Dubbel", {"naam": "a", "aantal": 1, "soort": "z"}),  # the same error twice
+        ("Dubbel", {"naam": 1, "aantal": 1, "soort": "z"}),  # two different errors
     ]
     paths = doc["paths"]
     for i, (schema, example) in enumerate(cases):

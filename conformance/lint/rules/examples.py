@@ -129,10 +129,10 @@ class _FastCheck:
             return None
 
     def first_error(self, full: Any, value: Any, item: Pointer) -> tuple[Pointer, str] | None:
-        """The one error of ``value`` against a prepared (inlined, relaxed) schema, as
-        (path in the value, message); None if it is valid. Raises _CannotJudge unless there is
-        exactly one error of a kind whose message we know: then it is also the first error
-        ajv would meet, whatever order the validators check keywords in."""
+        """The error of ``value`` against a prepared (inlined, relaxed) schema, as (path in the
+        value, message); None if it is valid. Raises _CannotJudge unless every error there is
+        of a kind whose message we know and says the same at the same place: then that is also
+        what the first error ajv would meet says, whatever order keywords are checked in."""
         rs = self._jsonschema_rs
         cls = rs.Draft4Validator if self._draft4 else rs.Draft202012Validator
         compiled = _nullable_as_type(full) if self._draft4 else full
@@ -143,9 +143,13 @@ class _FastCheck:
             raise _CannotJudge from None
         if not errors:
             return None
-        if len(errors) > 1:
+        found = {self._finding(full, error, item) for error in errors}
+        if len(found) > 1:
             raise _CannotJudge
-        error = errors[0]
+        return found.pop()
+
+    @staticmethod
+    def _finding(full: Any, error: Any, item: Pointer) -> tuple[Pointer, str]:
         keyword = type(error.kind).__name__
         path = tuple(error.instance_path)
         name = str(path[-1]) if path else str(item[-1])
