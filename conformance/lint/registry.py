@@ -55,7 +55,9 @@ class Rule:
     check: Check
     severities: Mapping[str, Severity]  # ADR version -> severity; a missing version = not in it
     origin: Origin
-    # spectral:oas rules only run on documents Spectral recognises as OpenAPI 3.x.
+    # spectral:oas rules only run on documents Spectral recognises as OpenAPI (2 or 3), some
+    # only on OpenAPI 3.x.
+    needs_openapi: bool = False
     needs_openapi3: bool = False
 
     def severity_for(self, adr_version: str) -> Severity | None:
@@ -111,6 +113,7 @@ def rule(
     origin: Origin = "official",
     versions: Iterable[str] = ADR_VERSIONS,
     overrides: Mapping[str, str] | None = None,
+    needs_openapi: bool = False,
     needs_openapi3: bool = False,
 ) -> Callable[[Check], Check]:
     """Register ``check`` as rule ``rule_id``.
@@ -134,6 +137,7 @@ def rule(
                 check=check,
                 severities=severities,
                 origin=origin,
+                needs_openapi=needs_openapi,
                 needs_openapi3=needs_openapi3,
             )
         )

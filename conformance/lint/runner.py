@@ -89,6 +89,8 @@ def _run(
         default = rule.severity_for(adr_version)
         if default is None or (rule.needs_openapi3 and not ctx.is_openapi3):
             continue
+        if rule.needs_openapi and not (ctx.is_openapi3 or ctx.is_openapi2):
+            continue
         for hit in rule.check(ctx):
             pointer = hit.pointer if hit.location else origin_of(document, hit.pointer)
             fingerprint = (rule.id, pointer, hit.message)
