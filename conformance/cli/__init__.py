@@ -9,7 +9,6 @@ import threading
 from collections.abc import Sequence
 
 import conformance
-from conformance.cli.interruption import queue_early_signals, release_early_signals
 from conformance.exitcodes import ExitCode
 
 # Each module defines ``register(subparsers)``, which adds its sub-parser and sets
@@ -74,6 +73,8 @@ _GRACEFUL = frozenset({"run", "certify"})
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in _GRACEFUL and threading.current_thread() is threading.main_thread():
+        from conformance.cli.interruption import queue_early_signals, release_early_signals
+
         queue_early_signals()
         try:
             return _main(argv)
