@@ -1,18 +1,23 @@
-"""Benchmark: our ADR linter against Spectral with the official ADR ruleset, on one large spec.
+"""Benchmark: our ADR linter against Spectral with the official ADR ruleset, on a corpus of specs.
 
-Generates an OpenAPI 3.0 spec with ``--resources`` resources (6 operations each; the default 100
-gives 600 operations) with realistic schemas ($ref'd components, nested objects, enums, dates,
-examples) and a sprinkling of deliberate ADR violations. Then, in one run:
+The corpus is generated (deterministically) in three size classes of varied shape:
 
-* lints it in-process with ``conformance.lint`` (load + lint, and lint alone),
-* lints it with ``gdi-conformance lint --format json`` in a subprocess,
-* lints it with Spectral and the official ruleset (``spectral lint -r linter.yaml -f json``),
+* small: a clean CRUD spec, one with violations (JSON), one with a broken $ref and unquoted
+  status codes, one with ref-siblings and unexpected properties (a few operations each);
+* medium: specs of 60-120 operations with many $refs, allOf compositions, shared parameters,
+  responses and examples;
+* large: 600 operations with realistic schemas and a sprinkling of violations.
 
-checks that both report the same error findings (as sets of rule id and JSON path; our extra
-rules and the deliberately re-scoped nlgov:http-methods are left out of the comparison) and
-prints the wall times and the ratio.
+Each spec is linted by both tools as a user runs them, in the same run and in several
+interleaved rounds (the order of the two tools alternates per round):
+``gdi-conformance lint --format json --no-extras`` and
+``spectral lint -r conformance/lint/data/linter.yaml -f json``. Per spec the median wall time of
+each tool is taken (and the CPU time of the child process, which the neighbours on a shared
+machine disturb less); per size class the median of the specs' ratios is printed. The finding
+sets, (rule, JSON path, severity) at every severity, must be identical. Both run once untimed
+first; ours runs with its bytecode cached, as after ``pip install``.
 
-    python benchmarks/lint_vs_spectral.py --spectral node_modules/.bin/spectral
+    python benchmarks/lint_vs_spectral.py --spectral node_modules/.bin/spectral --rounds 3
 
 Spectral is found with ``--spectral``, else the SPECTRAL environment variable, else ``spectral``
 on PATH. This is a measurement, not a test: it exits 1 only when the findings differ.
@@ -24,26 +29,22 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from conformance.lint import RULES, lint_spec
 from conformance.lint.official import official_ruleset_path
-from conformance.spec import format_path, load_spec
+from conformance.spec import format_path
 
-# Rules whose findings are ours alone, or deliberately differ from the official selector.
-NOT_COMPARED = {
-    rule.id for rule in RULES if rule.origin == "extra" or rule.id == "nlgov:http-methods"
-}
 SEVERITY = {0: "error", 1: "warning", 2: "info", 3: "hint"}
 STATUSES = ["concept", "actief", "gesloten", "gearchiveerd"]
 
@@ -354,22 +355,148 @@ def build_spec(resources: int, seed: int = 20240501) -> dict[str, Any]:
     }
 
 
-def timed(action: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median wall time of ``repeat`` runs, and the last result."""
-    times = []
-    result = None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+CONTACT = {"name": "Beheer", "url": "https://example.org", "email": "beheer@example.org"}
+VERSION_HEADER = {"API-Version": {"$ref": "#/components/headers/ApiVersion"}}
 
 
-def error_set(findings: list[tuple[str, str, str]]) -> set[tuple[str, str]]:
+def build_small(variant: str) -> dict[str, Any]:
+    """A few operations; each variant exercises other rules (and the lint cases' causes)."""
+    doc = build_spec(1, seed=7)
+    doc["info"]["version"] = "1.0.0"
+    doc["paths"]["/dossiers-0"] = doc["paths"].pop("/dossiers0Items")
+    del doc["components"]["schemas"]["Adres"]["properties"]["tijdVanBezorging"]
+    if variant == "clean":
+        return doc
+    if variant == "violations":
+        doc["info"]["version"] = "1.0"
+        doc["servers"] = [{"url": "http://api.example.org/dossiers"}]
+        doc["paths"]["/dossierLijst"] = doc["paths"].pop("/dossiers-0")
+        return doc
+    if variant == "broken-refs":
+        schemas = doc["components"]["schemas"]
+        schemas["dossier0"] = schemas.pop("Dossier0")  # every $ref to Dossier0 breaks
+        return doc
+    if variant == "siblings":
+        props = doc["components"]["schemas"]["Dossier0"]["properties"]
+        props["eindDatum"] = {"$ref": "#/components/schemas/Datum", "description": "einde"}
+        props["beginDatum"] = {"$ref": "#/components/schemas/Datum", "description": "begin"}
+        doc["components"]["schemas"]["Datum"] = {"type": "string"}
+        doc["basePath"] = "/x"  # unexpected property
+        doc["info"]["foo"] = 1
+        return doc
+    raise ValueError(variant)
+
+
+def build_medium(resources: int, seed: int) -> dict[str, Any]:
+    """Many $refs and allOf: every resource is Base + its own part, lists wrap items by $ref,
+    parameters and responses are shared components."""
+    rng = random.Random(seed)
+    doc = build_spec(resources, seed=seed)
+    doc["info"]["version"] = "2.1.0"
+    schemas = doc["components"]["schemas"]
+    schemas["Basis"] = {
+        "type": "object",
+        "required": ["id"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid", "readOnly": True},
+            "aangemaaktOp": {"type": "string", "format": "date-time", "readOnly": True},
+            "gewijzigdOp": {"type": "string", "format": "date-time", "readOnly": True},
+            "_links": {"$ref": "#/components/schemas/Links"},
+        },
+    }
+    schemas["Links"] = {
+        "type": "object",
+        "properties": {"self": {"$ref": "#/components/schemas/Link"}},
+    }
+    for i in range(resources):
+        own = schemas[f"Dossier{i}"]
+        part = {key: value for key, value in own.items() if key != "example"}
+        parents = [{"$ref": "#/components/schemas/Basis"}]
+        if i > 0 and rng.random() < 0.5:
+            parents.append({"$ref": f"#/components/schemas/Dossier{i - 1}Kern"})
+        schemas[f"Dossier{i}Kern"] = part
+        schemas[f"Dossier{i}"] = {
+            "allOf": [*parents, {"$ref": f"#/components/schemas/Dossier{i}Kern"}],
+            "example": own.get("example"),
+        }
+        schemas[f"Dossier{i}Samenvatting"] = {
+            "allOf": [
+                {"$ref": "#/components/schemas/Basis"},
+                {"type": "object", "properties": {"naam": {"type": "string"}}},
+            ]
+        }
+    return doc
+
+
+@dataclass
+class Spec:
+    name: str
+    size: str  # small / medium / large
+    path: Path
+    operations: int
+    ours: list[float] = field(default_factory=list)  # wall seconds per round
+    theirs: list[float] = field(default_factory=list)
+    ours_cpu: list[float] = field(default_factory=list)
+    theirs_cpu: list[float] = field(default_factory=list)
+    findings: tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]] = (set(), set())
+
+
+def corpus(folder: Path) -> list[Spec]:
+    specs: list[tuple[str, str, dict[str, Any], str]] = [
+        ("small-clean", "small", build_small("clean"), "yaml"),
+        ("small-violations", "small", build_small("violations"), "json"),
+        ("small-broken-refs", "small", build_small("broken-refs"), "yaml"),
+        ("small-siblings", "small", build_small("siblings"), "yaml"),
+        ("medium-60", "medium", build_medium(10, seed=1), "yaml"),
+        ("medium-120", "medium", build_medium(20, seed=2), "json"),
+        ("large-600", "large", build_spec(100), "yaml"),
+    ]
+    made = []
+    for name, size, document, kind in specs:
+        path = folder / name / f"openapi.{kind}"
+        path.parent.mkdir()
+        if kind == "json":
+            path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+        else:
+            text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+            if name == "small-broken-refs":
+                text = text.replace("'200':", "200:", 1)  # an unquoted status code
+            path.write_text(text, encoding="utf-8")
+        operations = sum(
+            1 for item in document["paths"].values() for key in item if key != "parameters"
+        )
+        made.append(Spec(name, size, path, operations))
+    return made
+
+
+def run_child(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Wall and CPU seconds (user + system, the child and its threads) and its stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout
+
+
+def ours_command(spec: Path) -> list[str]:
+    return [sys.executable, "-m", "conformance", "lint", "--format", "json", "--no-extras",
+            "--fail-severity", "never", str(spec)]  # fmt: skip
+
+
+def theirs_command(spectral: str, spec: Path) -> list[str]:
+    return [spectral, "lint", "-r", str(official_ruleset_path()), "-f", "json", "-q", str(spec)]
+
+
+def our_findings(stdout: str) -> set[tuple[str, str, str]]:
+    return {(f["rule"], f["path"], f["severity"]) for f in json.loads(stdout)}
+
+
+def their_findings(stdout: str) -> set[tuple[str, str, str]]:
     return {
-        (rule, path)
-        for rule, path, severity in findings
-        if severity == "error" and rule not in NOT_COMPARED
+        (r["code"], format_path(r["path"]), SEVERITY[r["severity"]])
+        for r in json.loads(stdout or "[]")
     }
 
 
@@ -382,85 +509,89 @@ def find_spectral(given: str | None) -> str:
     return candidate
 
 
+def installed_env(pycache: Path) -> dict[str, str]:
+    """Our child's environment as after ``pip install``: Python bytecode cached (pip compiles
+    it at install; PYTHONDONTWRITEBYTECODE, set on some machines, would make every run compile
+    our sources again), kept in ``pycache`` so that the checkout stays clean."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
+def measure(specs: list[Spec], spectral: str, rounds: int, env: dict[str, str]) -> None:
+    for spec in specs:  # warm-up, not timed: bytecode written, files in the page cache
+        run_child(ours_command(spec.path), env)
+        run_child(theirs_command(spectral, spec.path))
+    order = list(specs)
+    for number in range(rounds):
+        random.Random(number).shuffle(order)
+        for spec in order:
+            runs = [
+                ("ours", ours_command(spec.path)),
+                ("theirs", theirs_command(spectral, spec.path)),
+            ]
+            if number % 2:
+                runs.reverse()
+            for who, command in runs:
+                wall, cpu, stdout = run_child(command, env if who == "ours" else None)
+                if who == "ours":
+                    spec.ours.append(wall)
+                    spec.ours_cpu.append(cpu)
+                    found = our_findings(stdout)
+                    spec.findings = (found, spec.findings[1])
+                else:
+                    spec.theirs.append(wall)
+                    spec.theirs_cpu.append(cpu)
+                    spec.findings = (spec.findings[0], their_findings(stdout))
+        print(f"round {number + 1}/{rounds} done", file=sys.stderr)
+
+
+def report(specs: list[Spec]) -> bool:
+    same = True
+    print(f"{'spec':<20}{'ops':>5}{'KiB':>7}{'ours s':>9}{'spectral s':>12}{'ratio':>8}"
+          f"{'cpu ratio':>11}{'findings':>10}  same")  # fmt: skip
+    by_size: dict[str, list[tuple[float, float]]] = {}
+    for spec in specs:
+        ours, theirs = statistics.median(spec.ours), statistics.median(spec.theirs)
+        ours_cpu, theirs_cpu = statistics.median(spec.ours_cpu), statistics.median(spec.theirs_cpu)
+        ratio, cpu_ratio = theirs / ours, theirs_cpu / ours_cpu
+        mine, their = spec.findings
+        equal = mine == their
+        same &= equal
+        by_size.setdefault(spec.size, []).append((ratio, cpu_ratio))
+        print(f"{spec.name:<20}{spec.operations:>5}{spec.path.stat().st_size // 1024:>7}"
+              f"{ours:>9.2f}{theirs:>12.2f}{ratio:>7.1f}x{cpu_ratio:>10.1f}x{len(their):>10}  "
+              f"{'yes' if equal else 'NO'}")  # fmt: skip
+        for label, difference in (("only spectral", their - mine), ("only ours", mine - their)):
+            for rule, path, severity in sorted(difference):
+                print(f"    {label}: {rule} {path} {severity}")
+    print()
+    for size in ("small", "medium", "large"):
+        ratios = by_size.get(size, [])
+        if ratios:
+            wall = statistics.median(r for r, _ in ratios)
+            cpu = statistics.median(c for _, c in ratios)
+            print(
+                f"median ratio, {size:<7} wall {wall:5.1f}x   cpu {cpu:5.1f}x"
+                f"   ({len(ratios)} specs)"
+            )
+    print("same findings on every spec" if same else "FINDINGS DIFFER")
+    return same
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--spectral", help="path of the spectral executable")
-    parser.add_argument("--resources", type=int, default=100, help="resources (6 operations each)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
+    parser.add_argument("--only", choices=("small", "medium", "large"), help="one size class")
     args = parser.parse_args(argv)
     spectral = find_spectral(args.spectral)
-    ruleset = str(official_ruleset_path())
-
     with tempfile.TemporaryDirectory() as tmp:
-        spec_file = Path(tmp) / "openapi.yaml"
-        document = build_spec(args.resources)
-        spec_file.write_text(
-            yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8"
-        )
-        operations = sum(
-            1 for item in document["paths"].values() for key in item if key != "parameters"
-        )
-        print(
-            f"spec: {operations} operations, {len(document['components']['schemas'])} schemas, "
-            f"{spec_file.stat().st_size // 1024} KiB YAML"
-        )
-
-        def ours_full() -> list[tuple[str, str, str]]:
-            spec = load_spec(spec_file, require_openapi=False)
-            return [(f.rule, f.path, f.severity.value) for f in lint_spec(spec)]
-
-        spec = load_spec(spec_file, require_openapi=False)
-        t_load_lint, ours = timed(ours_full, args.repeat)
-        t_lint, _ = timed(lambda: lint_spec(spec), args.repeat)
-
-        def ours_cli() -> list[tuple[str, str, str]]:
-            run = subprocess.run(
-                [sys.executable, "-m", "conformance", "lint", "--format", "json", str(spec_file)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            return [(f["rule"], f["path"], f["severity"]) for f in json.loads(run.stdout)]
-
-        t_cli, ours_via_cli = timed(ours_cli, args.repeat)
-
-        def theirs() -> list[tuple[str, str, str]]:
-            run = subprocess.run(
-                [spectral, "lint", "-r", ruleset, "-f", "json", "-q", str(spec_file)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            return [
-                (r["code"], format_path(r["path"]), SEVERITY[r["severity"]])
-                for r in json.loads(run.stdout or "[]")
-            ]
-
-        t_spectral, spectral_findings = timed(theirs, args.repeat)
-
-    ours_errors, cli_errors, spectral_errors = (
-        error_set(ours),
-        error_set(ours_via_cli),
-        error_set(spectral_findings),
-    )
-    print(f"error findings compared: ours {len(ours_errors)}, spectral {len(spectral_errors)}")
-    same = ours_errors == spectral_errors == cli_errors
-    for label, difference in [
-        ("only spectral", spectral_errors - ours_errors),
-        ("only ours", ours_errors - spectral_errors),
-    ]:
-        for rule, path in sorted(difference):
-            print(f"  {label}: {rule} {path}")
-    print(f"{'ours, in-process load+lint':<34}{t_load_lint:8.3f} s")
-    print(f"{'ours, in-process lint only':<34}{t_lint:8.3f} s")
-    print(f"{'ours, CLI subprocess':<34}{t_cli:8.3f} s")
-    print(f"{'spectral + official ruleset':<34}{t_spectral:8.3f} s")
-    print(f"speed-up (spectral / ours in-process load+lint): {t_spectral / t_load_lint:5.1f}x")
-    print(f"speed-up (spectral / ours CLI):                  {t_spectral / t_cli:5.1f}x")
-    print("same error findings" if same else "ERROR FINDINGS DIFFER")
-    return 0 if same else 1
+        specs = [s for s in corpus(Path(tmp)) if args.only in (None, s.size)]
+        measure(specs, spectral, args.rounds, installed_env(Path(tmp) / "pycache"))
+        return 0 if report(specs) else 1
 
 
 if __name__ == "__main__":

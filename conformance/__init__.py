@@ -1,10 +1,19 @@
 """Conformance harness for the building blocks of the Dutch Generic Digital Infrastructure."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("gdi-conformance")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0.0.0+unknown"
+from typing import Any
 
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    # Looked up when first asked for: importlib.metadata costs a short command a tenth of a second.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("gdi-conformance")
+        except PackageNotFoundError:  # running from a checkout that was never installed
+            found = "0.0.0+unknown"
+        globals()["__version__"] = found
+        return found
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

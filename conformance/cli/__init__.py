@@ -8,8 +8,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from conformance import __version__
-from conformance.cli.interruption import queue_early_signals, release_early_signals
+import conformance
 from conformance.exitcodes import ExitCode
 
 # Each module defines ``register(subparsers)``, which adds its sub-parser and sets
@@ -38,10 +37,19 @@ def _modules_for(argv: Sequence[str]) -> tuple[str, ...]:
     engine, Schemathesis and openapi-core) would cost each short command a second or more."""
     by_name = {module.rsplit(".", 1)[1]: module for module in COMMANDS}
     for arg in argv:
+        if arg == "--version":
+            return ()
         # Top-level options take no values, so the first word is the command.
         if not arg.startswith("-"):
             return (by_name[arg],) if arg in by_name else COMMANDS
     return COMMANDS
+
+
+class _Version(argparse.Action):
+    """--version, looking the version up only when asked (importlib.metadata is slow)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        parser.exit(message=f"{parser.prog} {conformance.__version__}\n")
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -51,7 +59,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             "Check GDI building blocks against their specs and the NL GOV API Design Rules."
         ),
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules = COMMANDS if argv is None else _modules_for(argv)
     for module_name in modules:
@@ -67,6 +75,8 @@ _GRACEFUL = frozenset({"run", "certify"})
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in _GRACEFUL and threading.current_thread() is threading.main_thread():
+        from conformance.cli.interruption import queue_early_signals, release_early_signals
+
         queue_early_signals()
         try:
             return _main(argv)

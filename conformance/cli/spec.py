@@ -34,6 +34,13 @@ def register(subparsers: Any) -> None:
         "--allow-remote", action="store_true", help="fetch http(s) $refs (off by default)"
     )
     parser.add_argument(
+        "--ref-root",
+        type=Path,
+        metavar="DIR",
+        help="let $refs also read local files below DIR (by default only below the spec's "
+        "own folder)",
+    )
+    parser.add_argument(
         "--validate", action="store_true", help="also check it against the OpenAPI schema"
     )
     parser.add_argument("--bundle", action="store_true", help="print the bundled document (JSON)")
@@ -42,7 +49,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        spec = load_spec(args.file, allow_remote=args.allow_remote)
+        spec = load_spec(args.file, allow_remote=args.allow_remote, ref_root=args.ref_root)
     except SpecLoadError as exc:
         print(f"gdi-conformance spec: {exc}", file=sys.stderr)
         return ExitCode.COULD_NOT_RUN

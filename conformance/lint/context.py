@@ -6,10 +6,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from conformance.lint.resolve import Pointer, deref
 from conformance.lint.walk import DocIndex, build_index
+
+if TYPE_CHECKING:
+    from conformance.spec.loader import LoadedSpec
 
 T = TypeVar("T")
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -35,9 +38,10 @@ class Operation:
 
 
 class LintContext:
-    def __init__(self, document: Any, adr_version: str) -> None:
+    def __init__(self, document: Any, adr_version: str, spec: LoadedSpec | None = None) -> None:
         self.document = document
         self.adr_version = adr_version
+        self.spec = spec  # the loaded spec the document came from (None for a bare document)
         self._shared: dict[str, Any] = {}
 
     def shared(self, name: str, factory: Callable[[], T]) -> T:

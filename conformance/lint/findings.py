@@ -41,6 +41,7 @@ class Finding:
 
     ``path`` is written the way Spectral prints it (``paths./a.get.responses[200]``) and
     ``pointer`` is the RFC 6901 JSON pointer of the same node; ``line``/``column`` are 1-based.
+    ``extra`` findings come from our own rules (``gdi:*``) and count for no ADR verdict.
     """
 
     rule: str
@@ -52,6 +53,7 @@ class Finding:
     line: int
     column: int
     message: str
+    extra: bool = False  # from one of our own rules, not the official ruleset
 
     def sort_key(self) -> tuple[str, int, int, int, str, str]:
         return (self.file, self.line, self.column, self.severity.rank, self.rule, self.path)

@@ -16,9 +16,14 @@ from conformance.lint.versions import ADR_VERSIONS
 
 if TYPE_CHECKING:
     from conformance.lint.context import LintContext
+    from conformance.spec.errors import Location
 
 Pointer = tuple[str | int, ...]
-Origin = Literal["official", "spectral:oas", "extra"]
+# official: the nlgov: rules of the official ruleset; spectral:oas: the OpenAPI rules it switches
+# on; spectral: what Spectral itself reports whatever the ruleset (unresolvable $refs, keys its
+# parser refuses); extra: our own rules, beyond the ruleset, in the EXTRA_PREFIX namespace.
+Origin = Literal["official", "spectral:oas", "spectral", "extra"]
+EXTRA_PREFIX = "gdi:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,9 @@ class Hit:
     message: str
     at_key: bool = False
     severity: Severity | None = None  # None: the rule's severity for the ADR version
+    # Where it is written, when the pointer is not one into the bundled document (a key in
+    # another file of the spec); the pointer is then only used for the printed path.
+    location: Location | None = None
 
 
 Check = Callable[["LintContext"], Iterable[Hit]]
@@ -47,11 +55,18 @@ class Rule:
     check: Check
     severities: Mapping[str, Severity]  # ADR version -> severity; a missing version = not in it
     origin: Origin
-    # spectral:oas rules only run on documents Spectral recognises as OpenAPI 3.x.
+    # spectral:oas rules only run on documents Spectral recognises as OpenAPI (2 or 3), some
+    # only on OpenAPI 3.x.
+    needs_openapi: bool = False
     needs_openapi3: bool = False
 
     def severity_for(self, adr_version: str) -> Severity | None:
         return self.severities.get(adr_version)
+
+    @property
+    def extra(self) -> bool:
+        """One of our own rules, not of the official ruleset: no part of an ADR verdict."""
+        return self.origin == "extra"
 
 
 @dataclass
@@ -98,6 +113,7 @@ def rule(
     origin: Origin = "official",
     versions: Iterable[str] = ADR_VERSIONS,
     overrides: Mapping[str, str] | None = None,
+    needs_openapi: bool = False,
     needs_openapi3: bool = False,
 ) -> Callable[[Check], Check]:
     """Register ``check`` as rule ``rule_id``.
@@ -105,6 +121,9 @@ def rule(
     ``severity`` applies to every version in ``versions``; ``overrides`` gives a different
     severity for particular ADR versions (see conformance/lint/versions.py for why they differ).
     """
+
+    if (origin == "extra") != rule_id.startswith(EXTRA_PREFIX):
+        raise ValueError(f"rule {rule_id}: our own rules, and only they, are named {EXTRA_PREFIX}*")
 
     def register(check: Check) -> Check:
         severities = {version: Severity.parse(severity) for version in versions}
@@ -118,6 +137,7 @@ def rule(
                 check=check,
                 severities=severities,
                 origin=origin,
+                needs_openapi=needs_openapi,
                 needs_openapi3=needs_openapi3,
             )
         )

@@ -121,17 +121,25 @@ def origin_of(document: Any, pointer: Pointer) -> Pointer:
 
     Walks the pointer through the unresolved document, jumping to the target of every $ref on
     the way; a segment that does not exist ends the walk at the closest existing node. This is
-    what Spectral does when it reports a result (findAssociatedItemForPath).
+    what Spectral does when it reports a result (findAssociatedItemForPath), with one exception
+    it makes too: a result at a ``$ref`` that has sibling keys (``description`` next to it),
+    reached without passing another ``$ref``, is reported where that ``$ref`` is written, once
+    per place, not at its target.
     """
     current = document
     origin: Pointer = ()
+    hopped = False
     for segment in pointer:
+        before = origin
         current, origin = _hop(document, current, origin)
+        hopped = hopped or origin is not before
         nxt = child(current, segment)
         if nxt is _MISSING:
             return origin
         current = nxt
         origin = (*origin, segment)
+    if not hopped and type(current) is dict and len(current) > 1 and "$ref" in current:
+        return origin
     return _hop(document, current, origin)[1]
 
 

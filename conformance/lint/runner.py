@@ -26,8 +26,13 @@ def lint_spec(
     *,
     adr_version: str = DEFAULT_ADR_VERSION,
     rules: Iterable[Rule] | None = None,
+    extras: bool = False,
 ) -> list[Finding]:
-    """Lint a loaded spec (its bundled document); findings point into the files it came from."""
+    """Lint a loaded spec (its bundled document); findings point into the files it came from.
+
+    By default the rules of the official ruleset only (an ADR verdict); ``extras=True`` adds
+    our own rules (``gdi:*``), whose findings say ``extra``.
+    """
     return lint_document(
         spec.bundled,
         adr_version=adr_version,
@@ -35,6 +40,8 @@ def lint_spec(
         locate=spec.locate,
         locate_key=spec.locate_key,
         rules=rules,
+        extras=extras,
+        spec=spec,
     )
 
 
@@ -46,16 +53,22 @@ def lint_document(
     locate: Locate | None = None,
     locate_key: Locate | None = None,
     rules: Iterable[Rule] | None = None,
+    extras: bool = False,
+    spec: LoadedSpec | None = None,
 ) -> list[Finding]:
     """Lint a plain JSON-compatible document.
 
     ``locate``/``locate_key`` map a pointer to the position of its value/key; without them
-    every finding is placed at line 1, column 1 of ``file``.
+    every finding is placed at line 1, column 1 of ``file``. ``rules`` (if given) is run as is;
+    otherwise the rules of ``adr_version``, with our own only if ``extras``.
     """
-    selected = RULES.for_version(adr_version) if rules is None else list(rules)
+    if rules is None:
+        selected = [r for r in RULES.for_version(adr_version) if extras or not r.extra]
+    else:
+        selected = list(rules)
     forget_followed()
     try:
-        return _run(document, adr_version, file, locate, locate_key, selected)
+        return _run(document, adr_version, file, locate, locate_key, selected, spec)
     finally:
         forget_followed()
 
@@ -67,23 +80,26 @@ def _run(
     locate: Locate | None,
     locate_key: Locate | None,
     selected: list[Rule],
+    spec: LoadedSpec | None,
 ) -> list[Finding]:
-    ctx = LintContext(document, adr_version)
+    ctx = LintContext(document, adr_version, spec)
     findings: list[Finding] = []
     seen: set[tuple[str, Pointer, str]] = set()
     for rule in selected:
         default = rule.severity_for(adr_version)
         if default is None or (rule.needs_openapi3 and not ctx.is_openapi3):
             continue
+        if rule.needs_openapi and not (ctx.is_openapi3 or ctx.is_openapi2):
+            continue
         for hit in rule.check(ctx):
-            pointer = origin_of(document, hit.pointer)
+            pointer = hit.pointer if hit.location else origin_of(document, hit.pointer)
             fingerprint = (rule.id, pointer, hit.message)
             if fingerprint in seen:
                 continue
             seen.add(fingerprint)
             use_key = hit.at_key and pointer == hit.pointer and locate_key is not None
             where = (locate_key if use_key else locate) if locate is not None else None
-            position = where(pointer) if where is not None else None
+            position = hit.location or (where(pointer) if where is not None else None)
             findings.append(
                 Finding(
                     rule=rule.id,
@@ -95,6 +111,7 @@ def _run(
                     line=position.line if position is not None else 1,
                     column=position.column if position is not None else 1,
                     message=hit.message,
+                    extra=rule.extra,
                 )
             )
     findings.sort(key=Finding.sort_key)

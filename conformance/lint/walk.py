@@ -75,6 +75,10 @@ class DocIndex:
     media_examples: list[Entry] = field(default_factory=list)
     # schema-like objects with an example or default (schema examples)
     schema_examples: list[Entry] = field(default_factory=list)
+    # whether any schema uses format int32/int64 (number formats a string-only checker misses)
+    integer_formats: bool = False
+    # whether any schema says nullable: true (OpenAPI 3.0's way to allow null)
+    nullable: bool = False
     nodes: int = 0
 
 
@@ -156,8 +160,13 @@ def build_index(document: Any) -> DocIndex:
                     errors.append((cpath, v))
             if is_properties:
                 properties.append((cpath, v))
-            if k == "format" and inner & (_IN_DATE_PROPERTY | _IN_FIRST_DATE_PROPERTY):
-                date_formats.append((cpath, v))
+            if k == "format":
+                if inner & (_IN_DATE_PROPERTY | _IN_FIRST_DATE_PROPERTY):
+                    date_formats.append((cpath, v))
+                if v == "int32" or v == "int64":
+                    index.integer_formats = True
+            elif k == "nullable" and v is True:
+                index.nullable = True
             if k == "schema" and inner & _IN_PROBLEM_MEDIA:
                 problem_schemas.append((cpath, v))
             if under_paths and type(k) is str and METHOD_LIKE.search(k):

@@ -1,7 +1,8 @@
 """Static findings as SARIF 2.1.0, for code-scanning dashboards.
 
 Every rule of the ADR version that ran is listed under ``tool.driver.rules`` (with its ADR rule
-id and default level), so a result is traceable to the clause of the standard it breaks.
+id and default level), so a result is traceable to the clause of the standard it breaks. Our own
+rules (``gdi:*``) carry ``"extra": true`` and the tag ``extra``, on the rule and on each result.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from collections.abc import Sequence
 from pathlib import PurePath
 from urllib.parse import quote
 
-from conformance import __version__
-from conformance.lint import RULES, Finding, Rule, Severity
+import conformance
+from conformance.lint.findings import Finding, Severity
+from conformance.lint.registry import RULES, Rule
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 ADR_DOCUMENT = "https://logius-standaarden.github.io/API-Design-Rules/"
@@ -24,8 +26,8 @@ _LEVEL = {
 }
 
 
-def render_sarif(findings: Sequence[Finding], *, adr_version: str) -> str:
-    rules = RULES.for_version(adr_version)
+def render_sarif(findings: Sequence[Finding], *, adr_version: str, extras: bool = False) -> str:
+    rules = [rule for rule in RULES.for_version(adr_version) if extras or not rule.extra]
     index = {rule.id: position for position, rule in enumerate(rules)}
     log = {
         "$schema": SARIF_SCHEMA,
@@ -36,7 +38,7 @@ def render_sarif(findings: Sequence[Finding], *, adr_version: str) -> str:
                     "driver": {
                         "name": "gdi-conformance",
                         "fullName": f"gdi-conformance lint (NL GOV API Design Rules {adr_version})",
-                        "version": __version__,
+                        "version": conformance.__version__,
                         "informationUri": ADR_DOCUMENT,
                         "rules": [_descriptor(rule, adr_version) for rule in rules],
                     }
@@ -55,8 +57,10 @@ def _descriptor(rule: Rule, adr_version: str) -> dict[str, object]:
         "id": rule.id,
         "shortDescription": {"text": rule.description},
         "defaultConfiguration": {"level": _LEVEL[severity]},
-        "properties": {"adr": rule.adr, "origin": rule.origin},
+        "properties": {"adr": rule.adr, "origin": rule.origin, "extra": rule.extra},
     }
+    if rule.extra:
+        descriptor["properties"]["tags"] = ["extra"]  # type: ignore[index]
     if rule.adr:
         descriptor["helpUri"] = ADR_DOCUMENT + "#" + quote(rule.adr, safe="")
     return descriptor
@@ -77,8 +81,10 @@ def _result(finding: Finding, index: dict[str, int]) -> dict[str, object]:
             }
         ],
         "partialFingerprints": {"jsonPointer/v1": f"{finding.rule}:{finding.pointer}"},
-        "properties": {"adr": finding.adr, "jsonPath": finding.path},
+        "properties": {"adr": finding.adr, "jsonPath": finding.path, "extra": finding.extra},
     }
+    if finding.extra:
+        result["properties"]["tags"] = ["extra"]  # type: ignore[index]
     if finding.rule in index:
         result["ruleIndex"] = index[finding.rule]
     return result

@@ -29,6 +29,25 @@ from conformance.spec.positions import PositionIndex
 _MAX_REF_HOPS = 64
 
 
+@dataclass(frozen=True, slots=True)
+class BrokenRef:
+    """A ``$ref`` that could not be resolved (kept as written when references may be broken).
+
+    ``pointer`` is where the ``$ref`` string sits in the bundled document, ``target`` names what
+    it points at (absolute, so that refs to one missing place compare equal) and ``message``
+    says why; it never quotes the content of a file.
+    """
+
+    pointer: Pointer
+    ref: str
+    target: str
+    message: str
+    location: Location
+    missing: bool  # the file was read but has nothing at the pointer
+    cycle: bool  # $refs that only point at each other
+    error: SpecLoadError  # what loading without broken references raises for it
+
+
 @dataclass(slots=True)
 class Document:
     key: str  # identity: absolute file path or URL
@@ -76,10 +95,27 @@ def is_reference(value: object) -> bool:
 
 
 class Bundler:
-    def __init__(self, root: Document, *, fetch: Fetch | None) -> None:
+    """``ref_root``: a folder local files may be read from besides the root spec's own.
+    ``broken``: a list to collect unresolvable references in, keeping them as written, instead
+    of raising at the first one met (so the caller can name the first in document order, or,
+    as the linter does, report every one and lint the rest)."""
+
+    def __init__(
+        self,
+        root: Document,
+        *,
+        fetch: Fetch | None,
+        ref_root: str | None = None,
+        broken: list[BrokenRef] | None = None,
+    ) -> None:
         self.root = root
         self.sources = SourceMap(root)
         self._fetch = fetch  # None: remote references are refused
+        # Local files may be read below the root spec's folder, and below ref_root if given.
+        self._ref_roots = [os.path.realpath(os.path.dirname(root.key))]
+        if ref_root is not None:
+            self._ref_roots.append(os.path.realpath(ref_root))
+        self.broken = broken
         self._placed: dict[tuple[str, Pointer], Pointer] = {}
         self._aliases_checked: set[tuple[str, Pointer]] = set()
 
@@ -109,8 +145,19 @@ class Bundler:
         self, ref: dict[str, Any], document: Document, source: Pointer, bundled: Pointer
     ) -> Any:
         site = (*source, "$ref")
-        target_doc, target = self.resolve(ref["$ref"], document, site)
-        self._check_alias_chain(target_doc, target, document, site)
+        try:
+            target_doc, target = self.resolve(ref["$ref"], document, site)
+            self._check_alias_chain(target_doc, target, document, site)
+        except SpecLoadError as exc:
+            if self.broken is None:
+                raise
+            self._record_broken(ref["$ref"], exc, document, site, bundled)
+            return {
+                key: value
+                if key == "$ref"
+                else self._walk(value, document, (*source, key), (*bundled, key))
+                for key, value in ref.items()
+            }
         siblings = {
             key: self._walk(value, document, (*source, key), (*bundled, key))
             for key, value in ref.items()
@@ -130,6 +177,30 @@ class Bundler:
                 self.sources.record((*bundled, key), document, (*source, key))
             content = {**content, **siblings}
         return content
+
+    def _record_broken(
+        self,
+        ref: str,
+        error: SpecLoadError,
+        document: Document,
+        site: Pointer,
+        bundled: Pointer,
+    ) -> None:
+        assert self.broken is not None
+        uri, _, fragment = ref.partition("#")
+        base = document.key if not uri else self._document_key(uri, document)[0]
+        self.broken.append(
+            BrokenRef(
+                pointer=(*bundled, "$ref"),
+                ref=ref,
+                target=f"{base}#{fragment}",
+                message=error.message,
+                location=document.index.locate(site),
+                missing=isinstance(error, _MissingTarget),
+                cycle=isinstance(error, _RefCycle),
+                error=error,
+            )
+        )
 
     def _placement(self, document: Document, target: Pointer) -> Pointer | None:
         """Where this target (or an ancestor of it, reachable without references) was inlined."""
@@ -172,7 +243,11 @@ class Bundler:
         for depth, segment in enumerate(pointer):
             if is_reference(value):
                 if hops >= _MAX_REF_HOPS:
-                    raise self._error(f"$ref '{ref}' never ends: a $ref cycle", document, site)
+                    raise _RefCycle.at(
+                        f"$ref '{ref}' never ends: a $ref cycle",
+                        document.index.locate(site),
+                        format_path(site),
+                    )
                 via_doc, via = self.resolve(
                     value["$ref"], target_doc, (*pointer[:depth], "$ref"), hops + 1
                 )
@@ -180,11 +255,11 @@ class Bundler:
             child = _child(value, segment)
             if child is _MISSING:
                 where = target_doc.display if target_doc is not document else "this document"
-                raise self._error(
+                raise _MissingTarget.at(
                     f"$ref '{ref}' cannot be resolved: {where} has nothing at "
                     f"'{to_fragment(pointer[: depth + 1])}'",
-                    document,
-                    site,
+                    document.index.locate(site),
+                    format_path(site),
                 )
             value = child
         return target_doc, tuple(_normalise(target_doc.data, pointer))
@@ -205,35 +280,44 @@ class Bundler:
                 names = " -> ".join(
                     _describe(d, p, self.root) for d, p in [*chain, (next_doc, following)]
                 )
-                raise self._error(
+                raise _RefCycle.at(
                     f"$ref cycle: {names} (references that only point at each other)",
-                    document,
-                    site,
+                    document.index.locate(site),
+                    format_path(site),
                 )
             chain.append((next_doc, following))
             value = _value_at(next_doc.data, following)
         self._aliases_checked.update((d.key, p) for d, p in chain)
 
-    def _document(self, uri: str, ref: str, document: Document, site: Pointer) -> Document:
+    @staticmethod
+    def _document_key(uri: str, document: Document) -> tuple[str, str]:
+        """(identity, display name) of the file or URL a $ref's URI part names."""
         scheme = urlsplit(uri).scheme.lower()
         if scheme in ("http", "https") or (document.remote and not scheme):
             key = urljoin(document.key, uri) if document.remote else uri
             key = key.partition("#")[0]
-            display = key
-        elif len(scheme) > 1:
+            return key, key
+        if len(scheme) > 1:
+            return uri, uri
+        relative = unquote(uri)
+        key = os.path.normpath(os.path.join(os.path.dirname(document.key), relative))
+        display = os.path.normpath(os.path.join(os.path.dirname(document.display), relative))
+        return key, display
+
+    def _document(self, uri: str, ref: str, document: Document, site: Pointer) -> Document:
+        scheme = urlsplit(uri).scheme.lower()
+        if len(scheme) > 1 and scheme not in ("http", "https"):
             raise self._error(
                 f"$ref '{ref}': '{scheme}:' references are not supported", document, site
             )
-        else:
-            relative = unquote(uri)
-            key = os.path.normpath(os.path.join(os.path.dirname(document.key), relative))
-            display = os.path.normpath(os.path.join(os.path.dirname(document.display), relative))
+        key, display = self._document_key(uri, document)
         known = self.sources.documents.get(key)
         if known is not None:
             return known
         if key.startswith(("http://", "https://")):
             text = self._fetch_remote(key, ref, document, site)
         else:
+            self._check_confined(key, ref, document, site)
             try:
                 text = read_text(Path(key), display)
             except SpecLoadError as exc:
@@ -246,6 +330,19 @@ class Bundler:
         loaded = Document(key, display, data, index)
         self.sources.documents[key] = loaded
         return loaded
+
+    def _check_confined(self, key: str, ref: str, document: Document, site: Pointer) -> None:
+        """Local files are read only from inside the spec's folder (or ``ref_root``): specs come
+        from vendors and pull requests, and a $ref to /etc/passwd must not print that file.
+        Symbolic links are resolved first, so a link inside the folder cannot lead out of it."""
+        real = os.path.realpath(key)
+        if not any(os.path.commonpath([real, root]) == root for root in self._ref_roots):
+            raise self._error(
+                f"$ref '{ref}' refused: it points outside the spec's folder "
+                f"(allow a wider folder with --ref-root DIR)",
+                document,
+                site,
+            )
 
     def _fetch_remote(self, url: str, ref: str, document: Document, site: Pointer) -> str:
         if self._fetch is None:
@@ -266,6 +363,14 @@ class Bundler:
 
 
 _MISSING = object()
+
+
+class _MissingTarget(SpecLoadError):
+    """A $ref whose file was read but holds nothing at the pointer."""
+
+
+class _RefCycle(SpecLoadError):
+    """$refs that only point at each other."""
 
 
 def _child(value: Any, segment: Segment) -> Any:

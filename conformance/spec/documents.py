@@ -104,13 +104,19 @@ def looks_like_json(path_name: str, text: str) -> bool:
     return text.lstrip()[:1] in ("{", "[")
 
 
-def parse_text(text: str, display: str, *, as_json: bool) -> tuple[Any, PositionIndex]:
-    """Parse a document; JSON is read by the json module, positions come from the YAML composer."""
+def parse_text(
+    text: str, display: str, *, as_json: bool, allow_duplicates: bool = False
+) -> tuple[Any, PositionIndex]:
+    """Parse a document; JSON is read by the json module, positions come from the YAML composer.
+
+    ``allow_duplicates``: a YAML key written twice is kept (the last value wins) and noted in
+    the PositionIndex's key_problems instead of refusing the file.
+    """
     try:
         with no_gc_pauses():
             if as_json:
-                return _parse_json(text, display)
-            return _parse_yaml(text, display)
+                return _parse_json(text, display, allow_duplicates)
+            return _parse_yaml(text, display, allow_duplicates)
     except RecursionError:
         raise SpecLoadError("document is nested too deeply", file=display) from None
 
@@ -138,8 +144,8 @@ def load_document(path: str | Path) -> tuple[object, PositionIndex]:
 # --- YAML ---------------------------------------------------------------------------------
 
 
-def _parse_yaml(text: str, display: str) -> tuple[Any, PositionIndex]:
-    loader = SpecYamlLoader(text)
+def _parse_yaml(text: str, display: str, allow_duplicates: bool) -> tuple[Any, PositionIndex]:
+    loader = SpecYamlLoader(text, allow_duplicates=allow_duplicates)
     try:
         try:
             node = loader.get_single_node()
@@ -159,7 +165,7 @@ def _parse_yaml(text: str, display: str) -> tuple[Any, PositionIndex]:
             raise _yaml_error("unusable YAML", exc, display, node) from None
     finally:
         loader.dispose()
-    return data, PositionIndex(display, node)
+    return data, PositionIndex(display, node, key_problems=loader.key_problems)
 
 
 def _yaml_error(
@@ -290,11 +296,18 @@ def _compose_json(text: str) -> yaml.Node | None:
             return None
 
 
-def _parse_json(text: str, display: str) -> tuple[Any, PositionIndex]:
+def _parse_json(text: str, display: str, allow_duplicates: bool) -> tuple[Any, PositionIndex]:
+    duplicates: list[str] = []
+
+    def keep_last(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            duplicates.append("")  # which ones is found in the node tree, if asked
+        return result
+
+    hook = keep_last if allow_duplicates else _reject_duplicates
     try:
-        data = json.loads(
-            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
-        )
+        data = json.loads(text, object_pairs_hook=hook, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise SpecLoadError.at(
             f"invalid JSON: {exc.msg}", Location(display, exc.lineno, exc.colno)
@@ -303,7 +316,9 @@ def _parse_json(text: str, display: str) -> tuple[Any, PositionIndex]:
         raise SpecLoadError(f"invalid JSON: {exc}", file=display) from None
     except _DuplicateKey as exc:
         raise _json_duplicate_error(text, display, str(exc)) from None
-    return data, PositionIndex(display, lambda: _compose_json(text))
+    return data, PositionIndex(
+        display, lambda: _compose_json(text), duplicate_keys_in_tree=bool(duplicates)
+    )
 
 
 def _json_duplicate_error(text: str, display: str, key: str) -> SpecLoadError:

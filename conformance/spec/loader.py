@@ -13,7 +13,7 @@ from typing import Any
 
 import rfc8785
 
-from conformance.spec.bundling import Bundler, Document, SourceMap
+from conformance.spec.bundling import BrokenRef, Bundler, Document, SourceMap
 from conformance.spec.documents import (
     MAX_SPEC_BYTES,
     decode_bytes,
@@ -30,6 +30,7 @@ from conformance.spec.positions import PositionIndex
 __all__ = [
     "MAX_SPEC_BYTES",
     "REMOTE_TIMEOUT_SECONDS",
+    "BrokenRef",
     "LoadedSpec",
     "Location",
     "PositionIndex",
@@ -52,6 +53,8 @@ class LoadedSpec:
     sha256: str  # hex sha256 of the RFC 8785 canonical JSON of `bundled`
     openapi_version: str  # e.g. "3.0.3"; "" when the document has no usable `openapi`
     _sources: SourceMap | None = field(default=None, repr=False, compare=False)
+    # $refs that could not be resolved, kept as written (only with broken_refs="keep")
+    broken_refs: list[BrokenRef] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def files(self) -> list[str]:
@@ -59,6 +62,17 @@ class LoadedSpec:
         if self._sources is None:
             return [str(self.path)]
         return [document.display for document in self._sources.documents.values()]
+
+    def key_problems(self) -> list[tuple[Pointer, str, Location]]:
+        """Keys a JSON-minded parser objects to, in every file read (written as numbers,
+        booleans or null, such as an unquoted ``200:``; duplicates, if kept): (pointer of the key
+        in its own file, the parser's message, where it is written)."""
+        if self._sources is None:
+            return []
+        found: list[tuple[Pointer, str, Location]] = []
+        for document in self._sources.documents.values():
+            found += document.index.key_problems()
+        return found
 
     def locate(self, pointer: Sequence[Segment]) -> Location:
         """Where the value at ``pointer`` in ``bundled`` was written (else its nearest ancestor).
@@ -92,12 +106,23 @@ class LoadedSpec:
 
 
 def load_spec(
-    path: str | Path, *, allow_remote: bool = False, require_openapi: bool = True
+    path: str | Path,
+    *,
+    allow_remote: bool = False,
+    require_openapi: bool = True,
+    ref_root: str | Path | None = None,
+    keep_broken_refs: bool = False,
+    keep_duplicate_keys: bool = False,
 ) -> LoadedSpec:
     """Load, bundle and hash an OpenAPI 3.x spec; any problem raises SpecLoadError.
 
     ``require_openapi=False`` accepts any mapping at the top (no or another ``openapi`` value),
     for the linter, which reports those as findings instead of refusing the file.
+    Local files a $ref names are read only inside the folder of ``path`` (and below it) or
+    inside ``ref_root`` if given; anything else is refused. ``keep_broken_refs=True`` keeps a $ref
+    that cannot be resolved as written and lists it in ``broken_refs`` instead of refusing the
+    spec (the linter reports them as findings); ``keep_duplicate_keys=True`` likewise keeps
+    the last of a YAML key written twice in the root file, noted in ``key_problems()``.
     """
     root_path = Path(path)
     display = str(path)
@@ -105,15 +130,32 @@ def load_spec(
     # let it walk the growing heap again each time (measured: a quarter of the load time).
     with no_gc_pauses():
         text = read_text(root_path, display)
-        data, index = parse_text(text, display, as_json=looks_like_json(display, text))
+        data, index = parse_text(
+            text,
+            display,
+            as_json=looks_like_json(display, text),
+            allow_duplicates=keep_duplicate_keys,
+        )
         root = Document(os.path.abspath(root_path), display, data, index)
         version = _check_openapi(root, require=require_openapi)
-        bundler = Bundler(root, fetch=_fetch_remote if allow_remote else None)
+        broken: list[BrokenRef] = []
+        bundler = Bundler(
+            root,
+            fetch=_fetch_remote if allow_remote else None,
+            ref_root=None if ref_root is None else os.path.abspath(ref_root),
+            broken=broken,
+        )
         try:
             bundled = bundler.bundle()
             digest = canonical_sha256(bundled, bundler.sources)
         except RecursionError:
             raise SpecLoadError("document is nested too deeply", file=display) from None
+    if broken and not keep_broken_refs:
+        first = min(
+            broken,
+            key=lambda ref: (ref.location.file != display, ref.location.line, ref.location.column),
+        )
+        raise first.error
     return LoadedSpec(
         path=root_path,
         raw=data,
@@ -121,6 +163,7 @@ def load_spec(
         sha256=digest,
         openapi_version=version,
         _sources=bundler.sources,
+        broken_refs=broken,
     )
 
 

@@ -11,17 +11,60 @@ from collections.abc import Callable, Sequence
 import yaml
 
 from conformance.spec.errors import Location
-from conformance.spec.pointer import Segment
+from conformance.spec.pointer import Pointer, Segment
 from conformance.spec.yaml12 import key_text
 
 
 class PositionIndex:
     """Positions of the values (and keys) of one document, by JSON pointer."""
 
-    def __init__(self, file: str, root: yaml.Node | Callable[[], yaml.Node | None] | None) -> None:
+    def __init__(
+        self,
+        file: str,
+        root: yaml.Node | Callable[[], yaml.Node | None] | None,
+        *,
+        key_problems: Sequence[tuple[yaml.ScalarNode, str]] = (),
+        duplicate_keys_in_tree: bool = False,
+    ) -> None:
         self.file = file
         self._root = root
         self._keys: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = {}
+        self._key_problems = key_problems
+        # JSON read with duplicates kept: they are found in the node tree when asked for.
+        self._duplicates_in_tree = duplicate_keys_in_tree
+
+    def key_problems(self) -> list[tuple[Pointer, str, Location]]:
+        """Keys the parser objected to (see SpecYamlLoader): (pointer, message, where)."""
+        if not self._key_problems and not self._duplicates_in_tree:
+            return []
+        wanted: dict[int, list[str]] = {}
+        for key_node, message in self._key_problems:
+            wanted.setdefault(id(key_node), []).append(message)
+        found: list[tuple[Pointer, str, Location]] = []
+        stack: list[tuple[yaml.Node | None, Pointer]] = [(self._root_node(), ())]
+        visited: set[int] = set()
+        while stack:
+            node, pointer = stack.pop()
+            if node is None or id(node) in visited:  # aliases share nodes
+                continue
+            visited.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                names: set[str] = set()
+                for key_node, value_node in node.value:
+                    if not isinstance(key_node, yaml.ScalarNode):
+                        continue
+                    name = key_text(key_node)
+                    child = (*pointer, name)
+                    for message in wanted.get(id(key_node), ()):
+                        found.append((child, message, self._location(key_node)))
+                    if self._duplicates_in_tree and name in names:
+                        found.append((child, f"Duplicate key: {name}", self._location(key_node)))
+                    names.add(name)
+                    stack.append((value_node, child))
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend((item, (*pointer, i)) for i, item in enumerate(node.value))
+        found.sort(key=lambda item: (item[2].line, item[2].column))
+        return found
 
     def _root_node(self) -> yaml.Node | None:
         if callable(self._root):

@@ -23,6 +23,14 @@ _INT_TAG = "tag:yaml.org,2002:int"
 _FLOAT_TAG = "tag:yaml.org,2002:float"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
+# What JSON type a key of each tag would be (as a YAML 1.2 parser names it in messages).
+NONSTRING_KEY_KINDS = {
+    _INT_TAG: "number",
+    _FLOAT_TAG: "number",
+    _BOOL_TAG: "boolean",
+    _NULL_TAG: "null",
+}
+
 BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # YAML 1.2.2, section 10.3.2 (core schema tag resolution)
@@ -103,6 +111,14 @@ class SpecYamlLoader(BaseLoader):  # type: ignore[valid-type,misc]
     # Own table (not PyYAML's 1.1 one): add_implicit_resolver below fills it.
     yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {}
 
+    def __init__(self, stream: Any, *, allow_duplicates: bool = False) -> None:
+        super().__init__(stream)
+        # Keys a JSON-minded parser objects to, with its message: those written as numbers,
+        # booleans or null (`200:` unquoted; read as their text, since JSON keys are strings)
+        # and, if allowed, duplicates (the last one wins). The linter reports them.
+        self.key_problems: list[tuple[yaml.ScalarNode, str]] = []
+        self.allow_duplicates = allow_duplicates
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
         seen: dict[str, yaml.Node] = {}
         for key_node, _value in node.value:
@@ -112,8 +128,14 @@ class SpecYamlLoader(BaseLoader):  # type: ignore[valid-type,misc]
                 )
             if key_node.tag == _MERGE_TAG:
                 continue
+            kind = NONSTRING_KEY_KINDS.get(key_node.tag)
+            if kind is not None:
+                message = f"Mapping key must be a string scalar rather than {kind}"
+                self.key_problems.append((key_node, message))
             key = key_text(key_node)
-            if key in seen:
+            if key in seen and self.allow_duplicates:
+                self.key_problems.append((key_node, f"Duplicate key: {key}"))
+            elif key in seen:
                 first = seen[key].start_mark
                 raise ConstructorError(
                     None,

@@ -14,7 +14,7 @@ from support.lint_helpers import TESTCASES, baseline
 from conformance.cli import main
 
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-2.1.0-rtm.5.json"
-JSON_KEYS = {"rule", "adr", "severity", "path", "file", "line", "column", "message"}
+JSON_KEYS = {"rule", "adr", "severity", "path", "file", "line", "column", "message", "extra"}
 
 
 def write(tmp_path: Path, document: Any, name: str = "openapi.yaml") -> Path:
@@ -65,6 +65,7 @@ def test_json_is_a_list_of_findings(tmp_path: Path, capsys: pytest.CaptureFixtur
         "line": 4,
         "column": 12,
         "message": "Version 1.0 is not in semver format.",
+        "extra": False,
     }
 
 
@@ -149,3 +150,89 @@ def test_a_document_without_openapi_is_linted_not_refused(
     assert main(["lint", "--format", "json", str(write(tmp_path, doc))]) == 1
     rules = {row["rule"] for row in json.loads(capsys.readouterr().out)}
     assert rules == {"nlgov:openapi-root-exists", "unrecognized-format"}
+
+
+def test_unusable_spec_in_json_still_prints_a_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("- a list\n", encoding="utf-8")
+    good = write(tmp_path, baseline(), "good.yaml")
+    assert main(["lint", "--format", "json", str(spec)]) == 2
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["lint", "--format", "json", str(spec), str(broken(tmp_path))]) == 2
+    assert any(row["rule"] == "nlgov:semver" for row in json.loads(capsys.readouterr().out))
+    assert main(["lint", "--format", "sarif", str(spec), str(good)]) == 2
+    assert json.loads(capsys.readouterr().out)["runs"][0]["results"] == []
+
+
+def bsn_in_query(tmp_path: Path) -> Path:
+    doc = baseline()
+    doc["paths"]["/dossiers"]["get"]["parameters"].append(
+        {"name": "bsn", "in": "query", "schema": {"type": "string"}}
+    )
+    return write(tmp_path, doc)
+
+
+def test_extras_are_listed_apart_and_do_not_decide_the_exit_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = bsn_in_query(tmp_path)
+    assert main(["lint", str(spec)]) == 0  # an ADR verdict counts ADR rules only
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"No problems found in {spec}."
+    heading = lines.index(
+        "Extra rules (gdi:*, not in the official ADR ruleset; no part of the verdict):"
+    )
+    assert "gdi:no-sensitive-uris" in lines[heading + 1]
+    assert lines[-1] == "extras: 1 problem (1 error, 0 warnings, 0 infos, 0 hints)"
+
+
+def test_no_extras_switches_our_own_rules_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = bsn_in_query(tmp_path)
+    assert main(["lint", "--no-extras", str(spec)]) == 0
+    assert "gdi:" not in capsys.readouterr().out
+    assert main(["lint", "--no-extras", "--format", "json", str(spec)]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["lint", "--no-extras", "--format", "sarif", str(spec)]) == 0
+    rules = json.loads(capsys.readouterr().out)["runs"][0]["tool"]["driver"]["rules"]
+    assert not any(rule["id"].startswith("gdi:") for rule in rules)
+
+
+def test_extras_are_flagged_in_json_and_sarif(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = bsn_in_query(tmp_path)
+    assert main(["lint", "--format", "json", str(spec)]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["rule"], row["extra"], row["adr"]) == (
+        "gdi:no-sensitive-uris",
+        True,
+        "/core/transport/no-sensitive-uris",
+    )
+    assert main(["lint", "--format", "sarif", str(spec)]) == 0
+    log = json.loads(capsys.readouterr().out)
+    jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text("utf-8"))).validate(log)
+    run = log["runs"][0]
+    (result,) = run["results"]
+    assert result["properties"]["extra"] is True and result["properties"]["tags"] == ["extra"]
+    descriptor = run["tool"]["driver"]["rules"][result["ruleIndex"]]
+    assert descriptor["id"] == "gdi:no-sensitive-uris"
+    assert descriptor["properties"]["extra"] is True
+    official = [r for r in run["tool"]["driver"]["rules"] if r["id"].startswith("nlgov:")]
+    assert official and not any(r["properties"]["extra"] for r in official)
+
+
+def test_broken_refs_are_findings_not_a_refusal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = baseline()
+    doc["paths"]["/dossiers"]["get"]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ] = {"$ref": "#/components/schemas/Nope"}
+    doc["info"]["version"] = "1.0"
+    assert main(["lint", "--format", "json", str(write(tmp_path, doc))]) == 1
+    rules = {row["rule"] for row in json.loads(capsys.readouterr().out)}
+    assert rules == {"invalid-ref", "nlgov:semver"}

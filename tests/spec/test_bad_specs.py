@@ -71,6 +71,8 @@ CASES: dict[str, tuple[str, int | None, int | None]] = {
     ),
     "ref-not-a-pointer.yaml": ("'#Pet' is not a JSON pointer", 7, 13),
     "ref-unsupported-scheme.yaml": ("'ftp:' references are not supported", 7, 13),
+    "ref-outside-parent.yaml": ("refused: it points outside the spec's folder", 8, 17),
+    "ref-outside-absolute.yaml": ("refused: it points outside the spec's folder", 8, 17),
 }
 
 JSON_PATHS = {

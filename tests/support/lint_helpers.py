@@ -114,8 +114,8 @@ def baseline() -> dict[str, Any]:
     return copy.deepcopy(BASELINE)
 
 
-def lint(document: Any, adr_version: str = "2.2") -> list[Finding]:
-    return lint_document(document, adr_version=adr_version)
+def lint(document: Any, adr_version: str = "2.2", *, extras: bool = True) -> list[Finding]:
+    return lint_document(document, adr_version=adr_version, extras=extras)
 
 
 def keys(findings: list[Finding]) -> set[tuple[str, str, str]]:

@@ -8,4 +8,5 @@ from conformance.lint.rules import (  # noqa: F401  (imported for their registra
     nlgov_errors,
     oas,
     oas_schema,
+    spectral_core,
 )

@@ -5,44 +5,60 @@ an ``example``/``examples``, and schema objects with an ``example``/``default``.
 request body, readOnly properties are not required; in a response, writeOnly ones are not.
 Like Spectral (ajv without allErrors) each example reports its first error only; which error
 is "first" follows jsonschema's order, so with several errors the node inside the example can
-differ from Spectral's.
+differ from Spectral's. conformance.lint.example_check answers first where it can (jsonschema-rs,
+and no import of the Python validators).
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from functools import cached_property
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
-from jsonschema.validators import extend
-from openapi_schema_validator import OAS30Validator, OAS31Validator
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
 
 from conformance.lint.context import LintContext
-from conformance.lint.formats import ajv_format_checker
+from conformance.lint.example_check import CannotJudge, FastCheck, uses_broken_ref
 from conformance.lint.registry import Hit, rule
-from conformance.lint.resolve import Pointer, follow, local_ref
+from conformance.lint.resolve import Pointer, follow, local_ref, origin_of
 from conformance.lint.walk import media_context
 
-_FORMATS = ajv_format_checker()
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 
-def _plain_required(
-    validator: Any, required: Any, instance: Any, schema: Any
-) -> Iterator[ValidationError]:
-    """``required`` as JSON Schema defines it. openapi-schema-validator's own version skips
-    readOnly and writeOnly properties everywhere; Spectral relaxes them only for request
-    (readOnly) or response (writeOnly) media, which _relax_required does beforehand."""
-    if not validator.is_type(instance, "object"):
-        return
-    for name in required:
-        if name not in instance:
-            yield ValidationError(f"{name!r} is a required property")
+@cache
+def _validator_classes() -> tuple[Any, Any]:
+    """(OAS 3.0, OAS 3.1) validators with plain ``required``; imported on the first example
+    (openapi-schema-validator takes a good part of a second to import)."""
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.validators import extend
+    from openapi_schema_validator import OAS30Validator, OAS31Validator
+
+    def plain_required(
+        validator: Any, required: Any, instance: Any, schema: Any
+    ) -> Iterator[ValidationError]:
+        """``required`` as JSON Schema defines it. openapi-schema-validator's own version skips
+        readOnly and writeOnly properties everywhere; Spectral relaxes them only for request
+        (readOnly) or response (writeOnly) media, which _relax_required does beforehand."""
+        if not validator.is_type(instance, "object"):
+            return
+        for name in required:
+            if name not in instance:
+                yield ValidationError(f"{name!r} is a required property")
+
+    return (
+        extend(OAS30Validator, {"required": plain_required}),
+        extend(OAS31Validator, {"required": plain_required}),
+    )
 
 
-_OAS30 = extend(OAS30Validator, {"required": _plain_required})
-_OAS31 = extend(OAS31Validator, {"required": _plain_required})
+@cache
+def _formats() -> Any:
+    from conformance.lint.formats import ajv_format_checker
+
+    return ajv_format_checker()
+
+
 # ajv's keyword order (type first, then untyped, number, string, array, object keywords), so the
 # first error we meet is the one ajv (and so Spectral) reports.
 _AJV_ORDER = {
@@ -70,14 +86,36 @@ _MAP_KEYWORDS = ("$defs", "definitions", "properties", "patternProperties", "dep
 class _Validation:
     """Validators sharing one root (the whole document), so '#/components/...' refs resolve."""
 
-    def __init__(self, document: Any) -> None:
-        self.document = document
+    def __init__(self, ctx: LintContext) -> None:
+        self.ctx = ctx
+        self.document = ctx.document
+        self._broken_closures: dict[Pointer, bool] = {}
+
+    def reaches_broken_ref(self, schema_at: Pointer) -> bool:
+        """Whether the schema written at ``schema_at`` uses, at any depth, a $ref that does
+        not resolve (only worth asking when the spec has such a $ref)."""
+        spec = self.ctx.spec
+        if spec is None or not spec.broken_refs:
+            return False
+        found = self._broken_closures.get(schema_at)
+        if found is None:
+            found = self._broken_closures[schema_at] = uses_broken_ref(self.document, schema_at)
+        return found
+
+    @cached_property
+    def fast(self) -> FastCheck | None:
+        openapi = str(self.document.get("openapi", "")) if type(self.document) is dict else ""
+        try:
+            return FastCheck(self.ctx, openapi)
+        except Exception:  # e.g. a document jsonschema-rs cannot take in: no fast path
+            return None
 
     @cached_property
     def root(self) -> Any:
         openapi = str(self.document.get("openapi", "")) if type(self.document) is dict else ""
-        cls = _OAS30 if openapi.startswith("3.0") else _OAS31
-        return cls(self.document, format_checker=_FORMATS)
+        oas30, oas31 = _validator_classes()
+        cls = oas30 if openapi.startswith("3.0") else oas31
+        return cls(self.document, format_checker=_formats())
 
     def first_error(self, schema: Any, instance: Any) -> ValidationError | None:
         if type(schema) is not dict and type(schema) is not bool:
@@ -90,7 +128,7 @@ class _Validation:
 
 
 def _context_of(ctx: LintContext) -> _Validation:
-    return ctx.shared("example-validation", lambda: _Validation(ctx.document))
+    return ctx.shared("example-validation", lambda: _Validation(ctx))
 
 
 def _message(error: ValidationError, item_pointer: Pointer) -> str:
@@ -136,7 +174,28 @@ class _Prepared:
         return self._full
 
 
-def _hit(validation: _Validation, schema: _Prepared, value: Any, pointer: Pointer) -> Iterator[Hit]:
+# Tests set this to compare the jsonschema-rs answers with the Python validators' answers.
+_SLOW_ONLY = False
+
+
+def _hit(
+    validation: _Validation, schema: _Prepared, value: Any, pointer: Pointer, schema_at: Pointer
+) -> Iterator[Hit]:
+    if validation.reaches_broken_ref(schema_at):
+        return  # Spectral cannot compile such a schema and skips its examples
+    fast = None if _SLOW_ONLY else validation.fast
+    valid = fast.accepts(schema_at, value) if fast is not None else None
+    if valid:
+        return
+    if valid is False and fast is not None:
+        try:
+            found = fast.first_error(schema.full(), value, pointer)
+        except CannotJudge:
+            pass
+        else:
+            if found is not None:
+                yield Hit((*pointer, *found[0]), found[1])
+            return
     if validation.first_error(schema.schema, value) is None:
         return
     error = validation.first_error(schema.full(), value)
@@ -162,8 +221,9 @@ def oas3_valid_media_example(ctx: LintContext) -> Iterator[Hit]:
             read_only=where == "request",
             write_only=where == "response",
         )
+        schema_at = origin_of(ctx.document, (*pointer, "schema"))
         if "example" in media:
-            yield from _hit(validation, schema, media["example"], (*pointer, "example"))
+            yield from _hit(validation, schema, media["example"], (*pointer, "example"), schema_at)
             continue
         examples = ctx.resolve(media.get("examples"))
         if type(examples) is not dict:
@@ -176,7 +236,7 @@ def oas3_valid_media_example(ctx: LintContext) -> Iterator[Hit]:
             if "value" not in example:
                 yield Hit(item, '"value" property must exist')
                 continue
-            yield from _hit(validation, schema, example["value"], item)
+            yield from _hit(validation, schema, example["value"], item, schema_at)
 
 
 @rule(
@@ -191,9 +251,10 @@ def oas3_valid_schema_example(ctx: LintContext) -> Iterator[Hit]:
     validation = _context_of(ctx)
     for pointer, schema in ctx.index.schema_examples:
         prepared = _Prepared(ctx.document, schema)
+        schema_at = origin_of(ctx.document, pointer)
         for field in ("example", "default"):
             if field in schema:
-                yield from _hit(validation, prepared, schema[field], (*pointer, field))
+                yield from _hit(validation, prepared, schema[field], (*pointer, field), schema_at)
 
 
 def _inline(document: Any, value: Any, chain: tuple[Pointer, ...]) -> Any:

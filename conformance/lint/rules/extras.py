@@ -1,4 +1,8 @@
-"""Our rules beyond the official ruleset: sensitive data in URIs, and pagination parameters."""
+"""Our rules beyond the official ruleset (``gdi:*``): sensitive data in URIs, pagination parameters.
+
+They are reported as extras, next to the official rules' findings, and count for no ADR verdict;
+``gdi-conformance lint --no-extras`` leaves them out.
+"""
 
 from __future__ import annotations
 
@@ -53,7 +57,7 @@ def describes_nine_digits(pattern: str) -> bool:
 
 
 @rule(
-    "nlgov:no-sensitive-uris",
+    "gdi:no-sensitive-uris",
     adr="/core/transport/no-sensitive-uris",
     severity="error",
     origin="extra",
@@ -109,7 +113,7 @@ CURSOR_STYLE = ("cursor", "limit")
 
 
 @rule(
-    "nlgov:pagination-parameters",
+    "gdi:pagination-parameters",
     adr=None,
     severity="error",
     origin="extra",

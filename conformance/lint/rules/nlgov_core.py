@@ -35,6 +35,10 @@ SEMVER = re.compile(
 )
 VERSION_HEADER_NAMES = ("API-Version", "Api-Version", "Api-version", "api-version", "API-version")
 STANDARD_METHODS = ("get", "post", "put", "patch", "delete")
+# /core/http-methods requires the RFC 9110 semantics of the methods, under which every resource
+# that supports GET supports HEAD, and OPTIONS is how a client asks what is allowed: an API may
+# describe them.
+ALLOWED_METHODS = (*STANDARD_METHODS, "head", "options")
 
 
 @rule(
@@ -157,18 +161,19 @@ def http_methods(ctx: LintContext) -> Iterator[Hit]:
     The official rule selects ``$.paths[?(@property.match(/(description|summary)/i))]``: path
     items whose *URL* contains "description" or "summary" (e.g. ``/summary``), and then demands
     that every key of those items contains post|put|get|delete|patch|parameters. So it never
-    looks at ordinary paths (``head``/``options``/``trace`` pass everywhere) and on a path like
-    ``/summary`` it flags the item's own ``summary``/``description``/``servers`` fields. The rule
-    text ("How to test: confirm all supported methods are either post, put, get, delete, or
-    patch") asks for what we check: every operation of every path uses one of those five.
+    looks at ordinary paths (``trace`` passes everywhere) and on a path like ``/summary`` it
+    flags the item's own ``summary``/``description``/``servers`` fields. The rule text ("How to
+    test: confirm all supported methods are either post, put, get, delete, or patch") asks for
+    what we check: every operation of every path uses one of those five, or ``head`` or
+    ``options``, which the rule's "RFC 9110 semantics" imply (a GET resource answers HEAD).
     """
     for path, item in ctx.path_items():
         for key in item:
-            if (key in HTTP_METHODS and key not in STANDARD_METHODS) or key == "query":
+            if (key in HTTP_METHODS and key not in ALLOWED_METHODS) or key == "query":
                 yield Hit(
                     ("paths", path, key),
                     f'Only apply standard HTTP methods: "{key}" is not one of '
-                    "get, post, put, patch, delete.",
+                    "get, post, put, patch, delete (or head, options).",
                     at_key=True,
                 )
         extra = ctx.resolve(item.get("additionalOperations"))

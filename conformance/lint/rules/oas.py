@@ -2,7 +2,8 @@
 
 Each mirrors the corresponding function of @stoplight/spectral-rulesets (oasOpIdUnique,
 oasPathParam, uniquenessTags, serverVariables, ...), messages included. They run only on
-documents Spectral recognises as OpenAPI 3 (``needs_openapi3``).
+documents Spectral recognises as OpenAPI: 2 or 3 (``needs_openapi``), or 3 only for the
+``oas3-*`` rules that say so (``needs_openapi3``).
 """
 
 from __future__ import annotations
@@ -31,21 +32,25 @@ _FORBIDDEN_HOST = frozenset(" #%/:<>?@[\\]^|\t\n\r\x00")
     adr="/core/publish-openapi",
     severity="error",
     origin="spectral:oas",
-    needs_openapi3=True,
+    needs_openapi=True,
     description='Every operation must have unique "operationId".',
 )
 def operation_operation_id_unique(ctx: LintContext) -> Iterator[Hit]:
-    seen: list[Any] = []
+    seen: set[Any] = set()  # a set, not a list: linear in the number of operations
+    seen_unhashable: list[Any] = []  # an operationId that is an object or a list
     for op in ctx.operations():
         if "operationId" not in op.value:
             continue
         operation_id = op.value["operationId"]
-        if operation_id in seen:
+        hashable = type(operation_id) not in (dict, list)
+        if operation_id in (seen if hashable else seen_unhashable):
             yield Hit(
                 (*op.pointer, "operationId"), 'Every operation must have unique "operationId".'
             )
+        elif hashable:
+            seen.add(operation_id)
         else:
-            seen.append(operation_id)
+            seen_unhashable.append(operation_id)
 
 
 @rule(
@@ -53,7 +58,7 @@ def operation_operation_id_unique(ctx: LintContext) -> Iterator[Hit]:
     adr="/core/publish-openapi",
     severity="error",
     origin="spectral:oas",
-    needs_openapi3=True,
+    needs_openapi=True,
     description="Path parameters must be defined and valid.",
 )
 def path_params(ctx: LintContext) -> Iterator[Hit]:
@@ -122,7 +127,7 @@ def _named_path_param(
     adr="/core/publish-openapi",
     severity="error",
     origin="spectral:oas",
-    needs_openapi3=True,
+    needs_openapi=True,
     description="Each tag must have a unique name.",
 )
 def openapi_tags_uniqueness(ctx: LintContext) -> Iterator[Hit]:
@@ -167,7 +172,7 @@ def oas3_api_servers(ctx: LintContext) -> Iterator[Hit]:
     adr="/core/no-trailing-slash",
     severity="error",
     origin="spectral:oas",
-    needs_openapi3=True,
+    needs_openapi=True,
     overrides={"2.0": "warning", "2.1": "warning"},
     description="Path must not end with slash.",
 )
@@ -184,7 +189,7 @@ def path_keys_no_trailing_slash(ctx: LintContext) -> Iterator[Hit]:
     adr="/core/doc-openapi-contact",
     severity="error",
     origin="spectral:oas",
-    needs_openapi3=True,
+    needs_openapi=True,
     overrides={"2.0": "warning"},
     description='Info object must have "contact" object.',
 )
@@ -201,7 +206,7 @@ def info_contact(ctx: LintContext) -> Iterator[Hit]:
     adr="/core/publish-openapi",
     severity="error",
     origin="spectral:oas",
-    needs_openapi3=True,
+    needs_openapi=True,
     description="Server variables must be defined and valid and there must be no unused variables.",
 )
 def oas3_server_variables(ctx: LintContext) -> Iterator[Hit]:

@@ -9,13 +9,13 @@ and the failing object are the same.
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 from collections.abc import Iterator
 from functools import cache
+from pathlib import Path
 from typing import Any
-
-import jsonschema_rs
-import openapi_spec_validator.schemas as oas_schemas
 
 from conformance.lint.context import LintContext
 from conformance.lint.registry import Hit, rule
@@ -26,12 +26,25 @@ _OAS3_2 = re.compile(r"^3\.2(?:\.[0-9]*)?\Z")
 _MAX_MESSAGE = 160
 
 
+def _official_schema(minor: str) -> Any:
+    """The OpenAPI schema file openapi-spec-validator ships, read without importing that
+    package (its import pulls in HTTP clients and settings machinery: a third of a second)."""
+    found = importlib.util.find_spec("openapi_spec_validator")
+    if found is None or not found.submodule_search_locations:
+        raise RuntimeError("openapi-spec-validator is not installed")
+    schemas = Path(next(iter(found.submodule_search_locations))) / "resources" / "schemas"
+    # openapi-spec-validator ships the 3.2 schema from 0.8 on; before that 3.2 reads as 3.1.
+    path = schemas / f"v{minor}" / "schema.json"
+    if not path.exists():
+        path = schemas / "v3.1" / "schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 @cache
 def _validator(minor: str) -> Any:
-    # openapi-spec-validator ships the 3.2 schema from 0.8 on; before that 3.2 reads as 3.1.
-    names = {"3.0": "schema_v30", "3.1": "schema_v31", "3.2": "schema_v32"}
-    schema = getattr(oas_schemas, names[minor], None) or oas_schemas.schema_v31
-    return jsonschema_rs.validator_for(dict(schema))
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(_official_schema(minor))
 
 
 def _minor(openapi: object) -> str:
@@ -103,4 +116,20 @@ def oas3_schema(ctx: LintContext) -> Iterator[Hit]:
         return
     for error in errors:
         relevant = _most_relevant(error)
-        yield Hit(_pointer(document, list(relevant.instance_path)), _message(relevant))
+        where = _pointer(document, list(relevant.instance_path))
+        unexpected = _unexpected(relevant)
+        if unexpected is None:
+            yield Hit(where, _message(relevant))
+            continue
+        # One finding per unexpected property, at that property, as Spectral reports them.
+        for name in unexpected:
+            yield Hit((*where, name), f'Property "{name}" is not expected to be here.')
+
+
+def _unexpected(error: Any) -> list[str] | None:
+    """The property names of an additionalProperties error, else None. (The OpenAPI 3.1 schema
+    says unevaluatedProperties instead, which Spectral reports once, at the parent.)"""
+    if type(error.kind).__name__ != "AdditionalProperties":
+        return None
+    names = getattr(error.kind, "unexpected", None)
+    return [str(name) for name in names] if names else None
