@@ -7,8 +7,10 @@
   (honoured only by an identity block whose test login is enabled), the 302 ``Location`` is read
   instead of followed, and the code is exchanged at the token endpoint.
 
-Everything is discovered from ``<issuer>/.well-known/openid-configuration``; an identity URL
-may be given as the block's base URL (``.../identity/v1``) or as the issuer (``.../oidc``).
+Everything is discovered from ``<issuer>/.well-known/openid-configuration``. An identity URL is
+the issuer (any provider: its metadata sits at the URL plus the well-known suffix); when nothing
+answers there and the URL does not end in ``/oidc``, it is read as a GDI identity block's base
+URL (``.../identity/v1``, whose issuer is ``.../identity/v1/oidc``).
 The harness keeps this client apart from the reference implementation on purpose: it judges
 any identity provider by the standards alone.
 """
@@ -46,6 +48,7 @@ __all__ = [
     "discover",
     "fetch_citizen_tokens",
     "fetch_client_credentials",
+    "issuer_candidates",
     "issuer_of",
     "load_private_key",
     "pkce_pair",
@@ -157,11 +160,19 @@ def pkce_pair() -> tuple[str, str]:
 
 
 def issuer_of(identity_url: str) -> str:
-    """The issuer for an identity URL given as base URL (``.../identity/v1``) or issuer."""
+    """The GDI block issuer for an identity URL given as base URL (``.../identity/v1``)."""
     url = identity_url.rstrip("/")
     if url.endswith(WELL_KNOWN):
         url = url[: -len(WELL_KNOWN)]
     return url if url.endswith("/oidc") else f"{url}/oidc"
+
+
+def issuer_candidates(identity_url: str) -> list[str]:
+    """Where the issuer may be, most likely first: the URL itself, then the block layout."""
+    url = identity_url.rstrip("/")
+    if url.endswith(WELL_KNOWN):
+        url = url[: -len(WELL_KNOWN)]
+    return list(dict.fromkeys((url, issuer_of(url))))
 
 
 def _client(http: httpx.Client | None) -> httpx.Client:
@@ -176,11 +187,15 @@ def _send(http: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Res
 
 
 def discover(identity_url: str, *, http: httpx.Client | None = None) -> ProviderMetadata:
-    issuer = issuer_of(identity_url)
-    url = issuer + WELL_KNOWN
+    """The provider metadata of the issuer at ``identity_url`` (see the module docstring)."""
     client = _client(http)
     try:
-        response = _send(client, "GET", url)
+        candidates = issuer_candidates(identity_url)
+        for issuer in candidates:
+            url = issuer + WELL_KNOWN
+            response = _send(client, "GET", url)
+            if response.status_code != 404 or issuer == candidates[-1]:
+                break
     finally:
         if http is None:
             client.close()

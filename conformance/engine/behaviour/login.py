@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from urllib.parse import urlencode, urljoin
@@ -50,6 +50,8 @@ ENVIRONMENT_VARIABLE = "GDI_CONFORMANCE_LOGIN_DRIVER"
 TEST_LOGIN = "test-login"
 
 Get = Callable[[str], Exchange]  # GET a URL without following redirects; the exchange is evidence
+# (method, url, headers, body): any request, no redirects followed, the exchange is evidence
+Send = Callable[[str, str, Mapping[str, str], bytes | None], Exchange]
 
 
 class NoRedirect(Exception):
@@ -70,6 +72,16 @@ class LoginRequest:
     redirect_uri: str  # where the provider sends the browser back to
     citizen_bsn: str  # the synthetic test citizen to log in as
     get: Get  # an HTTP GET of the harness (no redirects followed, evidence kept)
+    send: Send | None = None  # any request through the harness (forms: POST with cookies)
+
+    def send_request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+    ) -> Exchange:
+        if self.send is None:
+            if method != "GET" or body is not None:
+                raise NoRedirect("this login can only send GET requests")
+            return self.get(url)
+        return self.send(method, url, headers, body)
 
 
 LoginDriver = Callable[[LoginRequest], str]

@@ -79,6 +79,7 @@ class Login:
     redirect_uri: str
     exchange: Exchange | None  # the last request the driver sent through the harness
     refusal: str | None = None  # why there was no redirect
+    steps: tuple[Exchange, ...] = ()  # every request of the login, in order (evidence)
 
     @property
     def code(self) -> str | None:
@@ -177,6 +178,13 @@ class Provider:
         return self._keys[client.client_id]
 
     # -- requests ---------------------------------------------------------------------------
+    def _secret_form(self, body: bytes | None) -> None:
+        """A login form's password (and any other typed-in credential) stays out of reports."""
+        if body:
+            for name, value in parse_qsl(body.decode("utf-8", "replace")):
+                if "pass" in name.lower() or name in CREDENTIAL_FIELDS:
+                    self.secret(value)
+
     def post_form(
         self,
         endpoint: str,
@@ -365,14 +373,20 @@ class Provider:
         url += ("&" if "?" in url else "?") + urlencode(params)
         sent: list[Exchange] = []
 
-        def get(address: str) -> Exchange:
-            exchange = self.session.ctx.http.send("GET", address, headers={"Accept": "*/*"})
+        def send(
+            method: str, address: str, headers: Mapping[str, str], body: bytes | None
+        ) -> Exchange:
+            self._secret_form(body)
+            exchange = self.session.ctx.http.send(method, address, headers=dict(headers), body=body)
             sent.append(exchange)
             return exchange
 
+        def get(address: str) -> Exchange:
+            return send("GET", address, {"Accept": "*/*"}, None)
+
         login = Login(None, {}, verifier, state, nonce, target, None)
         try:
-            location = self.driver(LoginRequest(url, target, self.citizen, get))
+            location = self.driver(LoginRequest(url, target, self.citizen, get, send))
         except NoRedirect as exc:
             login.refusal = str(exc)
         except Exception as exc:
@@ -386,6 +400,7 @@ class Provider:
             login.values = dict(parse_qsl(urlsplit(location).query, keep_blank_values=True))
             self.secret(login.values.get("code"))
         login.exchange = sent[-1] if sent else None
+        login.steps = tuple(sent)
         return login
 
     def code(self, client: TestClient, scope: str = "openid") -> Login:
