@@ -53,6 +53,7 @@ from conformance.engine import (  # noqa: F401  (register active checks)
 from conformance.engine.active import ACTIVE_CHECKS, ALWAYS_RUN, PER_OPERATION, ActiveContext
 from conformance.engine.assess import Observed, assess_check, assess_requirement
 from conformance.engine.auth import PRIMARY, CredentialError, Subjects
+from conformance.engine.behaviour.identity.endpoints import map_onto_provider
 from conformance.engine.behaviour.login import LoginDriverError, load_login_driver
 from conformance.engine.collector import TESTING_PHASES, Collector, Listener, Progress
 from conformance.engine.datetimes import SchemaWalker
@@ -473,6 +474,8 @@ def run(
     seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
     started_at, started = _now(), time.monotonic()
     check_reachable(config.base_url, min(config.request_timeout, REACHABILITY_TIMEOUT))
+    # An OpenID provider's endpoints are where its discovery document says, not the spec's paths.
+    config.spec = map_onto_provider(config.spec, config.base_url, timeout=config.request_timeout)
     redactor = config.subjects.redactor
     for subject in config.subjects:
         try:

@@ -1,8 +1,8 @@
 """The identity provider under test, as the identity checks talk to it.
 
-Everything is found the way any OAuth client finds it: the discovery document at the path the
-catalogue spec gives (``getOpenidConfiguration``), then the endpoints and ``jwks_uri`` it
-advertises. Requests go through the check's ``Session`` (timed out, no redirects followed,
+Everything is found the way any OAuth client finds it: the discovery document of the issuer
+(``getOpenidConfiguration``, which the run has put at the issuer's well-known path, see
+``endpoints``), then the endpoints and ``jwks_uri`` it advertises. Requests go through the check's ``Session`` (timed out, no redirects followed,
 every exchange kept as evidence); every assertion, code, verifier and token the harness handles
 is registered with the run's redactor.
 
