@@ -2,9 +2,9 @@
 
 Everything is found the way any OAuth client finds it: the discovery document of the issuer
 (``getOpenidConfiguration``, which the run has put at the issuer's well-known path, see
-``endpoints``), then the endpoints and ``jwks_uri`` it advertises. Requests go through the check's ``Session`` (timed out, no redirects followed,
-every exchange kept as evidence); every assertion, code, verifier and token the harness handles
-is registered with the run's redactor.
+``endpoints``), then the endpoints and ``jwks_uri`` it advertises. Requests go through the
+check's ``Session`` (timed out, no redirects followed, every exchange kept as evidence); every
+assertion, code, verifier and token the harness handles is registered with the run's redactor.
 
 ``CannotJudge`` means the provider did not let the harness get as far as the requirement (the
 test clients are not registered, the metadata is unusable, no login): the check is an error,
