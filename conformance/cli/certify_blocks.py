@@ -37,6 +37,7 @@ from conformance.reports.signing import PUBLIC_KEY_FILE, fingerprint, public_pem
 from conformance.reports.waivers import Waiver
 from conformance.results import ProductInfo, Redactor, RunReport
 from conformance.spec import SpecLoadError
+from conformance.spec.vendor import VendorConfig
 
 PHASES_PER_OPERATION = 4  # examples, coverage, fuzzing, stateful
 VERDICT_STYLES = {
@@ -69,6 +70,7 @@ class Settings:
     workers: int
     request_timeout: float
     login_driver: str | None = None  # see RunConfig.login_driver
+    vendor: VendorConfig | None = None  # see RunConfig.vendor
 
 
 @dataclass(slots=True)
@@ -127,6 +129,7 @@ def certify_block(
         request_timeout=settings.request_timeout,
         restart=target.restart,
         login_driver=settings.login_driver,
+        vendor=settings.vendor,
     )
     redactor: Redactor = target.subjects.redactor
     try:

@@ -5,17 +5,17 @@ Configured with steps, in the spirit of the OpenID Foundation suite's browser ta
     driver: form
     steps:
       - match: /interaction/            # a regular expression searched in the page's URL
-        fields: {login: "{bsn}", password: "test"}   # what to type; {bsn}: the citizen's BSN
+        fields: {login: "{bsn}", password: "{password}"}  # {bsn}, and the citizen's fields
       - match: /interaction/            # no fields: submit the page's form as it is (consent)
 
 The driver GETs the authorization URL and follows every 301/302/303/307/308 (307/308 repeat
-the method and body) with the cookies the provider set, on the provider's origins only. On a
-page (any 200), the first step whose ``match`` is found in the URL and that was not used for
-that page before is applied to the page's first form (``form``: a regular expression that picks
-the form by its action instead): hidden and pre-filled inputs are kept, ``fields`` are filled
-in, and the form is submitted to its action with its method. The login ends at the first
-redirect to the client's redirect URI, which is returned; anything else (no step for a page, a
-page without a form, more than ``max_hops`` requests) raises ``NoRedirect`` saying where.
+the method and body) with the cookies the provider set. On a page (any 200) it applies the
+next step in order whose ``match`` is found in the URL (and that was not used on that page
+before) to the page's first form (``form``: a regular expression that picks the form by its
+action instead): hidden and pre-filled inputs are kept, ``fields`` are filled in, and the form
+is submitted to its action with its method. The login ends at the first redirect to the
+client's redirect URI, which is returned; anything else (no step for a page, a page without a
+form, more than ``max_hops`` requests) raises ``NoRedirect`` saying where.
 
 Every request goes through ``LoginRequest.send``: the run's HTTP client, so each one is an
 exchange the check keeps (credentials typed into forms are redacted in every report).
@@ -34,7 +34,6 @@ from conformance.engine.behaviour.login import LoginRequest, NoRedirect
 from conformance.engine.http import Exchange
 
 REDIRECTS = (301, 302, 303, 307, 308)
-BSN_PLACEHOLDER = "{bsn}"
 _COOKIE_SPLIT = re.compile(r",\s*(?=[^;,=\s]+=)")
 
 
@@ -191,7 +190,11 @@ class FormLoginDriver:
     ) -> tuple[str, str, bytes | None]:
         assert exchange.response is not None
         page = exchange.response.body.decode("utf-8", errors="replace")
-        for index, step in enumerate(self.config.steps):
+        # Steps in their order: the first after the last one used whose match fits the page.
+        last = max((index for index, _ in used), default=-1)
+        count = len(self.config.steps)
+        for index in [*range(last + 1, count), *range(last + 1)]:
+            step = self.config.steps[index]
             if (index, url) in used or not re.search(step.match, url):
                 continue
             used.add((index, url))
@@ -207,7 +210,7 @@ class FormLoginDriver:
             form = forms[0]
             fields = [(name, value) for name, value in form.inputs if name not in step.fields]
             for name, value in step.fields.items():
-                fields.append((name, value.replace(BSN_PLACEHOLDER, request.citizen_bsn)))
+                fields.append((name, request.fill(value)))
             target = urljoin(url, form.action) if form.action else url
             encoded = urlencode(fields)
             if form.method == "POST":

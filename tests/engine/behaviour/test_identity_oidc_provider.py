@@ -7,6 +7,7 @@ provider's own login and consent pages with the declarative form driver.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -14,13 +15,16 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 import jwt
 import pytest
-from support.oidc_provider import running_oidc_provider
+import yaml
+from support.oidc_provider import FIXTURE, running_oidc_provider
 
+from conformance.cli import main
 from conformance.engine import oauth_client
 from conformance.engine.behaviour.login import LoginRequest, NoRedirect
 from conformance.engine.behaviour.login_form import FormLogin, FormLoginDriver
 from conformance.engine.http import Exchange, HttpClient
 from conformance.paths import seed_root
+from conformance.results import Outcome, RunReport, read_report
 
 pytestmark = pytest.mark.slow
 
@@ -127,3 +131,107 @@ def test_form_login_says_which_page_it_could_not_handle(
         request = LoginRequest(url, REDIRECT, CITIZEN, lambda u: http.send("GET", u))
         with pytest.raises(NoRedirect, match=r"no login step matches the page .*/interaction/"):
             driver(request)
+
+
+# --- certification of the provider as it ships, with its vendor file ----------------------
+
+VENDOR_FILE = FIXTURE / "gdi-conformance.yaml"
+# What the library does the same in every configuration: waived in the NL GOV vendor file.
+LIBRARY_DEVIATIONS = {"GDI-IDN-024", "GDI-IDN-041"}
+# The default configuration's true findings, each with the clause it breaks.
+DEFAULT_FINDINGS = {
+    "GDI-IDN-010": "shared-secret client authentication advertised (NL GOV: private_key_jwt)",
+    "GDI-IDN-020": "a code without PKCE S256 (NL GOV: PKCE required)",
+    "GDI-IDN-024": "invalid_request where RFC 6749 5.2 names unauthorized_client",
+    "GDI-IDN-026": "implicit and hybrid response types advertised (NL GOV: code flow only)",
+    "GDI-IDN-030": "JWT access tokens without azp (NL GOV JWT bearer tokens)",
+    "GDI-IDN-034": "ID tokens living 3600 s (GDI: at most 300)",
+    "GDI-IDN-037": "no pairwise sub (OpenID Connect Core 8.1, NL GOV)",
+    "GDI-IDN-041": "JWT access tokens that introspection cannot describe (RFC 7662 2.2)",
+}
+
+
+def vendor_file(directory: Path, issuer: str, *, waivers: bool) -> Path:
+    """The fixture's vendor file for a provider at ``issuer`` (keys made absolute)."""
+    document = yaml.safe_load(VENDOR_FILE.read_text(encoding="utf-8"))
+    document["identity"]["issuer"] = issuer
+    for client in document["identity"]["clients"]:
+        client["key"] = str((FIXTURE / client["key"]).resolve())
+    if not waivers:
+        document["identity"].pop("waivers")
+    path = directory / "gdi-conformance.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return path
+
+
+def certify(tmp_path: Path, profile: str, *, waivers: bool) -> tuple[int, RunReport, Path]:
+    with running_oidc_provider(tmp_path, profile) as issuer:
+        config = vendor_file(tmp_path, issuer, waivers=waivers)
+        argv = ["certify", "--bb", "identity", "--config", str(config), "--seed", "7",
+                "--max-examples", "5", "--report-dir", str(tmp_path / "reports")]  # fmt: skip
+        code = main(argv)
+    directory = tmp_path / "reports" / "identity"
+    return code, read_report(directory / "report.json"), directory
+
+
+def failed(report: RunReport, *levels: str) -> set[str]:
+    return {
+        item.id
+        for item in report.requirements
+        if item.outcome is Outcome.FAILED and item.level.value in levels
+    }
+
+
+@pytest.fixture(scope="module")
+def nlgov_certification(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, RunReport, Path]:
+    return certify(tmp_path_factory.mktemp("nlgov"), "nlgov", waivers=True)
+
+
+@pytest.fixture(scope="module")
+def default_certification(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, RunReport, Path]:
+    return certify(tmp_path_factory.mktemp("default"), "default", waivers=False)
+
+
+def test_nl_gov_configuration_is_certified(
+    nlgov_certification: tuple[int, RunReport, Path],
+) -> None:
+    code, report, directory = nlgov_certification
+    assert code == 0
+    certificate = json.loads((directory / "certificate.json").read_text(encoding="utf-8"))
+    assert certificate["certificate"]["verdict"] == "certified"
+    # Only the library's own deviations fail, each accepted by a waiver of the vendor file.
+    assert failed(report, "MUST", "SHOULD") == LIBRARY_DEVIATIONS
+    assert not [item.id for item in report.requirements if item.outcome is Outcome.ERROR]
+
+
+def test_gateway_level_is_reported_apart(nlgov_certification: tuple[int, RunReport, Path]) -> None:
+    """The ADR demands on OAuth endpoints fail on a provider as shipped, as MAY requirements."""
+    _code, report, _directory = nlgov_certification
+    gateway = failed(report, "MAY")
+    assert {"GDI-IDN-050", "GDI-IDN-052", "GDI-IDN-056"} <= gateway
+
+
+def test_default_configuration_is_not_certified_with_only_true_findings(
+    default_certification: tuple[int, RunReport, Path],
+) -> None:
+    code, report, _directory = default_certification
+    assert code == 1
+    assert failed(report, "MUST", "SHOULD") == set(DEFAULT_FINDINGS)
+    # Introspection-based checks that a JWT access token cannot reach are not executed, with
+    # the reason; nothing else.
+    errors = {item.id: item for item in report.requirements if item.outcome is Outcome.ERROR}
+    assert set(errors) <= {"GDI-IDN-040", "GDI-IDN-042"}
+    for item in errors.values():
+        assert any("introspect" in message for message in item.errors), item.errors
+
+
+@pytest.mark.parametrize(
+    "requirement", sorted(DEFAULT_FINDINGS), ids=lambda r: f"{r} {DEFAULT_FINDINGS[r]}"
+)
+def test_default_configuration_true_finding(
+    default_certification: tuple[int, RunReport, Path], requirement: str
+) -> None:
+    _code, report, _directory = default_certification
+    result = next(item for item in report.requirements if item.id == requirement)
+    assert result.outcome is Outcome.FAILED
+    assert all(evidence.request is not None for evidence in result.failures)

@@ -31,6 +31,7 @@ from conformance.engine.behaviour.login import LoginDriver, LoginRequest, NoRedi
 from conformance.engine.behaviour.roles import citizen_bsn
 from conformance.engine.http import Exchange
 from conformance.engine.oauth_client import PrivateKey, client_assertion, load_private_key
+from conformance.spec.vendor import Citizen
 
 FORM = "application/x-www-form-urlencoded"
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -96,6 +97,31 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+def is_jwt(token: object) -> bool:
+    """Whether a token is a JWS in compact serialisation (else an opaque handle)."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        return False
+    try:
+        jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        return False
+    return True
+
+
+@dataclass(slots=True)
+class TokenClaims:
+    """What an access token says: its own payload (a JWT), or, for an opaque token, what the
+    provider's introspection endpoint says of it (RFC 7662); ``source`` names which."""
+
+    claims: dict[str, Any]
+    reply: Reply | None  # the answer that carried them (token response or introspection)
+    source: str  # "access token" or "introspection of the access token"
+
+    @property
+    def is_jwt(self) -> bool:
+        return self.source == "access token"
+
+
 def unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(header, claims) of a JWT without verifying it; ``TokenProblem`` if it is none."""
     try:
@@ -127,8 +153,15 @@ class Provider:
 
     @property
     def citizen(self) -> str:
-        """The synthetic test citizen's BSN (valid, derived from the run's seed)."""
-        return citizen_bsn(self.session.seed, 0)
+        """The test citizen's BSN: the vendor file's first citizen, else a synthetic one
+        (valid, derived from the run's seed)."""
+        first = self._vendor_citizen()
+        return first.bsn if first is not None else citizen_bsn(self.session.seed, 0)
+
+    def _vendor_citizen(self) -> Citizen | None:
+        vendor = self.session.ctx.vendor
+        block = vendor.block("identity") if vendor is not None else None
+        return block.citizens[0] if block is not None and block.citizens else None
 
     def discovery_url(self) -> str:
         for operation in self.session.ctx.operations:
@@ -289,6 +322,33 @@ class Provider:
         reply = self.client_credentials(client, scope)
         return self.require_tokens(reply, f"a client_credentials token for {client.client_id}")
 
+    def introspect(self, token: str, client: TestClient) -> Reply:
+        fields = {"token": token, "token_type_hint": "access_token"}
+        return self.post_form("introspection_endpoint", {**fields, **self.authentication(client)})
+
+    def access_claims(self, tokens: Mapping[str, Any], client: TestClient) -> TokenClaims:
+        """The claims of an access token: a JWT's payload, else its introspection (as the
+        client it was issued to); ``CannotJudge`` when an opaque token cannot be looked into."""
+        token = str(tokens.get("access_token"))
+        if is_jwt(token):
+            return TokenClaims(unverified(token)[1], self.reply_of(dict(tokens)), "access token")
+        if "introspection_endpoint" not in self.metadata:
+            raise CannotJudge(
+                "An opaque access token and no introspection endpoint",
+                f"the access token issued to {client.client_id} is not a JWT and the provider "
+                "advertises no introspection_endpoint, so its claims cannot be read",
+            )
+        reply = self.introspect(token, client)
+        body = reply.json()
+        if reply.status != 200 or not isinstance(body, dict) or body.get("active") is not True:
+            raise CannotJudge(
+                "Introspection does not describe the access token",
+                f"the access token issued to {client.client_id} is not a JWT, and introspecting "
+                f"it as that client: {reply.describe()}, not an active token's claims",
+                reply.exchange,
+            )
+        return TokenClaims(body, reply, "introspection of the access token")
+
     # -- keys and token verification ---------------------------------------------------------
     def jwks_reply(self) -> Reply:
         return self.session.call(
@@ -386,7 +446,11 @@ class Provider:
 
         login = Login(None, {}, verifier, state, nonce, target, None)
         try:
-            location = self.driver(LoginRequest(url, target, self.citizen, get, send))
+            citizen = self._vendor_citizen()
+            fields = dict(citizen.fields) if citizen is not None else {}
+            self.secret(*(value for name, value in fields.items() if "pass" in name.lower()))
+            request = LoginRequest(url, target, self.citizen, get, send, fields)
+            location = self.driver(request)
         except NoRedirect as exc:
             login.refusal = str(exc)
         except Exception as exc:
