@@ -28,6 +28,7 @@ COMMANDS: tuple[str, ...] = (
     "conformance.cli.keygen",
     "conformance.cli.verify",
     "conformance.cli.interop",
+    "conformance.cli.init",
 )
 
 

@@ -161,9 +161,16 @@ def load_vendor_config(path: str | Path) -> VendorConfig:
     error = best_match(_validator().iter_errors(data))
     if error is not None:
         pointer = tuple(error.absolute_path)
+        location = positions.locate(pointer)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = error.schema.get("properties") or {}
+            unknown = sorted(str(key) for key in error.instance if key not in known)
+            if unknown:  # point at the unknown field itself
+                pointer = (*pointer, unknown[0])
+                location = positions.locate_key(pointer)
         raise VendorConfigError.at(
             f"vendor file is invalid: {_describe(error)}",
-            positions.locate(pointer),
+            location,
             format_path(pointer) or None,
         )
     assert isinstance(data, dict)  # the schema demands an object

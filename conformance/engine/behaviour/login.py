@@ -76,6 +76,8 @@ class LoginRequest:
     send: Send | None = None  # any request through the harness (forms: POST with cookies)
     # The citizen's login fields from the vendor file (username, password, ...), {name} in steps
     citizen_fields: Mapping[str, str] = field(default_factory=dict)
+    # Keeps an exchange the driver did not send through ``send`` (a browser's requests)
+    record: Callable[[Exchange], None] | None = None
 
     def fill(self, template: str) -> str:
         """``template`` with {bsn} and the citizen's {field}s filled in."""
@@ -162,6 +164,13 @@ def driver_for(choice: str | None, vendor: VendorConfig | None) -> LoginDriver:
         try:
             return FormLoginDriver(FormLogin.from_config(login.settings, where))
         except FormLoginError as exc:
+            raise LoginDriverError(str(exc)) from exc
+    if login.driver == "browser":
+        from conformance.engine.behaviour.login_browser import BrowserError, BrowserLoginDriver
+
+        try:
+            return BrowserLoginDriver.from_config(login.settings, where)
+        except BrowserError as exc:
             raise LoginDriverError(str(exc)) from exc
     return load_login_driver(login.driver)
 

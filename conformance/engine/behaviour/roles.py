@@ -23,6 +23,7 @@ import base64
 import json
 import random
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ from conformance.engine.auth import (
     Subjects,
     jwt_expiry,
 )
+from conformance.engine.behaviour.login import LoginDriver
 from conformance.engine.identifiers import bsn_check_digit
 from conformance.paths import seed_root
 
@@ -85,6 +87,8 @@ class CitizenLogin:
     bsn: str
     scopes: tuple[str, ...]
     kind: str = "citizen-test-login"
+    driver: LoginDriver | None = None  # None: the test login (the BSN in login_hint)
+    fields: Mapping[str, str] = field(default_factory=dict)  # the citizen's login fields
     _token: str | None = None
     _expires: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -103,6 +107,8 @@ class CitizenLogin:
                         self.key_path,
                         bsn=self.bsn,
                         scopes=("openid", *self.scopes),
+                        driver=self.driver,
+                        fields=self.fields,
                     )
                 except Exception as exc:
                     raise CredentialError(
@@ -130,10 +136,20 @@ def identity_url_of(subjects: Subjects) -> str | None:
 class Roles:
     """Credentials per role for one check (see the module docstring)."""
 
-    def __init__(self, subjects: Subjects, seed: int, keys_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        subjects: Subjects,
+        seed: int,
+        keys_dir: Path | None = None,
+        *,
+        driver: LoginDriver | None = None,
+        citizens: Sequence[tuple[str, Mapping[str, str]]] = (),
+    ) -> None:
         self.subjects = subjects
         self.seed = seed
         self.keys_dir = keys_dir or seed_root() / "identity" / "keys"
+        self.driver = driver  # how citizens log in; None: the test login
+        self.citizens = list(citizens)  # the vendor's test citizens (BSN, login fields), if any
         self._sources: dict[str, CredentialSource] = {}
 
     def _source(self, role: Role) -> CredentialSource:
@@ -150,8 +166,13 @@ class Roles:
         key_path = self.keys_dir / f"{role.client}.key.pem"
         source: CredentialSource
         if role.citizen is not None:
-            bsn = citizen_bsn(self.seed, role.citizen)
-            source = CitizenLogin(identity_url, role.client, key_path, bsn, role.scopes)
+            bsn, fields = citizen_bsn(self.seed, role.citizen), {}
+            if role.citizen < len(self.citizens):
+                bsn, fields = self.citizens[role.citizen][0], dict(self.citizens[role.citizen][1])
+            source = CitizenLogin(
+                identity_url, role.client, key_path, bsn, role.scopes, driver=self.driver,
+                fields=fields,
+            )  # fmt: skip
         else:
             source = IdentityClient(identity_url, role.client, key_path, role.scopes)
         self._sources[role.name] = source

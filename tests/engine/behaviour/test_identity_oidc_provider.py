@@ -235,3 +235,19 @@ def test_default_configuration_true_finding(
     result = next(item for item in report.requirements if item.id == requirement)
     assert result.outcome is Outcome.FAILED
     assert all(evidence.request is not None for evidence in result.failures)
+
+
+def test_token_logs_a_citizen_in_through_the_vendor_files_form_login(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`token --citizen` goes through the configured driver: the provider's own login and
+    consent pages, its 303 redirects and cookies."""
+    with running_oidc_provider(tmp_path, "nlgov") as issuer:
+        config = vendor_file(tmp_path, issuer, waivers=False)
+        code = main(["token", "--config", str(config), "--client", "portal",
+                     "--citizen", "999993653", "--id-token"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    claims = jwt.decode(captured.out.strip(), options={"verify_signature": False})
+    assert claims["bsn"] == "999993653" and claims["aud"] == PORTAL
+    assert claims["sub"] not in ("anna", "999993653")  # pairwise

@@ -449,7 +449,7 @@ class Provider:
             citizen = self._vendor_citizen()
             fields = dict(citizen.fields) if citizen is not None else {}
             self.secret(*(value for name, value in fields.items() if "pass" in name.lower()))
-            request = LoginRequest(url, target, self.citizen, get, send, fields)
+            request = LoginRequest(url, target, self.citizen, get, send, fields, sent.append)
             location = self.driver(request)
         except NoRedirect as exc:
             login.refusal = str(exc)
