@@ -14,6 +14,8 @@ from conformance.engine.behaviour.identity.client_auth import tamper_signature
 from conformance.engine.behaviour.identity.endpoints import endpoint_paths
 from conformance.engine.behaviour.identity.grants import _sent_to
 from conformance.engine.behaviour.identity.tokens import JTI_MIN_BITS, jti_bits
+from conformance.engine.collector import Tally
+from conformance.results import Evidence
 
 
 def test_random_jtis_carry_enough_bits() -> None:
@@ -98,3 +100,28 @@ def test_the_gdi_block_layout_maps_onto_itself() -> None:
     issuer = base + "/oidc"
     metadata = {"token_endpoint": issuer + "/token", "jwks_uri": issuer + "/jwks"}
     assert endpoint_paths({"paths": SPEC_PATHS}, base, issuer, metadata) == {}
+
+
+# --- one finding per client -----------------------------------------------------------------
+
+
+def test_two_clients_failures_under_one_title_stay_apart() -> None:
+    """A probe's message names the client: two clients are two findings, the same one twice
+    is one finding that occurred twice."""
+    tally = Tally()
+    title = "A client used a grant it is not registered for"
+    for client in ("burger-portaal", "gemeente-utrecht", "burger-portaal"):
+        tally.add_failure(Evidence("bb:identity:single-grant-type", title, f"{client}: refused",
+                                   phase="probes"))  # fmt: skip
+    assert [(item.message, item.occurrences) for item in tally.evidence] == [
+        ("burger-portaal: refused", 2),
+        ("gemeente-utrecht: refused", 1),
+    ]
+
+
+def test_generated_cases_still_fold_by_title() -> None:
+    tally = Tally()
+    for number in range(3):
+        tally.add_failure(Evidence("api:status_code_conformance", "Undocumented status code",
+                                   f"case {number}", phase="fuzzing"))  # fmt: skip
+    assert [item.occurrences for item in tally.evidence] == [3]
