@@ -60,6 +60,7 @@ from conformance.cli.vendor_file import (
     add_config_option,
     block_name,
     read_vendor,
+    restart_hook,
     vendor_waivers,
 )
 from conformance.engine import PRIMARY, SECONDARY, IdentityClient, RunControl, Subjects
@@ -406,7 +407,8 @@ def main(args: argparse.Namespace) -> int:
         if args.reference:
             return _run_reference(blocks, settings, console)
         assert base_url is not None
-        target = Target(args.bb, base_url, subjects)
+        restart = restart_hook(vendor, block_name(args.bb))
+        target = Target(args.bb, base_url, subjects, restart=restart)
         return _conclude(_certify_all([_running(target)], settings, console), settings)
     except OSError as exc:
         return _fail(f"cannot write the reports to {args.report_dir}: {exc}")

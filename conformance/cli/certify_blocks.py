@@ -53,8 +53,8 @@ class Target:
     block: str  # catalogue reference: NAME or NAME@vMAJOR
     base_url: str
     subjects: Subjects = field(default_factory=Subjects)
-    # Crash the implementation (SIGKILL) and start it again on the same port and data; only
-    # for an implementation the harness started itself (see RunConfig.restart).
+    # Crash the implementation (SIGKILL) and start it again on the same port and data: for an
+    # implementation the harness started itself, or the vendor file's restart command.
     restart: Callable[[], None] | None = None
 
 

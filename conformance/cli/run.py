@@ -33,6 +33,7 @@ from conformance.cli.vendor_file import (
     block_of,
     identity_url,
     read_vendor,
+    restart_hook,
     vendor_subjects,
 )
 from conformance.engine import (
@@ -319,6 +320,7 @@ def build_config(args: argparse.Namespace) -> RunConfig:
         shard=args.shard,
         login_driver=login_driver,
         vendor=vendor,
+        restart=restart_hook(vendor, block_name(args.bb)) if args.bb else None,
     )
 
 

@@ -4,12 +4,16 @@ Every command that tests an implementation (run, certify, interop, token) reads 
 ``--config``, else ``./gdi-conformance.yaml`` when there is one. From it come the base URL of a
 block (for identity: the issuer) when ``--base-url`` is not given, the run's subjects (the
 organisation test clients at the identity provider) when no credential option is given, the
-test clients, test users and login of the identity checks, and the block's waivers.
+test clients, test users and login of the identity checks, the block's restart command (the
+durability checks' crash) and its waivers.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from conformance.engine.auth import PRIMARY, SECONDARY, IdentityClient, Subjects
@@ -21,6 +25,8 @@ from conformance.spec.vendor import (
     find_vendor_config,
     load_vendor_config,
 )
+
+RESTART_TIMEOUT = 120.0  # seconds a vendor's restart command may take
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +76,25 @@ def vendor_subjects(vendor: VendorConfig | None, block: str, issuer: str | None)
     if SECONDARY in sources and PRIMARY not in sources:
         return Subjects()
     return Subjects(sources)
+
+
+def restart_hook(
+    vendor: VendorConfig | None, block: str, timeout: float = RESTART_TIMEOUT
+) -> Callable[[], None] | None:
+    """The block's restart command (run without a shell) as the run's restart hook: it must
+    crash the implementation and start it again; the checks then wait until it answers."""
+    config = block_of(vendor, block)
+    if config is None or not config.restart:
+        return None
+    argv = shlex.split(config.restart)
+
+    def restart() -> None:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+        if done.returncode != 0:
+            said = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            raise RuntimeError(f"{config.restart!r} exited with {done.returncode}: {said}")
+
+    return restart
 
 
 def vendor_waivers(vendor: VendorConfig | None, block: str) -> list[Waiver]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
+from conformance.cli.vendor_file import restart_hook
 from conformance.paths import seed_root
 from conformance.spec.vendor import (
     ROLES,
@@ -87,3 +88,17 @@ def test_run_reports_a_bad_vendor_file_with_its_line(
     code = main(["run", "--bb", "identity", "--config", str(path)])
     assert code == 2
     assert f"{path}:2:11" in capsys.readouterr().err
+
+
+def test_the_restart_command_becomes_the_runs_restart_hook(tmp_path: Path) -> None:
+    path = tmp_path / "gdi-conformance.yaml"
+    path.write_text("messaging:\n  restart: 'true'\nregistries:\n  restart: 'false'\n")
+    config = load_vendor_config(path)
+    assert restart_hook(config, "identity") is None
+    hook = restart_hook(config, "messaging")
+    assert hook is not None
+    hook()  # exit 0: restarted
+    failing = restart_hook(config, "registries")
+    assert failing is not None
+    with pytest.raises(RuntimeError, match="exited with 1"):
+        failing()

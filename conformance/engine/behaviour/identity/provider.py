@@ -17,7 +17,7 @@ import base64
 import hashlib
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -85,6 +85,19 @@ class Login:
     @property
     def code(self) -> str | None:
         return self.values.get("code")
+
+
+def steps_of(exchanges: Sequence[Exchange]) -> str:
+    """Every request of a login with its answer, in order: where a login stopped, and how."""
+    if not exchanges:
+        return "none were sent"
+    parts = []
+    for exchange in exchanges:
+        answer = exchange.response.status if exchange.response else exchange.error
+        parts.append(
+            f"{exchange.request.method} {exchange.request.url.split('?', 1)[0]} -> {answer}"
+        )
+    return "; ".join(parts)
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -456,7 +469,7 @@ class Provider:
         except Exception as exc:
             raise CannotJudge(
                 "The login driver failed",
-                f"{type(exc).__name__}: {exc}",
+                f"{type(exc).__name__}: {exc}. The login's steps: {steps_of(sent)}",
                 sent[-1] if sent else None,
             ) from exc
         else:
@@ -476,7 +489,8 @@ class Provider:
             raise CannotJudge(
                 "The test citizen could not log in",
                 f"an authorization request of {client.client_id} with PKCE S256 gave no code "
-                f"({error or reason}); the check needs one",
+                f"({error or reason}); the check needs one. The login's steps: "
+                f"{steps_of(login.steps)}",
                 login.exchange,
             )
         return login
