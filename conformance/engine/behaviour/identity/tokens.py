@@ -16,7 +16,9 @@ JWT, else the provider's introspection of it (``Provider.access_claims``).
 - bb:identity:bsn-claim-authorised (GDI-IDN-036): a client not allowed to see BSNs gets none;
 - bb:identity:bsn-claim-given (GDI-IDN-036): a client allowed to see BSNs gets the citizen's;
 - bb:identity:pairwise-sub (GDI-IDN-037): one client always sees the same sub for a citizen,
-  another client a different one.
+  another client a different one;
+- bb:identity:userinfo-query-token (GDI-IDN-043): a citizen's token that userinfo accepts in
+  the Authorization header is refused in the query string.
 
 Claims are read without verifying the signature here: that is bb:identity:token-signature's
 concern, and one defect should fail one check. Where the userinfo endpoint refuses the token the
@@ -28,6 +30,7 @@ from __future__ import annotations
 import math
 import string
 from typing import Any
+from urllib.parse import urlencode
 
 from conformance.engine.behaviour.base import Reply
 from conformance.engine.behaviour.identity.clients import TestClient
@@ -423,3 +426,40 @@ def pairwise_sub(provider: Provider) -> None:
         )
     else:
         findings.passed("token")
+
+
+@identity_check("bb:identity:userinfo-query-token")
+def userinfo_query_token(provider: Provider) -> None:
+    """RFC 6750 2.3 / NL GOV: no token in a URI. Judged with a token userinfo accepts in the
+    header, so that a refusal shows the query string was refused, not the token."""
+    findings = provider.session.findings
+    if "userinfo_endpoint" not in provider.metadata:
+        findings.error("No userinfo endpoint", "the provider metadata has no userinfo_endpoint")
+        return
+    portal = provider.clients.portal
+    tokens, _ = provider.citizen_tokens(portal)
+    token = tokens["access_token"]
+    control = _userinfo(provider, token)
+    if control is None or control.status != 200:
+        findings.error(
+            "Userinfo not executed",
+            f"the userinfo endpoint refused the citizen's access token of {portal.client_id} in "
+            f"the Authorization header ({control.describe() if control else 'no answer'}), so a "
+            "refusal in the query string would prove nothing",
+            operation="getUserinfo",
+            exchange=control.exchange if control else None,
+        )
+        return
+    endpoint = provider.endpoint("userinfo_endpoint")
+    url = endpoint + ("&" if "?" in endpoint else "?") + urlencode({"access_token": token})
+    reply = provider.session.call(None, "GET", url, headers={"Accept": "application/json"})
+    if reply.status == 200:
+        findings.failed(
+            "Access token accepted in the query string",
+            f"{reply.describe()} for a userinfo request with the citizen's token in the "
+            "access_token query parameter; tokens must travel in the Authorization header",
+            operation="getUserinfo",
+            reply=reply,
+        )
+    else:
+        findings.passed("getUserinfo", reply)
