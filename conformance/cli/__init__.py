@@ -29,6 +29,7 @@ COMMANDS: tuple[str, ...] = (
     "conformance.cli.interop",
     "conformance.cli.register",
     "conformance.cli.publish",
+    "conformance.cli.init",
 )
 
 

@@ -58,8 +58,15 @@ from conformance.cli.run import (
     UsageError,
     add_login_driver_option,
     add_subject_options,
-    build_subjects,
     login_driver_choice,
+    target_of,
+)
+from conformance.cli.vendor_file import (
+    add_config_option,
+    block_name,
+    read_vendor,
+    restart_hook,
+    vendor_waivers,
 )
 from conformance.engine import PRIMARY, SECONDARY, IdentityClient, RunControl, Subjects
 from conformance.exitcodes import ExitCode
@@ -74,6 +81,7 @@ from conformance.reports.signing import (
 )
 from conformance.reports.waivers import WaiverError
 from conformance.results import ProductInfo
+from conformance.spec.vendor import VendorConfigError
 
 if TYPE_CHECKING:
     from building_blocks.common.process import BlockProcess
@@ -176,6 +184,7 @@ def register(subparsers: Any) -> None:
     add_subject_options(credentials, "", "the primary subject")
     add_subject_options(credentials, "secondary-", "the secondary subject (a second user)")
     add_login_driver_option(credentials)
+    add_config_option(what)
     parser.set_defaults(func=main)
 
 
@@ -418,18 +427,18 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError("--base-url is for --bb; --reference starts its own blocks")
         if args.reference and _credentials_given(args):
             raise UsageError("credential options are for --bb; --reference uses its own clients")
-        if args.bb and not args.reference and not args.base_url:
-            raise UsageError(
-                "--bb needs --base-url URL (where the implementation runs), "
-                "or --reference to certify the reference implementation"
-            )
+        vendor = None if args.reference else read_vendor(args)
+        base_url, subjects = None, Subjects()
+        if args.bb and not args.reference:
+            base_url, subjects = target_of(args, vendor)
         blocks = _reference_blocks(args) if args.reference else ()
         product = _product(args)
         waivers = read_waivers_file(args.waivers)
+        if args.bb and not args.reference:
+            waivers += vendor_waivers(vendor, block_name(args.bb))
         key = _key(args)
-        subjects = build_subjects(args) if args.bb and not args.reference else Subjects()
-        login_driver = login_driver_choice(args)
-    except (UsageError, WaiverError, SigningKeyError) as exc:
+        login_driver = login_driver_choice(args, vendor=vendor)
+    except (UsageError, WaiverError, SigningKeyError, VendorConfigError) as exc:
         return _fail(str(exc))
     settings = Settings(
         report_dir=args.report_dir,
@@ -443,13 +452,16 @@ def main(args: argparse.Namespace) -> int:
         request_timeout=args.request_timeout,
         login_driver=login_driver,
         language=args.lang,
+        vendor=vendor,
     )
     console = Console(stderr=True)
     limit_malloc_arenas()  # before the run starts any thread
     try:
         if args.reference:
             return _run_reference(blocks, settings, console)
-        target = Target(args.bb, args.base_url, subjects)
+        assert base_url is not None
+        restart = restart_hook(vendor, block_name(args.bb))
+        target = Target(args.bb, base_url, subjects, restart=restart)
         return _conclude(_certify_all([_running(target)], settings, console), settings)
     except OSError as exc:
         return _fail(f"cannot write the reports to {args.report_dir}: {exc}")

@@ -49,6 +49,7 @@ from conformance.reports.signing import (
 from conformance.reports.waivers import Waiver
 from conformance.results import ProductInfo, Redactor, RunReport
 from conformance.spec import SpecLoadError
+from conformance.spec.vendor import VendorConfig
 
 LOG_WIDTH = 200  # columns of the summary in a log: wide enough for every column of the table
 PHASES_PER_OPERATION = 4  # examples, coverage, fuzzing, stateful
@@ -65,8 +66,8 @@ class Target:
     block: str  # catalogue reference: NAME or NAME@vMAJOR
     base_url: str
     subjects: Subjects = field(default_factory=Subjects)
-    # Crash the implementation (SIGKILL) and start it again on the same port and data; only
-    # for an implementation the harness started itself (see RunConfig.restart).
+    # Crash the implementation (SIGKILL) and start it again on the same port and data: for an
+    # implementation the harness started itself, or the vendor file's restart command.
     restart: Callable[[], None] | None = None
 
 
@@ -83,6 +84,7 @@ class Settings:
     request_timeout: float
     login_driver: str | None = None  # see RunConfig.login_driver
     language: str = DEFAULT_LANGUAGE  # of the HTML reports and the overview
+    vendor: VendorConfig | None = None  # see RunConfig.vendor
 
 
 @dataclass(slots=True)
@@ -141,6 +143,7 @@ def certify_block(
         request_timeout=settings.request_timeout,
         restart=target.restart,
         login_driver=settings.login_driver,
+        vendor=settings.vendor,
     )
     redactor: Redactor = target.subjects.redactor
     try:

@@ -26,10 +26,13 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from conformance.cli.argtypes import positive_float
+from conformance.cli.vendor_file import read_vendor
 from conformance.engine import TargetUnreachable, check_reachable
-from conformance.engine.behaviour.identity.clients import TestClientsError, load_test_clients
-from conformance.engine.behaviour.login import LoginDriverError, load_login_driver
+from conformance.engine.behaviour.identity.clients import TestClientsError, test_clients_for
+from conformance.engine.behaviour.login import LoginDriverError, driver_for
 from conformance.engine.behaviour.settings import BehaviourSettings, SettingError
 from conformance.exitcodes import ExitCode
 from conformance.interop import SCENARIOS, InteropSettings, combination_of, interop_report, play
@@ -51,6 +54,7 @@ from conformance.reports.certification import certify
 from conformance.reports.interop_matrix import render_interop_matrix
 from conformance.reports.render import write_atomic, write_outputs
 from conformance.results import Outcome, RunReport
+from conformance.spec.vendor import VendorConfig, VendorConfigError
 
 PROG = "gdi-conformance interop"
 FORMATS = ("json", "html", "junit")
@@ -77,7 +81,11 @@ def register(subparsers: Any) -> None:
         "--config",
         type=Path,
         metavar="FILE",
-        help="YAML listing implementations per block (name + base_url, or reference: true)",
+        help=(
+            "a vendor file (gdi-conformance.yaml: one implementation per block, its test "
+            "clients, users and login; default: ./gdi-conformance.yaml when present) or a "
+            "matrix file listing implementations per block (name + base_url, or reference: true)"
+        ),
     )
     parser.add_argument(
         "--report-dir",
@@ -122,14 +130,36 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=main)
 
 
-def _settings(args: argparse.Namespace) -> InteropSettings:
+def is_matrix_file(path: Path) -> bool:
+    """A matrix file lists implementations per block; a vendor file describes one per block."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return True  # the matrix loader says what is wrong with it
+    return isinstance(document, dict) and any(
+        isinstance(document.get(block), list) for block in BLOCKS
+    )
+
+
+def _vendor(args: argparse.Namespace) -> VendorConfig | None:
+    if args.config is not None and is_matrix_file(args.config):
+        return None
+    try:
+        return read_vendor(args)
+    except VendorConfigError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _settings(args: argparse.Namespace, vendor: VendorConfig | None) -> InteropSettings:
     try:
         defaults = BehaviourSettings.from_environment()
-        driver = load_login_driver(args.login_driver)
-        clients = load_test_clients()
+        driver = driver_for(args.login_driver, vendor)
+        clients = test_clients_for(vendor)
         persons = load_persons()
     except (SettingError, LoginDriverError, TestClientsError, PeopleError) as exc:
         raise UsageError(str(exc)) from exc
+    identity = vendor.block("identity") if vendor is not None else None
+    citizens = {item.bsn: dict(item.fields) for item in identity.citizens} if identity else {}
     return InteropSettings(
         seed=args.seed if args.seed is not None else random.SystemRandom().randrange(2**32),
         request_timeout=args.request_timeout,
@@ -138,6 +168,7 @@ def _settings(args: argparse.Namespace) -> InteropSettings:
         login_driver=driver,
         clients=clients,
         persons=persons,
+        citizen_fields=citizens,
     )
 
 
@@ -166,13 +197,24 @@ def _scenario_line(run: InteropRun) -> str:
     return ", ".join(parts)
 
 
-def _single(args: argparse.Namespace, settings: InteropSettings, scenarios: list[Any]) -> int:
-    missing = [f"--{block}" for block in BLOCKS if not getattr(args, block)]
+def _single(
+    args: argparse.Namespace,
+    settings: InteropSettings,
+    scenarios: list[Any],
+    vendor: VendorConfig | None,
+) -> int:
+    urls: dict[str, str] = {}
+    for block in BLOCKS:
+        config = vendor.block(block) if vendor is not None else None
+        url = getattr(args, block) or (config.base_url if config else None)
+        if url:
+            urls[block] = str(url)
+    missing = [f"--{block}" for block in BLOCKS if block not in urls]
     if missing:
         raise UsageError(f"give {', '.join(missing)} (or --config FILE)")
     for block in BLOCKS:
-        _reachable(block, block, getattr(args, block), settings.request_timeout)
-    combination = combination_of(args.identity, args.registries, args.messaging)
+        _reachable(block, block, urls[block], settings.request_timeout)
+    combination = combination_of(urls["identity"], urls["registries"], urls["messaging"])
     run = play(combination, settings, scenarios)
     _write(interop_report(run), args.report_dir)
     print(f"seed {settings.seed}: {_scenario_line(run)}")
@@ -279,11 +321,12 @@ def _matrix(args: argparse.Namespace, settings: InteropSettings, scenarios: list
 
 def main(args: argparse.Namespace) -> int:
     try:
-        settings = _settings(args)
+        vendor = _vendor(args)
+        settings = _settings(args, vendor)
         scenarios = [SCENARIOS[name] for name in dict.fromkeys(args.scenario or SCENARIOS)]
-        if args.config is not None:
+        if args.config is not None and vendor is None:
             return _matrix(args, settings, scenarios)
-        return _single(args, settings, scenarios)
+        return _single(args, settings, scenarios, vendor)
     except UsageError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return ExitCode.COULD_NOT_RUN

@@ -28,6 +28,15 @@ from conformance.cli.interruption import stop_on_signals
 from conformance.cli.run_certificate import signing_key, write_run_report
 from conformance.cli.run_output import ProgressDisplay, print_summary
 from conformance.cli.run_processes import run_in_processes
+from conformance.cli.vendor_file import (
+    add_config_option,
+    block_name,
+    block_of,
+    identity_url,
+    read_vendor,
+    restart_hook,
+    vendor_subjects,
+)
 from conformance.engine import (
     PRIMARY,
     SECONDARY,
@@ -49,12 +58,13 @@ from conformance.engine import (
 from conformance.engine.behaviour.login import (
     ENVIRONMENT_VARIABLE,
     LoginDriverError,
-    load_login_driver,
+    driver_for,
 )
 from conformance.exitcodes import ExitCode
 from conformance.reports.signing import SigningKeyError
 from conformance.results import Verdict
 from conformance.spec import SpecLoadError, load_spec
+from conformance.spec.vendor import DEFAULT_NAME, VendorConfig, VendorConfigError
 
 PROG = "gdi-conformance run"
 
@@ -151,7 +161,11 @@ def register(subparsers: Any) -> None:
     target.add_argument(
         "--spec", type=Path, metavar="PATH", help="a spec file, checked with the generic profile"
     )
-    what.add_argument("--base-url", required=True, metavar="URL", help="where the API runs")
+    what.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="where the API runs (identity: the issuer); default: the vendor file's",
+    )
     budget.add_argument("--seed", type=int, help="seed of the generated cases (default: random)")
     budget.add_argument(
         "--max-examples",
@@ -214,6 +228,7 @@ def register(subparsers: Any) -> None:
     add_subject_options(credentials, "", "the primary subject")
     add_subject_options(credentials, "secondary-", "the secondary subject (a second user)")
     add_login_driver_option(credentials)
+    add_config_option(what)
     parser.set_defaults(func=main)
 
 
@@ -228,14 +243,18 @@ def add_login_driver_option(parser: OptionGroup) -> None:
     )
 
 
-def login_driver_choice(args: argparse.Namespace, option: str = "--login-driver") -> str | None:
-    """``args.login_driver`` as given, once the driver it names (or the environment's) loads;
-    a bad one is a usage error that says where it came from (``option`` or the environment)."""
+def login_driver_choice(
+    args: argparse.Namespace,
+    option: str = "--login-driver",
+    vendor: VendorConfig | None = None,
+) -> str | None:
+    """``args.login_driver`` as given, once the driver it names (or the vendor file's, or the
+    environment's) loads; a bad one is a usage error that says where it came from."""
     try:
-        load_login_driver(args.login_driver)
+        driver_for(args.login_driver, vendor)
     except LoginDriverError as exc:
         source = option if args.login_driver else ENVIRONMENT_VARIABLE
-        raise UsageError(f"{source}: {exc}") from exc
+        raise UsageError(exc if vendor and not args.login_driver else f"{source}: {exc}") from exc
     return args.login_driver
 
 
@@ -284,16 +303,35 @@ def build_subjects(args: argparse.Namespace) -> Subjects:
     return Subjects(sources)
 
 
-def build_config(args: argparse.Namespace) -> RunConfig:
+def target_of(args: argparse.Namespace, vendor: VendorConfig | None) -> tuple[str, Subjects]:
+    """(base URL, subjects): as the options give them, else as the vendor file does."""
+    block = block_name(args.bb) if args.bb else None
+    config = block_of(vendor, block) if block else None
+    base_url = args.base_url or (config.base_url if config is not None else None)
+    if not base_url:
+        raise UsageError(
+            f"{'--bb' if args.bb else '--spec'} needs --base-url URL (where the implementation "
+            "runs), or its base_url "
+            f"(identity: issuer) in the vendor file (--config, ./{DEFAULT_NAME})"
+        )
     subjects = build_subjects(args)
-    login_driver = login_driver_choice(args)
+    if not list(subjects) and block is not None:
+        issuer = base_url if block == "identity" else (args.identity or identity_url(vendor))
+        subjects = vendor_subjects(vendor, block, issuer)
+    return base_url, subjects
+
+
+def build_config(args: argparse.Namespace) -> RunConfig:
+    vendor = read_vendor(args)
+    base_url, subjects = target_of(args, vendor)
+    login_driver = login_driver_choice(args, vendor=vendor)
     if args.bb:
         profile, spec = resolve_block(args.bb)
     else:
         profile, spec = None, load_spec(args.spec)
     return RunConfig(
         spec=spec,
-        base_url=args.base_url,
+        base_url=base_url,
         profile=profile,
         subjects=subjects,
         seed=args.seed,
@@ -303,6 +341,8 @@ def build_config(args: argparse.Namespace) -> RunConfig:
         request_timeout=args.request_timeout,
         shard=args.shard,
         login_driver=login_driver,
+        vendor=vendor,
+        restart=restart_hook(vendor, block_name(args.bb)) if args.bb else None,
     )
 
 
@@ -318,6 +358,8 @@ def main(args: argparse.Namespace) -> int:
     except (UsageError, SigningKeyError) as exc:
         return _fail(str(exc))
     except ProfileError as exc:
+        return _fail(str(exc))
+    except VendorConfigError as exc:
         return _fail(str(exc))
     except SpecLoadError as exc:
         return _fail(f"cannot use the spec: {exc}")

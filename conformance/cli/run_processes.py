@@ -52,6 +52,7 @@ _VALUE_OPTIONS = (
     ("secondary_client", "--secondary-client"),
     ("secondary_key", "--secondary-key"),
     ("login_driver", "--login-driver"),
+    ("config", "--config"),
 )
 _LIST_OPTIONS = (
     ("headers", "--header"),

@@ -1,8 +1,10 @@
 """``gdi-conformance token``: print an access token from an identity building block.
 
 Organisations get a client_credentials token; with ``--citizen BSN`` the authorization code
-flow with PKCE runs through the identity block's test login (no browser). The client always
-authenticates with private_key_jwt, signed with ``--key``. Only the token goes to stdout, so
+flow with PKCE runs through the login driver (``--login-driver``, else the vendor file's, else
+the identity block's test login; a 302, 303 or 307 back to the client all count). The client
+always authenticates with private_key_jwt, signed with ``--key`` (or the vendor file's key for
+that client). Only the token goes to stdout, so
 ``TOKEN=$(gdi-conformance token ...)`` works; messages go to stderr.
 
 Exit codes: 0 a token was printed; 1 the identity block refused to issue one; 2 bad arguments,
@@ -16,6 +18,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from conformance.cli.run import add_login_driver_option
+from conformance.cli.vendor_file import add_config_option, read_vendor
+from conformance.engine.behaviour.login import LoginDriverError, driver_for
 from conformance.engine.identifiers import is_valid_bsn
 from conformance.engine.oauth_client import (
     OAuthClientError,
@@ -24,6 +29,7 @@ from conformance.engine.oauth_client import (
     load_private_key,
 )
 from conformance.exitcodes import ExitCode
+from conformance.spec.vendor import VendorConfigError
 
 PROG = "gdi-conformance token"
 # Why a citizen's login failed, by the identity block's RFC 6749 error, and what to do about it.
@@ -52,18 +58,28 @@ def register(subparsers: Any) -> None:
         description=(
             "Obtain an access token with private_key_jwt client authentication and print it. "
             "Without --citizen: client_credentials (organisations). With --citizen BSN: the "
-            "authorization code flow with PKCE through the identity block's test login."
+            "authorization code flow with PKCE through the login driver (the vendor file's, "
+            "--login-driver, else the identity block's test login). The vendor file "
+            "(--config) can give the issuer, the client's key and redirect URI."
         ),
     )
     parser.add_argument(
         "--identity",
-        required=True,
         metavar="URL",
-        help="the identity block's base URL (…/identity/v1) or its issuer (…/oidc)",
+        help="the issuer, or a GDI identity block's base URL (…/identity/v1); default: the "
+        "vendor file's issuer",
     )
-    parser.add_argument("--client", required=True, metavar="CLIENT_ID", help="the client id")
     parser.add_argument(
-        "--key", required=True, type=Path, metavar="KEYFILE", help="the client's PEM private key"
+        "--client",
+        required=True,
+        metavar="CLIENT_ID",
+        help="the client id (or its vendor-file role)",
+    )
+    parser.add_argument(
+        "--key",
+        type=Path,
+        metavar="KEYFILE",
+        help="the client's PEM private key (default: the vendor file's)",
     )
     parser.add_argument(
         "--scope",
@@ -84,6 +100,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--id-token", action="store_true", help="print the ID token instead (citizens only)"
     )
+    add_login_driver_option(parser)
+    add_config_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -103,20 +121,49 @@ def run(args: argparse.Namespace) -> int:
             "--id-token needs --citizen (only citizens get ID tokens)", ExitCode.COULD_NOT_RUN
         )
     try:
-        key = load_private_key(args.key)
+        vendor = read_vendor(args)
+        driver = driver_for(args.login_driver, vendor) if args.citizen is not None else None
+    except (VendorConfigError, LoginDriverError) as exc:
+        return _fail(str(exc), ExitCode.COULD_NOT_RUN)
+    identity = vendor.block("identity") if vendor is not None else None
+    client = None
+    if identity is not None:
+        client = identity.client(args.client) or next(
+            (item for item in identity.clients if item.client_id == args.client), None
+        )
+    client_id = client.client_id if client is not None else args.client
+    issuer = args.identity or (identity.base_url if identity is not None else None)
+    key_path = args.key or (client.key_path if client is not None else None)
+    if issuer is None or key_path is None:
+        return _fail(
+            "give --identity URL and --key KEYFILE, or a vendor file (--config) with the issuer "
+            "and the client's key",
+            ExitCode.COULD_NOT_RUN,
+        )
+    try:
+        key = load_private_key(key_path)
     except OAuthClientError as exc:
         return _fail(f"--key: {exc}", ExitCode.COULD_NOT_RUN)
+    redirect_uri = args.redirect_uri or (
+        client.redirect_uris[0] if client is not None and client.redirect_uris else None
+    )
+    citizen = next(
+        (item for item in (identity.citizens if identity else ()) if item.bsn == args.citizen),
+        None,
+    )
     try:
         if args.citizen is None:
-            response = fetch_client_credentials(args.identity, args.client, key, scopes)
+            response = fetch_client_credentials(issuer, client_id, key, scopes)
         else:
             response = fetch_citizen_tokens(
-                args.identity,
-                args.client,
+                issuer,
+                client_id,
                 key,
                 bsn=args.citizen,
                 scopes=scopes or ["openid"],
-                redirect_uri=args.redirect_uri,
+                redirect_uri=redirect_uri,
+                driver=driver,
+                fields=dict(citizen.fields) if citizen is not None else None,
             )
     except OAuthClientError as exc:
         # The server said no (an OAuth error) versus we could not even ask.

@@ -23,6 +23,7 @@ from conformance.engine.operations import OperationInfo
 from conformance.engine.profile import Profile
 from conformance.results import Outcome
 from conformance.spec import LoadedSpec
+from conformance.spec.vendor import VendorConfig
 
 
 @dataclass(slots=True)
@@ -59,6 +60,9 @@ class ActiveContext:
     # The login driver the identity checks use (see behaviour.login); None: the environment's
     # choice, else the test login.
     login_driver: str | None = None
+    # The vendor file (gdi-conformance.yaml): the test clients, test users and login the
+    # identity checks use; None: the harness's own (fixtures/seed/gdi-conformance.yaml).
+    vendor: VendorConfig | None = None
 
     @property
     def walker(self) -> SchemaWalker:

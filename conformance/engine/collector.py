@@ -66,7 +66,11 @@ class Tally:
         self.cases += 1
         self.failures += 1
         for known in self.evidence:
-            if known.title == evidence.title:
+            # A probe's message names what it judged (which client, which token): two clients'
+            # failures under one title are two findings, not one that occurred twice.
+            if known.title == evidence.title and (
+                evidence.phase != "probes" or known.message == evidence.message
+            ):
                 known.occurrences += 1
                 return
         if len(self.evidence) < EVIDENCE_PER_TALLY:

@@ -2,13 +2,16 @@
 
 - ``client_assertion``: a ``private_key_jwt`` client assertion (RFC 7523 section 2.2);
 - ``fetch_client_credentials`` / ``client_credentials_token``: an organisation's token;
-- ``fetch_citizen_tokens`` / ``citizen_token``: the authorization code flow with PKCE S256,
-  without a browser: the authorization request names the test citizen in ``login_hint``
-  (honoured only by an identity block whose test login is enabled), the 302 ``Location`` is read
-  instead of followed, and the code is exchanged at the token endpoint.
+- ``fetch_citizen_tokens`` / ``citizen_token``: the authorization code flow with PKCE S256:
+  through the login driver given (a form, a browser, see ``behaviour.login``), else without a
+  browser: the authorization request names the test citizen in ``login_hint`` (honoured only by
+  an identity block whose test login is enabled) and the redirect's ``Location`` (302, 303 or
+  307) is read instead of followed; the code is exchanged at the token endpoint.
 
-Everything is discovered from ``<issuer>/.well-known/openid-configuration``; an identity URL
-may be given as the block's base URL (``.../identity/v1``) or as the issuer (``.../oidc``).
+Everything is discovered from ``<issuer>/.well-known/openid-configuration``. An identity URL is
+the issuer (any provider: its metadata sits at the URL plus the well-known suffix); when nothing
+answers there and the URL does not end in ``/oidc``, it is read as a GDI identity block's base
+URL (``.../identity/v1``, whose issuer is ``.../identity/v1/oidc``).
 The harness keeps this client apart from the reference implementation on purpose: it judges
 any identity provider by the standards alone.
 """
@@ -23,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import jwt
@@ -32,6 +35,8 @@ from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
+from conformance.engine.behaviour.login import LoginDriver, LoginRequest, NoRedirect
+from conformance.engine.http import Exchange, HttpClient
 from conformance.paths import seed_root
 
 __all__ = [
@@ -46,6 +51,7 @@ __all__ = [
     "discover",
     "fetch_citizen_tokens",
     "fetch_client_credentials",
+    "issuer_candidates",
     "issuer_of",
     "load_private_key",
     "pkce_pair",
@@ -55,6 +61,7 @@ __all__ = [
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 WELL_KNOWN = "/.well-known/openid-configuration"
 DEFAULT_TIMEOUT = 10.0
+LOGIN_PAGE_BYTES = 1024 * 1024
 
 PrivateKey = RSAPrivateKey | EllipticCurvePrivateKey
 KeyInput = PrivateKey | Path | str
@@ -157,11 +164,19 @@ def pkce_pair() -> tuple[str, str]:
 
 
 def issuer_of(identity_url: str) -> str:
-    """The issuer for an identity URL given as base URL (``.../identity/v1``) or issuer."""
+    """The GDI block issuer for an identity URL given as base URL (``.../identity/v1``)."""
     url = identity_url.rstrip("/")
     if url.endswith(WELL_KNOWN):
         url = url[: -len(WELL_KNOWN)]
     return url if url.endswith("/oidc") else f"{url}/oidc"
+
+
+def issuer_candidates(identity_url: str) -> list[str]:
+    """Where the issuer may be, most likely first: the URL itself, then the block layout."""
+    url = identity_url.rstrip("/")
+    if url.endswith(WELL_KNOWN):
+        url = url[: -len(WELL_KNOWN)]
+    return list(dict.fromkeys((url, issuer_of(url))))
 
 
 def _client(http: httpx.Client | None) -> httpx.Client:
@@ -176,11 +191,15 @@ def _send(http: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Res
 
 
 def discover(identity_url: str, *, http: httpx.Client | None = None) -> ProviderMetadata:
-    issuer = issuer_of(identity_url)
-    url = issuer + WELL_KNOWN
+    """The provider metadata of the issuer at ``identity_url`` (see the module docstring)."""
     client = _client(http)
     try:
-        response = _send(client, "GET", url)
+        candidates = issuer_candidates(identity_url)
+        for issuer in candidates:
+            url = issuer + WELL_KNOWN
+            response = _send(client, "GET", url)
+            if response.status_code != 404 or issuer == candidates[-1]:
+                break
     finally:
         if http is None:
             client.close()
@@ -288,19 +307,25 @@ def registered_redirect_uri(client_id: str, clients_file: Path | None = None) ->
     )
 
 
+REDIRECTS = (302, 303, 307)  # RFC 6749 3.1.2 allows any redirection; these are the usual ones
+
+
 def authorization_redirect(
     http: httpx.Client, metadata: ProviderMetadata, params: Mapping[str, str]
 ) -> dict[str, str]:
-    """Send an authorization request and return the query of the 302 it answers with."""
+    """Send an authorization request and return the query of the redirect it answers with."""
     if metadata.authorization_endpoint is None:
         raise OAuthClientError("the provider metadata has no authorization_endpoint")
     response = _send(http, "GET", metadata.authorization_endpoint, params=dict(params))
-    if response.status_code != 302:
+    if response.status_code not in REDIRECTS:
         raise OAuthClientError(
             f"the authorization endpoint answered {response.status_code} instead of a redirect",
             status=response.status_code,
         )
-    location = response.headers.get("location", "")
+    return _redirect_values(response.headers.get("location", ""), response.status_code)
+
+
+def _redirect_values(location: str, status: int) -> dict[str, str]:
     values = {name: items[0] for name, items in parse_qs(urlsplit(location).query).items()}
     if "error" in values:
         description = values.get("error_description")
@@ -308,9 +333,39 @@ def authorization_redirect(
             f"the authorization request was refused: {values['error']}"
             + (f" ({description})" if description else ""),
             error=values["error"],
-            status=302,
+            status=status,
         )
     return values
+
+
+def _driven_login(
+    driver: LoginDriver,
+    metadata: ProviderMetadata,
+    params: Mapping[str, str],
+    bsn: str,
+    fields: Mapping[str, str],
+) -> dict[str, str]:
+    """The authorization request through a login driver (a form, a browser, a test login)."""
+    if metadata.authorization_endpoint is None:
+        raise OAuthClientError("the provider metadata has no authorization_endpoint")
+    endpoint = metadata.authorization_endpoint
+    url = endpoint + ("&" if "?" in endpoint else "?") + urlencode(dict(params))
+    with HttpClient(timeout=DEFAULT_TIMEOUT, max_response_bytes=LOGIN_PAGE_BYTES) as web:
+
+        def send(
+            method: str, address: str, headers: Mapping[str, str], body: bytes | None
+        ) -> Exchange:
+            return web.send(method, address, headers=dict(headers), body=body)
+
+        def get(address: str) -> Exchange:
+            return send("GET", address, {"Accept": "*/*"}, None)
+
+        request = LoginRequest(url, params["redirect_uri"], bsn, get, send, dict(fields))
+        try:
+            location = driver(request)
+        except NoRedirect as exc:
+            raise OAuthClientError(f"the login gave no redirect back to the client: {exc}") from exc
+    return _redirect_values(location, 302)
 
 
 def fetch_citizen_tokens(
@@ -323,8 +378,11 @@ def fetch_citizen_tokens(
     redirect_uri: str | None = None,
     nonce: str | None = None,
     http: httpx.Client | None = None,
+    driver: LoginDriver | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> TokenResponse:
-    """The authorization code flow with PKCE S256 through the test login, without a browser."""
+    """The authorization code flow with PKCE S256: through ``driver`` (with the citizen's
+    login ``fields``), else through the test login (the BSN in login_hint), without a browser."""
     redirect_uri = redirect_uri or registered_redirect_uri(client_id)
     verifier, challenge = pkce_pair()
     state = secrets.token_urlsafe(16)
@@ -340,9 +398,11 @@ def fetch_citizen_tokens(
             "nonce": nonce or secrets.token_urlsafe(16),
             "code_challenge": challenge,
             "code_challenge_method": "S256",
-            "login_hint": bsn,
         }
-        values = authorization_redirect(client, metadata, params)
+        if driver is None:
+            values = authorization_redirect(client, metadata, {**params, "login_hint": bsn})
+        else:
+            values = _driven_login(driver, metadata, params, bsn, fields or {})
         if values.get("state") != state:
             raise OAuthClientError("the redirect did not return the request's state")
         if "code" not in values:
@@ -368,8 +428,18 @@ def citizen_token(
     bsn: str,
     scopes: Sequence[str] = ("openid",),
     redirect_uri: str | None = None,
+    driver: LoginDriver | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> str:
-    """A citizen's access token (authorization code + PKCE through the test login)."""
+    """A citizen's access token (authorization code + PKCE through ``driver``, else the test
+    login)."""
     return fetch_citizen_tokens(
-        identity_url, client_id, key, bsn=bsn, scopes=scopes, redirect_uri=redirect_uri
+        identity_url,
+        client_id,
+        key,
+        bsn=bsn,
+        scopes=scopes,
+        redirect_uri=redirect_uri,
+        driver=driver,
+        fields=fields,
     ).access_token

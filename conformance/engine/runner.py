@@ -53,7 +53,8 @@ from conformance.engine import (  # noqa: F401  (register active checks)
 from conformance.engine.active import ACTIVE_CHECKS, ALWAYS_RUN, PER_OPERATION, ActiveContext
 from conformance.engine.assess import Observed, assess_check, assess_requirement
 from conformance.engine.auth import PRIMARY, CredentialError, Subjects
-from conformance.engine.behaviour.login import LoginDriverError, load_login_driver
+from conformance.engine.behaviour.identity.endpoints import map_onto_provider
+from conformance.engine.behaviour.login import LoginDriverError, driver_for
 from conformance.engine.collector import TESTING_PHASES, Collector, Listener, Progress
 from conformance.engine.datetimes import SchemaWalker
 from conformance.engine.exchanges import ExchangeValidator
@@ -80,6 +81,7 @@ from conformance.results import (
 )
 from conformance.spec import LoadedSpec
 from conformance.spec.labels import portable_label
+from conformance.spec.vendor import VendorConfig
 
 DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_REQUEST_TIMEOUT = 10.0
@@ -117,6 +119,9 @@ class RunConfig:
     # How the identity checks log test citizens in (see behaviour.login): test-login,
     # module:callable or an entry point name; None: the environment's choice, else test-login.
     login_driver: str | None = None
+    # The vendor file: test clients, test users and login for the identity checks (see
+    # conformance.spec.vendor); None: the harness's own set-up.
+    vendor: VendorConfig | None = None
 
 
 class RunControl:
@@ -466,13 +471,17 @@ def run(
     control = control or RunControl()
     config.base_url = validate_base_url(config.base_url)
     try:
-        load_login_driver(config.login_driver)  # a driver that cannot load: before any request
+        driver_for(config.login_driver, config.vendor)  # one that cannot load: before any request
     except LoginDriverError as exc:
         raise RunSetupError(str(exc)) from exc
     profile = config.profile or generic_profile()
     seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
     started_at, started = _now(), time.monotonic()
     check_reachable(config.base_url, min(config.request_timeout, REACHABILITY_TIMEOUT))
+    # An OpenID provider's endpoints are where its discovery document says, not the spec's paths
+    # (the lint check still judges the spec as written).
+    written = config.spec
+    config.spec = map_onto_provider(config.spec, config.base_url, timeout=config.request_timeout)
     redactor = config.subjects.redactor
     for subject in config.subjects:
         try:
@@ -518,12 +527,13 @@ def run(
                 subjects=config.subjects,
                 http=http,
                 exchanges=exchanges,
-                spec=config.spec,
+                spec=written,
                 stop_event=control.event,
                 seed=seed,
                 profile=profile,
                 restart=config.restart,
                 login_driver=config.login_driver,
+                vendor=config.vendor,
             )
             _run_active_checks(context, profile, collector, ran, config.shard)
         with _hypothesis_home(config.hypothesis_dir), _without_local_constants():

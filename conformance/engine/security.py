@@ -5,7 +5,8 @@ requested with the request its spec calls valid (``spec_requests``), so that a r
 only be about the credentials:
 
 - sec:missing-token: without credentials -> 401 with a ``WWW-Authenticate: Bearer`` challenge;
-- sec:malformed-token: with bearer values that are no token at all -> 401;
+- sec:malformed-token: with bearer values that are no token at all -> 401 (400 as well when
+  the header carries no bearer token: RFC 6750 section 3.1 invalid_request);
 - sec:expired-token: with the run's token expired, re-signed with a key of the harness, or
   unsigned -> 401 (``forged_tokens``);
 - sec:wrong-audience: with the run's token made out to another audience, and with a genuine
@@ -147,7 +148,12 @@ def malformed_token(ctx: ActiveContext) -> Iterator[Observation]:
             if ctx.stopped:
                 return
             exchange = send(ctx, request, {"Authorization": value})
-            yield judge_rejection(MALFORMED_TOKEN, request, exchange, what)
+            # A header carrying no bearer token at all is a malformed request: RFC 6750 3.1
+            # lets it be answered 400 invalid_request as well as 401.
+            statuses = (401,) if value.startswith("Bearer ") else (400, 401)
+            yield judge_rejection(
+                MALFORMED_TOKEN, request, exchange, what, accepted_statuses=statuses
+            )
 
 
 def _forged_variants(

@@ -93,9 +93,26 @@ def _before_call(context: HookContext, case: Case, kwargs: dict[str, Any]) -> No
     if limit is not None:
         kwargs["hooks"] = {"response": [_capping_hook(limit)]}
     auth = getattr(case, "_auth", None)  # what set_from_requests gave the case
+    if isinstance(auth, SubjectAuth) and _open_operation(case):
+        # security: [] (token, introspection, revocation authenticate the client in the body):
+        # a bearer token there is a second client authentication a provider rightly refuses.
+        kwargs["auth"] = _NoCredentials()
+        return
     left_out = _left_out_headers(case)
     if isinstance(auth, SubjectAuth) and left_out:
         kwargs["auth"] = auth.without(left_out)  # explicit keyword arguments win
+
+
+def _open_operation(case: Case) -> bool:
+    """Whether the operation says, in so many words, that it takes no credentials
+    (``security: []``); a spec that declares no security at all still gets the run's."""
+    definition = getattr(getattr(case.operation, "definition", None), "raw", None)
+    return isinstance(definition, dict) and definition.get("security") == []
+
+
+class _NoCredentials(requests.auth.AuthBase):
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
 
 
 def _left_out_headers(case: Case) -> frozenset[str]:

@@ -36,7 +36,8 @@ from conformance.results import Redactor
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 FORM = "application/x-www-form-urlencoded"
-DISCOVERY_PATH = "/oidc/.well-known/openid-configuration"  # the identity spec's discovery path
+WELL_KNOWN = "/.well-known/openid-configuration"
+DISCOVERY_PATH = "/oidc" + WELL_KNOWN  # where a GDI identity block's base URL has it
 SIGNING_ALGORITHMS = ("RS256", "PS256")
 MESSAGING_RESOURCE = "urn:nld:gdi:messaging"
 REGISTRIES_RESOURCE = "urn:nld:gdi:registries"
@@ -86,7 +87,18 @@ class Wire:
 
     def get(self, block: str, url: str) -> Exchange:
         """A GET for a login driver: recorded, never raising."""
-        exchange = self.http.send("GET", url, headers={"Accept": "*/*"})
+        return self.request(block, "GET", url, {"Accept": "*/*"}, None)
+
+    def request(
+        self, block: str, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+    ) -> Exchange:
+        """Any request of a login driver (a form POST with its cookies): recorded, never
+        raising; what a citizen types into a password field is kept out of every report."""
+        if body:
+            for name, value in parse_qsl(body.decode("utf-8", "replace")):
+                if "pass" in name.lower():
+                    self.redactor.add_secret(value)
+        exchange = self.http.send(method, url, headers=dict(headers), body=body)
         self.exchanges.append((block, exchange))
         self.last = exchange
         return exchange
@@ -111,19 +123,29 @@ def claims_of(token: str) -> dict[str, Any]:
 
 class IdentityBlock:
     def __init__(
-        self, wire: Wire, base_url: str, clients: TestClients, driver: LoginDriver
+        self,
+        wire: Wire,
+        base_url: str,
+        clients: TestClients,
+        driver: LoginDriver,
+        citizen_fields: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self.wire = wire
         self.base_url = base_url.rstrip("/")
         self.clients = clients
         self.driver = driver
+        # BSN -> the citizen's login fields from the vendor file ({login}, {password}, ...)
+        self.citizen_fields = dict(citizen_fields or {})
         self._metadata: dict[str, Any] | None = None
         self._jwks: dict[str, Any] | None = None
 
     @property
     def metadata(self) -> dict[str, Any]:
         if self._metadata is None:
-            reply = self.wire.send(IDENTITY, "GET", self.base_url + DISCOVERY_PATH)
+            # The base URL is the issuer; a GDI identity block's base URL has it at /oidc.
+            reply = self.wire.send(IDENTITY, "GET", self.base_url + WELL_KNOWN)
+            if reply.status == 404:
+                reply = self.wire.send(IDENTITY, "GET", self.base_url + DISCOVERY_PATH)
             document = reply.json()
             if reply.status != 200 or not isinstance(document, dict):
                 raise failure(reply, IDENTITY, "the provider metadata", "200 with a JSON object")
@@ -190,7 +212,17 @@ class IdentityBlock:
         }
         url = self.endpoint("authorization_endpoint")
         url += ("&" if "?" in url else "?") + urlencode(query)
-        request = LoginRequest(url, redirect_uri, bsn, lambda to: self.wire.get(IDENTITY, to))
+        request = LoginRequest(
+            url,
+            redirect_uri,
+            bsn,
+            lambda to: self.wire.get(IDENTITY, to),
+            lambda method, to, headers, body: self.wire.request(
+                IDENTITY, method, to, headers, body
+            ),
+            self.citizen_fields.get(bsn, {}),
+            lambda exchange: self.wire.exchanges.append((IDENTITY, exchange)),
+        )
         try:
             location = self.driver(request)
         except NoRedirect as exc:

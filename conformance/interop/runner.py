@@ -77,6 +77,8 @@ class InteropSettings:
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     clients: TestClients | None = None  # None: the harness's test clients from the seed data
     persons: list[Person] | None = None  # None: the GDI test persons from the seed data
+    # BSN -> a citizen's login fields (the vendor file's test users), for the login driver
+    citizen_fields: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -125,7 +127,11 @@ def play(
         for scenario in chosen:
             stage = Stage(
                 identity=IdentityBlock(
-                    wire, combination.identity.base_url, clients, settings.login_driver
+                    wire,
+                    combination.identity.base_url,
+                    clients,
+                    settings.login_driver,
+                    settings.citizen_fields,
                 ),
                 registries=RegistriesBlock(wire, combination.registries.base_url),
                 messaging=MessagingBlock(wire, combination.messaging.base_url),

@@ -104,6 +104,14 @@ def add_options(parser: pytest.Parser) -> None:
             "entry point name (default: $GDI_CONFORMANCE_LOGIN_DRIVER, else test-login)"
         ),
     )
+    group.addoption(
+        "--gdi-config",
+        metavar="FILE",
+        help=(
+            "the vendor file: base URLs, test clients and keys, test users, login (default: "
+            "./gdi-conformance.yaml when present)"
+        ),
+    )
 
 
 def is_active(config: pytest.Config) -> bool:
@@ -122,6 +130,7 @@ def as_run_arguments(config: pytest.Config) -> argparse.Namespace:
         "request_timeout": config.getoption("gdi_request_timeout"),
         "identity": config.getoption("gdi_identity"),
         "login_driver": config.getoption("gdi_login_driver"),
+        "config": Path(config.getoption("gdi_config")) if config.getoption("gdi_config") else None,
     }
     for prefix in ("", "secondary_"):
         for name in ("headers", "token_command", "client", "scopes"):

@@ -20,6 +20,13 @@ from typing import Any
 import pytest
 
 from conformance.cli.run import UsageError, build_subjects, login_driver_choice
+from conformance.cli.vendor_file import (
+    block_name,
+    block_of,
+    identity_url,
+    read_vendor,
+    vendor_subjects,
+)
 from conformance.engine import (
     CredentialError,
     Profile,
@@ -37,6 +44,7 @@ from conformance.engine import (
 from conformance.engine.operations import list_operations
 from conformance.results import Level, RunReport, write_report
 from conformance.spec import LoadedSpec, SpecLoadError, load_spec
+from conformance.spec.vendor import VendorConfigError
 
 
 class PluginUsageError(Exception):
@@ -145,10 +153,20 @@ class Target:
 def load_target(args: argparse.Namespace, registry: CheckRegistry) -> Target:
     if args.bb and args.spec:
         raise PluginUsageError("give --gdi-bb or --gdi-spec, not both")
-    if not args.base_url:
-        raise PluginUsageError("--gdi-base-url URL is needed: where the implementation runs")
     try:
-        login_driver_choice(args, "--gdi-login-driver")
+        args.vendor = read_vendor(args)
+    except VendorConfigError as exc:
+        raise PluginUsageError(str(exc)) from exc
+    vendor_block = block_of(args.vendor, block_name(args.bb)) if args.bb else None
+    if not args.base_url and vendor_block is not None:
+        args.base_url = vendor_block.base_url
+    if not args.base_url:
+        raise PluginUsageError(
+            "--gdi-base-url URL is needed: where the implementation runs (or a vendor file "
+            "with its base_url, --gdi-config)"
+        )
+    try:
+        login_driver_choice(args, "--gdi-login-driver", vendor=args.vendor)
     except UsageError as exc:
         raise PluginUsageError(str(exc)) from exc
     try:
@@ -176,6 +194,11 @@ def _subjects(args: argparse.Namespace, config: pytest.Config) -> Subjects:
         subjects = build_subjects(args)
     except UsageError as exc:
         raise CannotRun(str(exc)) from exc
+    vendor = getattr(args, "vendor", None)
+    if not list(subjects) and vendor is not None and args.bb:
+        block = block_name(args.bb)
+        issuer = args.base_url if block == "identity" else (args.identity or identity_url(vendor))
+        subjects = vendor_subjects(vendor, block, issuer)
     sources = dict(subjects)
     config.hook.pytest_gdi_configure_auth(sources=sources, config=config)
     return Subjects(sources, redactor=subjects.redactor)
@@ -213,6 +236,7 @@ class EngineRun:
             request_timeout=self.args.request_timeout,
             spec_label=self.target.label,
             login_driver=self.args.login_driver,
+            vendor=getattr(self.args, "vendor", None),
         )
         try:
             report = run(settings)

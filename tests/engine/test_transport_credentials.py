@@ -41,3 +41,21 @@ def test_a_negative_case_leaving_out_the_authorization_header_is_sent_without_it
     else:
         assert kwargs["auth"].omit == omitted
         assert "Authorization" not in kwargs["auth"](prepared()).headers
+
+
+@pytest.mark.parametrize(
+    ("security", "sent"), [([], False), ([{"bearer": []}], True), (None, True)]
+)
+def test_no_credentials_for_an_operation_declared_security_none(
+    monkeypatch: pytest.MonkeyPatch, security: list | None, sent: bool
+) -> None:
+    """security: [] (an OAuth token endpoint authenticates the client in its body): the
+    primary subject's bearer token would be a second client authentication."""
+    monkeypatch.setattr(prepare, "get_exclude_headers", lambda case: [])
+    auth = SubjectAuth(Subjects({"primary": StaticHeaders(CREDENTIALS)}), "primary")
+    raw = {"operationId": "token"} | ({} if security is None else {"security": security})
+    operation = SimpleNamespace(schema=object(), definition=SimpleNamespace(raw=raw))
+    kwargs: dict = {}
+    _before_call(None, SimpleNamespace(_auth=auth, operation=operation), kwargs)  # type: ignore[arg-type]
+    headers = kwargs.get("auth", auth)(prepared()).headers
+    assert ("Authorization" in headers) is sent

@@ -209,3 +209,20 @@ def test_an_unreachable_target_ends_the_session_with_exit_code_2(
     result = pytester.runpytest_subprocess(*gdi("http://127.0.0.1:9/tasks/v1"))
     assert result.ret == 2
     result.stdout.fnmatch_lines(["*gdi-conformance: the target is unreachable*"])
+
+
+def test_a_bad_vendor_file_is_a_usage_error_with_its_line(pytester: pytest.Pytester) -> None:
+    vendor = pytester.path / "gdi-conformance.yaml"
+    vendor.write_text("identity:\n  issuer: 42\n", encoding="utf-8")
+    result = pytester.runpytest("--gdi-bb", "identity", f"--gdi-config={vendor}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{vendor}:2:11: vendor file is invalid*"])
+
+
+def test_the_base_url_may_come_from_the_vendor_file(pytester: pytest.Pytester) -> None:
+    """No --gdi-base-url: the vendor file's (here unreachable), not a usage error."""
+    vendor = pytester.path / "gdi-conformance.yaml"
+    vendor.write_text("messaging:\n  base_url: http://127.0.0.1:9/messaging/v1\n", encoding="utf-8")
+    result = pytester.runpytest("--gdi-bb", "messaging", f"--gdi-config={vendor}")
+    assert result.ret != pytest.ExitCode.USAGE_ERROR
+    assert "127.0.0.1:9" in result.stdout.str() + result.stderr.str()

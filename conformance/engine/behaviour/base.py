@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode, urljoin
 
 from conformance.engine.active import ActiveContext, Observation, active_check
+from conformance.engine.behaviour.login import LoginDriverError, driver_for
 from conformance.engine.behaviour.roles import Role, Roles, RoleUnavailable
 from conformance.engine.behaviour.settings import BehaviourSettings, SettingError
 from conformance.engine.http import Exchange
@@ -182,7 +183,7 @@ class Session:
         self.check = check
         self.settings = settings
         self.seed = ctx.seed if ctx.seed is not None else DEFAULT_SEED
-        self.roles = Roles(ctx.subjects, self.seed)
+        self.roles = Roles(ctx.subjects, self.seed, **citizen_logins(ctx))
         self.findings = Findings(
             check, {item.operation_id: item for item in ctx.operations if item.operation_id}
         )
@@ -232,6 +233,19 @@ class Session:
 
 BehaviourFunction = Callable[[Session], None]
 BEHAVIOUR_CHECKS: dict[str, BehaviourFunction] = {}
+
+
+def citizen_logins(ctx: ActiveContext) -> dict[str, Any]:
+    """How the roles' citizens log in: the run's login driver (the command line's, else the
+    vendor file's, else the environment's, else the test login) and the vendor file's test
+    citizens (none: synthetic ones)."""
+    try:
+        driver = driver_for(ctx.login_driver, ctx.vendor)
+    except LoginDriverError:
+        return {}  # the run refused such a driver before it started
+    identity = ctx.vendor.block("identity") if ctx.vendor is not None else None
+    citizens = [(item.bsn, dict(item.fields)) for item in identity.citizens] if identity else []
+    return {"driver": driver, "citizens": citizens}
 
 
 def behaviour_check(check_id: str) -> Callable[[BehaviourFunction], BehaviourFunction]:

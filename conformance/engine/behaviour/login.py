@@ -38,18 +38,21 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from urllib.parse import urlencode, urljoin
 
 from conformance.engine.http import Exchange
+from conformance.spec.vendor import VendorConfig
 
 ENTRY_POINT_GROUP = "gdi_conformance.login_drivers"
 ENVIRONMENT_VARIABLE = "GDI_CONFORMANCE_LOGIN_DRIVER"
 TEST_LOGIN = "test-login"
 
 Get = Callable[[str], Exchange]  # GET a URL without following redirects; the exchange is evidence
+# (method, url, headers, body): any request, no redirects followed, the exchange is evidence
+Send = Callable[[str, str, Mapping[str, str], bytes | None], Exchange]
 
 
 class NoRedirect(Exception):
@@ -70,6 +73,27 @@ class LoginRequest:
     redirect_uri: str  # where the provider sends the browser back to
     citizen_bsn: str  # the synthetic test citizen to log in as
     get: Get  # an HTTP GET of the harness (no redirects followed, evidence kept)
+    send: Send | None = None  # any request through the harness (forms: POST with cookies)
+    # The citizen's login fields from the vendor file (username, password, ...), {name} in steps
+    citizen_fields: Mapping[str, str] = field(default_factory=dict)
+    # Keeps an exchange the driver did not send through ``send`` (a browser's requests)
+    record: Callable[[Exchange], None] | None = None
+
+    def fill(self, template: str) -> str:
+        """``template`` with {bsn} and the citizen's {field}s filled in."""
+        values = {**self.citizen_fields, "bsn": self.citizen_bsn}
+        for name, value in values.items():
+            template = template.replace("{" + name + "}", value)
+        return template
+
+    def send_request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+    ) -> Exchange:
+        if self.send is None:
+            if method != "GET" or body is not None:
+                raise NoRedirect("this login can only send GET requests")
+            return self.get(url)
+        return self.send(method, url, headers, body)
 
 
 LoginDriver = Callable[[LoginRequest], str]
@@ -120,6 +144,35 @@ def _from_entry_point(name: str) -> LoginDriver:
     if not callable(driver):
         raise LoginDriverError(f"login driver {name!r} is not callable")
     return driver
+
+
+def driver_for(choice: str | None, vendor: VendorConfig | None) -> LoginDriver:
+    """The driver named on the command line, else the vendor file's, else as
+    ``load_login_driver`` finds it. ``LoginDriverError`` when it cannot be built."""
+    block = vendor.block("identity") if vendor is not None else None
+    if choice or block is None or block.login is None:
+        return load_login_driver(choice)
+    login = block.login
+    where = f"{vendor.path if vendor else 'vendor file'}: identity.login"
+    if login.driver == "form":
+        from conformance.engine.behaviour.login_form import (
+            FormLogin,
+            FormLoginDriver,
+            FormLoginError,
+        )
+
+        try:
+            return FormLoginDriver(FormLogin.from_config(login.settings, where))
+        except FormLoginError as exc:
+            raise LoginDriverError(str(exc)) from exc
+    if login.driver == "browser":
+        from conformance.engine.behaviour.login_browser import BrowserError, BrowserLoginDriver
+
+        try:
+            return BrowserLoginDriver.from_config(login.settings, where)
+        except BrowserError as exc:
+            raise LoginDriverError(str(exc)) from exc
+    return load_login_driver(login.driver)
 
 
 def load_login_driver(choice: str | None = None) -> LoginDriver:

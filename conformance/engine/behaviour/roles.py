@@ -25,6 +25,7 @@ import base64
 import json
 import random
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from conformance.engine.auth import (
     Subjects,
     jwt_expiry,
 )
+from conformance.engine.behaviour.login import LoginDriver
 from conformance.engine.identifiers import bsn_check_digit
 from conformance.paths import seed_root
 
@@ -89,6 +91,8 @@ class CitizenLogin:
     bsn: str
     scopes: tuple[str, ...]
     kind: str = "citizen-test-login"
+    driver: LoginDriver | None = None  # None: the test login (the BSN in login_hint)
+    fields: Mapping[str, str] = field(default_factory=dict)  # the citizen's login fields
     _token: str | None = None
     _expires: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -107,6 +111,8 @@ class CitizenLogin:
                         self.key_path,
                         bsn=self.bsn,
                         scopes=("openid", *self.scopes),
+                        driver=self.driver,
+                        fields=self.fields,
                     )
                 except Exception as exc:
                     raise CredentialError(
@@ -134,10 +140,20 @@ def identity_url_of(subjects: Subjects) -> str | None:
 class Roles:
     """Credentials per role for one check (see the module docstring)."""
 
-    def __init__(self, subjects: Subjects, seed: int, keys_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        subjects: Subjects,
+        seed: int,
+        keys_dir: Path | None = None,
+        *,
+        driver: LoginDriver | None = None,
+        citizens: Sequence[tuple[str, Mapping[str, str]]] = (),
+    ) -> None:
         self.subjects = subjects
         self.seed = seed
         self.keys_dir = keys_dir or seed_root() / "identity" / "keys"
+        self.driver = driver  # how citizens log in; None: the test login
+        self.citizens = list(citizens)  # the vendor's test citizens (BSN, login fields), if any
         self._sources: dict[str, CredentialSource] = {}
 
     def _source(self, role: Role) -> CredentialSource:
@@ -154,8 +170,13 @@ class Roles:
         key_path = self.keys_dir / f"{role.client}.key.pem"
         source: CredentialSource
         if role.bsn is not None or role.citizen is not None:
-            bsn = role.bsn or citizen_bsn(self.seed, role.citizen or 0)
-            source = CitizenLogin(identity_url, role.client, key_path, bsn, role.scopes)
+            bsn, fields = role.bsn or citizen_bsn(self.seed, role.citizen or 0), {}
+            if role.bsn is None and role.citizen is not None and role.citizen < len(self.citizens):
+                bsn, fields = self.citizens[role.citizen][0], dict(self.citizens[role.citizen][1])
+            source = CitizenLogin(
+                identity_url, role.client, key_path, bsn, role.scopes, driver=self.driver,
+                fields=fields,
+            )  # fmt: skip
         else:
             source = IdentityClient(identity_url, role.client, key_path, role.scopes)
         self._sources[role.name] = source

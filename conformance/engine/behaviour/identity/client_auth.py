@@ -90,6 +90,7 @@ def _with_assertion(provider: Provider, assertion: str) -> Reply:
 @identity_check("bb:identity:no-shared-secret")
 def no_shared_secret(provider: Provider) -> None:
     findings = provider.session.findings
+    _url, metadata_reply = provider.fetch_metadata()  # the evidence of what it advertises
     for member in AUTH_METHOD_MEMBERS:
         methods = provider.metadata.get(member)
         offered = [m for m in methods or () if m in SHARED_SECRET_METHODS]
@@ -99,6 +100,7 @@ def no_shared_secret(provider: Provider) -> None:
                 f"the metadata's {member} lists {', '.join(offered)}; only private_key_jwt "
                 "(or mutual TLS) is allowed",
                 operation="getOpenidConfiguration",
+                reply=metadata_reply,
             )
     _accepted_control(provider)
     client = provider.clients.organisation

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from conformance.paths import seed_root
+from conformance.spec.vendor import BlockConfig, VendorConfig
 
 ORGANISATION = "gemeente-utrecht"
 SECOND_ORGANISATION = "harness-tweede-org"
@@ -66,6 +67,48 @@ def _client(entry: dict[str, Any], keys_dir: Path) -> TestClient:
         oin=str(entry["oin"]) if entry.get("oin") else None,
         bsn_allowed=bool(entry.get("bsn_allowed", False)),
     )
+
+
+ROLE_OF = {
+    "organisation": ORGANISATION,
+    "second-organisation": SECOND_ORGANISATION,
+    "portal": PORTAL,
+    "portal-without-bsn": PORTAL_WITHOUT_BSN,
+}
+
+
+def clients_from_config(block: BlockConfig, source: str) -> TestClients:
+    """The four test clients as the vendor file's identity block gives them."""
+    missing = [role for role in ROLE_OF if block.client(role) is None]
+    if missing:
+        raise TestClientsError(
+            f"{source}: identity.clients has no client with role {', '.join(missing)}; the "
+            "identity checks act as all four"
+        )
+    clients = []
+    for role in ROLE_OF:
+        entry = block.client(role)
+        assert entry is not None
+        clients.append(
+            TestClient(
+                client_id=entry.client_id,
+                key_path=entry.key_path,
+                grant_type=entry.grant_types[0],
+                scopes=entry.scopes,
+                redirect_uri=entry.redirect_uris[0] if entry.redirect_uris else None,
+                oin=entry.oin,
+                bsn_allowed=entry.bsn_allowed,
+            )
+        )
+    return TestClients(*clients)
+
+
+def test_clients_for(vendor: VendorConfig | None) -> TestClients:
+    """The vendor file's test clients when it describes them, else the seed data's."""
+    block = vendor.block("identity") if vendor is not None else None
+    if vendor is None or block is None or not block.clients:
+        return load_test_clients()
+    return clients_from_config(block, str(vendor.path))
 
 
 def load_test_clients(directory: Path | None = None) -> TestClients:

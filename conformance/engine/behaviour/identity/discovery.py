@@ -7,8 +7,10 @@
   (https when the metadata itself came over https) on which something answers;
 - bb:identity:jwks-public-only (GDI-IDN-003): the JWKS holds public keys with unique kids only,
   and the kid of an issued token is one of them;
-- bb:identity:token-signature (GDI-IDN-004): access and ID tokens are RS256/PS256 JWS that
-  verify against the JWKS.
+- bb:identity:no-implicit (GDI-IDN-026): the metadata offers the authorization code flow
+  only: no response type that returns tokens from the authorization endpoint, no implicit grant;
+- bb:identity:token-signature (GDI-IDN-004): ID tokens, and access tokens that are JWTs, are
+  RS256/PS256 JWS that verify against the JWKS.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from conformance.engine.behaviour.identity.provider import (
     WELL_KNOWN,
     Provider,
     TokenProblem,
+    is_jwt,
     unverified,
 )
 from conformance.engine.behaviour.identity.registration import identity_check
@@ -189,14 +192,25 @@ def jwks_public_only(provider: Provider) -> None:
     else:
         findings.passed("getJwks", reply)
     body = provider.organisation_token()
-    header, _ = unverified(body["access_token"])
+    what, token = "an access token", body["access_token"]
+    if not is_jwt(token):  # opaque access tokens have no header: an ID token's kid then
+        tokens, _ = provider.citizen_tokens(provider.clients.portal)
+        what, token = "an ID token", tokens.get("id_token")
+        body = tokens
+    if not isinstance(token, str) or not is_jwt(token):
+        findings.error(
+            "No signed token to compare with the JWKS",
+            "neither the access token nor an ID token issued by the provider is a JWT",
+        )
+        return
+    header, _ = unverified(token)
     if header.get("kid") not in kids:
         findings.failed(
             "Token names no key of the JWKS",
-            f"an access token's header names kid {header.get('kid')!r}; the JWKS has "
+            f"{what}'s header names kid {header.get('kid')!r}; the JWKS has "
             f"{', '.join(kids) or 'no kid'}",
             operation="token",
-            reply=reply,
+            reply=provider.reply_of(body) or reply,
         )
     else:
         findings.passed("token")
@@ -220,11 +234,16 @@ def _verify(provider: Provider, tokens: dict[str, Any], name: str, client: TestC
 
 @identity_check("bb:identity:token-signature")
 def token_signature(provider: Provider) -> None:
+    """ID tokens always; access tokens when they are JWTs (an opaque one has no signature:
+    what it stands for is read at introspection)."""
     organisation = provider.clients.organisation
-    _verify(provider, provider.organisation_token(), "access_token", organisation)
+    issued = provider.organisation_token()
+    if is_jwt(issued["access_token"]):
+        _verify(provider, issued, "access_token", organisation)
     portal = provider.clients.portal
     tokens, _ = provider.citizen_tokens(portal)
-    _verify(provider, tokens, "access_token", portal)
+    if is_jwt(tokens["access_token"]):
+        _verify(provider, tokens, "access_token", portal)
     if isinstance(tokens.get("id_token"), str):
         _verify(provider, tokens, "id_token", portal)
     else:
@@ -235,3 +254,27 @@ def token_signature(provider: Provider) -> None:
             operation="token",
             reply=provider.reply_of(tokens),
         )
+
+
+@identity_check("bb:identity:no-implicit")
+def no_implicit(provider: Provider) -> None:
+    """NL GOV: the authorization code flow only. A response type other than ``code`` (``token``,
+    ``id_token`` and their combinations) hands tokens out at the authorization endpoint."""
+    findings = provider.session.findings
+    url, reply = provider.fetch_metadata()
+    metadata = provider.metadata
+    response_types = metadata.get("response_types_supported") or []
+    grants = metadata.get("grant_types_supported") or []
+    offered = [item for item in response_types if item != "code"]
+    if "implicit" in grants:
+        offered.append("grant type implicit")
+    if offered:
+        findings.failed(
+            "Implicit or hybrid flow offered",
+            f"the metadata at {url} offers {', '.join(repr(item) for item in offered)}; only "
+            "the authorization code flow (response type code) is allowed",
+            operation=DISCOVERY,
+            reply=reply,
+        )
+    else:
+        findings.passed(DISCOVERY, reply)

@@ -9,7 +9,8 @@ work for any provider whose test citizen a driver can log in.
 - bb:identity:code-single-use (GDI-IDN-022): a code is exchanged once;
 - bb:identity:redirect-uri-exact (GDI-IDN-023): nothing is redirected to an unregistered URI;
 - bb:identity:single-grant-type (GDI-IDN-024): a client uses only its own grant type;
-- bb:identity:scope-restriction (GDI-IDN-025): unregistered scopes are refused.
+- bb:identity:scope-restriction (GDI-IDN-025): unregistered scopes are never granted (refused,
+  or ignored with the granted scope said, RFC 6749 3.3).
 """
 
 from __future__ import annotations
@@ -203,47 +204,91 @@ def single_grant_type(provider: Provider) -> None:
         record(provider, disagreement)
 
 
+def _scope_problem(provider: Provider, reply: Reply, extra: str) -> str | None:
+    """Why a token response to a request with the unregistered scope ``extra`` breaks
+    RFC 6749 3.3, or None: refused with invalid_scope, or ``extra`` left out of the granted
+    scope and the granted scope said in the response when it differs from the request."""
+    body = provider.issued(reply)
+    if body is None:
+        error = reply.member("error")
+        if reply.status in (400, 401) and error == "invalid_scope":
+            return None
+        return f"refused with {reply.status} and error {error!r}, not invalid_scope"
+    scope = body.get("scope")
+    if not isinstance(scope, str):
+        return (
+            "the token endpoint issued a token without saying which scope it granted; RFC 6749 "
+            "3.3 requires the scope parameter when it differs from the request"
+        )
+    if extra in scope.split():
+        return f"the token endpoint granted {scope!r}, including {extra!r}"
+    claims = provider.access_claims(body, provider.clients.organisation).claims
+    held = claims.get("scope")
+    if isinstance(held, str) and extra in held.split():
+        return f"the access token holds scope {held!r}, including {extra!r}"
+    return None
+
+
 @identity_check("bb:identity:scope-restriction")
 def scope_restriction(provider: Provider) -> None:
+    """RFC 6749 3.3: a scope the client is not registered for is never granted; the server may
+    refuse the request (invalid_scope) or ignore that scope and say what it granted."""
     organisation = provider.clients.organisation
     own = organisation.scopes[0] if organisation.scopes else "messaging:send"
     provider.require_tokens(
         provider.client_credentials(organisation, own), f"a token for its own scope {own}"
     )
     title = "Unregistered scope granted"
+    findings = provider.session.findings
     for scope in ("messaging:read", "registries:admin"):
         if scope in organisation.scopes:
             continue
-        try:
-            refused(
-                provider,
-                provider.client_credentials(organisation, f"{own} {scope}"),
-                ("invalid_scope",),
-                f"{organisation.client_id} asking for scope {scope!r}, which is not registered "
-                "for it",
+        reply = provider.client_credentials(organisation, f"{own} {scope}")
+        problem = _scope_problem(provider, reply, scope)
+        if problem is None:
+            findings.passed("token", reply)
+        else:
+            findings.failed(
                 title,
+                f"{organisation.client_id} asking for scope {scope!r}, which is not registered "
+                f"for it: {problem}",
+                operation="token",
+                reply=reply,
             )
-        except Disagreement as disagreement:
-            record(provider, disagreement)
     app = provider.clients.portal_without_bsn
     scope = "registries:read"
     if scope in app.scopes:
         return
     login = provider.login(app, scope=f"openid {scope}")
-    findings = provider.session.findings
     error = login.values.get("error")
-    if login.code is not None or error != "invalid_scope":
+    if login.code is not None:
+        reply = provider.exchange_code(app, login)
+        body = provider.issued(reply)
+        granted = body.get("scope") if body else None
+        if body is not None and isinstance(granted, str) and scope not in granted.split():
+            findings.passed("authorize", reply)
+            return
         outcome = (
-            "got an authorization code"
-            if login.code
-            else f"ended with {error!r}"
-            if login.redirect
-            else f"got no redirect back ({login.refusal})"
+            f"got a code whose token was granted {granted!r}"
+            if body is not None
+            else f"got a code the token endpoint would not exchange ({reply.describe()})"
         )
         findings.failed(
             title,
             f"an authorization request of {app.client_id} for scope {scope!r}, which is not "
-            f"registered for it, {outcome}; expected a redirect with error invalid_scope",
+            f"registered for it, {outcome}; the scope must be refused (invalid_scope) or left "
+            "out of what is granted, and the granted scope said",
+            operation="authorize",
+            reply=reply,
+        )
+    elif error != "invalid_scope":
+        outcome = (
+            f"ended with {error!r}" if login.redirect else f"got no redirect back ({login.refusal})"
+        )
+        findings.failed(
+            title,
+            f"an authorization request of {app.client_id} for scope {scope!r}, which is not "
+            f"registered for it, {outcome}; expected invalid_scope or a code without that scope",
             operation="authorize",
             reply=_reply(login),
         )

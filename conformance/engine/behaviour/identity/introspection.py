@@ -21,7 +21,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from conformance.engine.behaviour.base import Reply
 from conformance.engine.behaviour.identity.clients import TestClient
-from conformance.engine.behaviour.identity.provider import CannotJudge, Provider, unverified
+from conformance.engine.behaviour.identity.provider import (
+    CannotJudge,
+    Provider,
+    is_jwt,
+    unverified,
+)
 from conformance.engine.behaviour.identity.registration import identity_check
 
 TOKEN_ERRORS = frozenset(
@@ -41,20 +46,44 @@ DESCRIPTION = re.compile(r"[\x20-\x21\x23-\x5B\x5D-\x7E]*")
 REVEALING = ("sub", "scope", "client_id", "exp", "iat", "username", "aud", "iss", "jti")
 
 
+def _credentials(
+    provider: Provider, client: TestClient | None, assertion: str | None, named: str | None
+) -> dict[str, str]:
+    if client is not None:
+        return provider.authentication(client, assertion)
+    # A client that names itself but does not authenticate: RFC 6749 5.2 invalid_client
+    # ("no client authentication included"); with no client named at all the request also
+    # lacks a required parameter, and invalid_request is as right.
+    return {"client_id": named} if named else {}
+
+
 def introspect(
-    provider: Provider, token: str, client: TestClient | None, *, assertion: str | None = None
+    provider: Provider,
+    token: str,
+    client: TestClient | None,
+    *,
+    assertion: str | None = None,
+    named: str | None = None,
 ) -> Reply:
     fields = {"token": token, "token_type_hint": "access_token"}
-    if client is not None:
-        fields.update(provider.authentication(client, assertion))
+    fields.update(_credentials(provider, client, assertion, named))
     return provider.post_form("introspection_endpoint", fields)
 
 
-def revoke(provider: Provider, token: str, client: TestClient | None) -> Reply:
+def revoke(
+    provider: Provider, token: str, client: TestClient | None, *, named: str | None = None
+) -> Reply:
     fields = {"token": token, "token_type_hint": "access_token"}
-    if client is not None:
-        fields.update(provider.authentication(client))
+    fields.update(_credentials(provider, client, None, named))
     return provider.post_form("revocation_endpoint", fields)
+
+
+def resource_token(provider: Provider) -> str:
+    """An organisation's access token for one of its scopes: the kind of token a resource
+    server receives and introspects (a provider may issue another format without a scope)."""
+    organisation = provider.clients.organisation
+    scope = organisation.scopes[0] if organisation.scopes else None
+    return str(provider.organisation_token(scope)["access_token"])
 
 
 def active(reply: Reply) -> bool | None:
@@ -83,11 +112,14 @@ def _stranger_assertion(provider: Provider, client: TestClient) -> str:
 @identity_check("bb:identity:introspection-auth")
 def introspection_auth(provider: Provider) -> None:
     organisation = provider.clients.organisation
-    token = provider.organisation_token()["access_token"]
+    token = resource_token(provider)
     require_active(provider, token, organisation, "a token")
     findings = provider.session.findings
     attempts = (
-        ("without client authentication", lambda: introspect(provider, token, None)),
+        (
+            "naming the client without authenticating it",
+            lambda: introspect(provider, token, None, named=organisation.client_id),
+        ),
         (
             "with a client assertion signed by an unregistered key",
             lambda: introspect(
@@ -140,7 +172,7 @@ def _consistency(body: dict[str, Any], claims: dict[str, Any]) -> list[str]:
 def introspection_state(provider: Provider) -> None:
     organisation = provider.clients.organisation
     findings = provider.session.findings
-    token = provider.organisation_token()["access_token"]
+    token = resource_token(provider)
     reply = introspect(provider, token, organisation)
     body = reply.json()
     if active(reply) is not True or not isinstance(body, dict):
@@ -152,7 +184,7 @@ def introspection_state(provider: Provider) -> None:
             reply=reply,
         )
     else:
-        problems = _consistency(body, unverified(token)[1])
+        problems = _consistency(body, unverified(token)[1]) if is_jwt(token) else []
         if problems:
             findings.failed(
                 "Introspection contradicts the token",
@@ -170,7 +202,7 @@ def introspection_state(provider: Provider) -> None:
         ("a JWT signed by a key the provider does not have", forged),
     ]
     if "revocation_endpoint" in provider.metadata:
-        revoked = provider.organisation_token()["access_token"]
+        revoked = resource_token(provider)
         answer = revoke(provider, revoked, organisation)
         if answer.status == 200:
             cases.append(("a revoked token", revoked))
@@ -198,19 +230,29 @@ def introspection_state(provider: Provider) -> None:
 def revocation(provider: Provider) -> None:
     findings = provider.session.findings
     organisation, portal = provider.clients.organisation, provider.clients.portal
-    token = provider.organisation_token()["access_token"]
-    reply = revoke(provider, token, None)
+    token = resource_token(provider)
+    before = introspect(provider, token, organisation)
+    reply = revoke(provider, token, None, named=organisation.client_id)
     error = reply.member("error")
     if reply.status not in (400, 401) or error != "invalid_client":
         findings.failed(
             "Revocation without client authentication not refused",
-            f"a revocation request without client authentication: {reply.describe()} with "
-            f"error {error!r}, not invalid_client",
+            f"a revocation request naming {organisation.client_id} without authenticating it: "
+            f"{reply.describe()} with error {error!r}, not invalid_client (RFC 7009 2.1, "
+            "RFC 6749 5.2)",
             operation="revoke",
             reply=reply,
         )
-    still = introspect(provider, token, organisation)
-    if active(still) is not True:
+    still = introspect(provider, token, organisation) if active(before) is True else None
+    if still is None:
+        findings.error(
+            "Unauthenticated revocation not judged",
+            f"introspection did not show the token active before the attempt "
+            f"({before.describe()}), so whether the attempt revoked it cannot be seen",
+            operation="revoke",
+            exchange=before.exchange,
+        )
+    elif active(still) is not True:
         findings.failed(
             "Token revoked without client authentication",
             f"after an unauthenticated revocation request the token is no longer active "
@@ -233,6 +275,7 @@ def revocation(provider: Provider) -> None:
     tokens, _ = provider.citizen_tokens(portal)
     citizen = tokens["access_token"]
     require_active(provider, citizen, portal, "a citizen's token")
+    userinfo_before = _userinfo(provider, citizen)
     answer = revoke(provider, citizen, portal)
     if answer.status != 200:
         findings.failed(
@@ -253,13 +296,17 @@ def revocation(provider: Provider) -> None:
         )
     else:
         findings.passed("introspect", after)
-    if "userinfo_endpoint" in provider.metadata:
-        userinfo = provider.session.call(
-            None,
-            "GET",
-            provider.endpoint("userinfo_endpoint"),
-            headers={"Authorization": f"Bearer {citizen}", "Accept": "application/json"},
+    if userinfo_before is not None and userinfo_before.status != 200:
+        findings.error(
+            "Userinfo part not executed",
+            f"the userinfo endpoint refused the citizen's access token before it was revoked "
+            f"({userinfo_before.describe()}), so its refusal afterwards would prove nothing",
+            operation="getUserinfo",
+            exchange=userinfo_before.exchange,
         )
+    elif userinfo_before is not None:
+        userinfo = _userinfo(provider, citizen)
+        assert userinfo is not None
         if userinfo.status != 401:
             findings.failed(
                 "Revoked token accepted at userinfo",
@@ -269,6 +316,17 @@ def revocation(provider: Provider) -> None:
             )
         else:
             findings.passed("getUserinfo", userinfo)
+
+
+def _userinfo(provider: Provider, token: str) -> Reply | None:
+    if "userinfo_endpoint" not in provider.metadata:
+        return None
+    return provider.session.call(
+        None,
+        "GET",
+        provider.endpoint("userinfo_endpoint"),
+        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+    )
 
 
 def _error_problems(reply: Reply, registered: frozenset[str]) -> list[str]:

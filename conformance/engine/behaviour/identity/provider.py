@@ -1,10 +1,10 @@
 """The identity provider under test, as the identity checks talk to it.
 
-Everything is found the way any OAuth client finds it: the discovery document at the path the
-catalogue spec gives (``getOpenidConfiguration``), then the endpoints and ``jwks_uri`` it
-advertises. Requests go through the check's ``Session`` (timed out, no redirects followed,
-every exchange kept as evidence); every assertion, code, verifier and token the harness handles
-is registered with the run's redactor.
+Everything is found the way any OAuth client finds it: the discovery document of the issuer
+(``getOpenidConfiguration``, which the run has put at the issuer's well-known path, see
+``endpoints``), then the endpoints and ``jwks_uri`` it advertises. Requests go through the
+check's ``Session`` (timed out, no redirects followed, every exchange kept as evidence); every
+assertion, code, verifier and token the harness handles is registered with the run's redactor.
 
 ``CannotJudge`` means the provider did not let the harness get as far as the requirement (the
 test clients are not registered, the metadata is unusable, no login): the check is an error,
@@ -17,7 +17,7 @@ import base64
 import hashlib
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -31,6 +31,7 @@ from conformance.engine.behaviour.login import LoginDriver, LoginRequest, NoRedi
 from conformance.engine.behaviour.roles import citizen_bsn
 from conformance.engine.http import Exchange
 from conformance.engine.oauth_client import PrivateKey, client_assertion, load_private_key
+from conformance.spec.vendor import Citizen
 
 FORM = "application/x-www-form-urlencoded"
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -79,10 +80,24 @@ class Login:
     redirect_uri: str
     exchange: Exchange | None  # the last request the driver sent through the harness
     refusal: str | None = None  # why there was no redirect
+    steps: tuple[Exchange, ...] = ()  # every request of the login, in order (evidence)
 
     @property
     def code(self) -> str | None:
         return self.values.get("code")
+
+
+def steps_of(exchanges: Sequence[Exchange]) -> str:
+    """Every request of a login with its answer, in order: where a login stopped, and how."""
+    if not exchanges:
+        return "none were sent"
+    parts = []
+    for exchange in exchanges:
+        answer = exchange.response.status if exchange.response else exchange.error
+        parts.append(
+            f"{exchange.request.method} {exchange.request.url.split('?', 1)[0]} -> {answer}"
+        )
+    return "; ".join(parts)
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -93,6 +108,31 @@ def pkce_pair() -> tuple[str, str]:
 def s256(verifier: str) -> str:
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def is_jwt(token: object) -> bool:
+    """Whether a token is a JWS in compact serialisation (else an opaque handle)."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        return False
+    try:
+        jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        return False
+    return True
+
+
+@dataclass(slots=True)
+class TokenClaims:
+    """What an access token says: its own payload (a JWT), or, for an opaque token, what the
+    provider's introspection endpoint says of it (RFC 7662); ``source`` names which."""
+
+    claims: dict[str, Any]
+    reply: Reply | None  # the answer that carried them (token response or introspection)
+    source: str  # "access token" or "introspection of the access token"
+
+    @property
+    def is_jwt(self) -> bool:
+        return self.source == "access token"
 
 
 def unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -126,8 +166,15 @@ class Provider:
 
     @property
     def citizen(self) -> str:
-        """The synthetic test citizen's BSN (valid, derived from the run's seed)."""
-        return citizen_bsn(self.session.seed, 0)
+        """The test citizen's BSN: the vendor file's first citizen, else a synthetic one
+        (valid, derived from the run's seed)."""
+        first = self._vendor_citizen()
+        return first.bsn if first is not None else citizen_bsn(self.session.seed, 0)
+
+    def _vendor_citizen(self) -> Citizen | None:
+        vendor = self.session.ctx.vendor
+        block = vendor.block("identity") if vendor is not None else None
+        return block.citizens[0] if block is not None and block.citizens else None
 
     def discovery_url(self) -> str:
         for operation in self.session.ctx.operations:
@@ -177,6 +224,13 @@ class Provider:
         return self._keys[client.client_id]
 
     # -- requests ---------------------------------------------------------------------------
+    def _secret_form(self, body: bytes | None) -> None:
+        """A login form's password (and any other typed-in credential) stays out of reports."""
+        if body:
+            for name, value in parse_qsl(body.decode("utf-8", "replace")):
+                if "pass" in name.lower() or name in CREDENTIAL_FIELDS:
+                    self.secret(value)
+
     def post_form(
         self,
         endpoint: str,
@@ -281,6 +335,33 @@ class Provider:
         reply = self.client_credentials(client, scope)
         return self.require_tokens(reply, f"a client_credentials token for {client.client_id}")
 
+    def introspect(self, token: str, client: TestClient) -> Reply:
+        fields = {"token": token, "token_type_hint": "access_token"}
+        return self.post_form("introspection_endpoint", {**fields, **self.authentication(client)})
+
+    def access_claims(self, tokens: Mapping[str, Any], client: TestClient) -> TokenClaims:
+        """The claims of an access token: a JWT's payload, else its introspection (as the
+        client it was issued to); ``CannotJudge`` when an opaque token cannot be looked into."""
+        token = str(tokens.get("access_token"))
+        if is_jwt(token):
+            return TokenClaims(unverified(token)[1], self.reply_of(dict(tokens)), "access token")
+        if "introspection_endpoint" not in self.metadata:
+            raise CannotJudge(
+                "An opaque access token and no introspection endpoint",
+                f"the access token issued to {client.client_id} is not a JWT and the provider "
+                "advertises no introspection_endpoint, so its claims cannot be read",
+            )
+        reply = self.introspect(token, client)
+        body = reply.json()
+        if reply.status != 200 or not isinstance(body, dict) or body.get("active") is not True:
+            raise CannotJudge(
+                "Introspection does not describe the access token",
+                f"the access token issued to {client.client_id} is not a JWT, and introspecting "
+                f"it as that client: {reply.describe()}, not an active token's claims",
+                reply.exchange,
+            )
+        return TokenClaims(body, reply, "introspection of the access token")
+
     # -- keys and token verification ---------------------------------------------------------
     def jwks_reply(self) -> Reply:
         return self.session.call(
@@ -365,20 +446,30 @@ class Provider:
         url += ("&" if "?" in url else "?") + urlencode(params)
         sent: list[Exchange] = []
 
-        def get(address: str) -> Exchange:
-            exchange = self.session.ctx.http.send("GET", address, headers={"Accept": "*/*"})
+        def send(
+            method: str, address: str, headers: Mapping[str, str], body: bytes | None
+        ) -> Exchange:
+            self._secret_form(body)
+            exchange = self.session.ctx.http.send(method, address, headers=dict(headers), body=body)
             sent.append(exchange)
             return exchange
 
+        def get(address: str) -> Exchange:
+            return send("GET", address, {"Accept": "*/*"}, None)
+
         login = Login(None, {}, verifier, state, nonce, target, None)
         try:
-            location = self.driver(LoginRequest(url, target, self.citizen, get))
+            citizen = self._vendor_citizen()
+            fields = dict(citizen.fields) if citizen is not None else {}
+            self.secret(*(value for name, value in fields.items() if "pass" in name.lower()))
+            request = LoginRequest(url, target, self.citizen, get, send, fields, sent.append)
+            location = self.driver(request)
         except NoRedirect as exc:
             login.refusal = str(exc)
         except Exception as exc:
             raise CannotJudge(
                 "The login driver failed",
-                f"{type(exc).__name__}: {exc}",
+                f"{type(exc).__name__}: {exc}. The login's steps: {steps_of(sent)}",
                 sent[-1] if sent else None,
             ) from exc
         else:
@@ -386,6 +477,7 @@ class Provider:
             login.values = dict(parse_qsl(urlsplit(location).query, keep_blank_values=True))
             self.secret(login.values.get("code"))
         login.exchange = sent[-1] if sent else None
+        login.steps = tuple(sent)
         return login
 
     def code(self, client: TestClient, scope: str = "openid") -> Login:
@@ -397,7 +489,8 @@ class Provider:
             raise CannotJudge(
                 "The test citizen could not log in",
                 f"an authorization request of {client.client_id} with PKCE S256 gave no code "
-                f"({error or reason}); the check needs one",
+                f"({error or reason}); the check needs one. The login's steps: "
+                f"{steps_of(login.steps)}",
                 login.exchange,
             )
         return login

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from conformance.engine.behaviour.base import Session, behaviour_check
-from conformance.engine.behaviour.identity.clients import TestClientsError, load_test_clients
+from conformance.engine.behaviour.identity.clients import TestClientsError, test_clients_for
 from conformance.engine.behaviour.identity.provider import CannotJudge, Provider
-from conformance.engine.behaviour.login import LoginDriverError, load_login_driver
+from conformance.engine.behaviour.login import LoginDriverError, driver_for
 
 IdentityCheck = Callable[[Provider], None]
 IDENTITY_CHECKS: dict[str, IdentityCheck] = {}
@@ -23,8 +23,9 @@ def identity_check(check_id: str) -> Callable[[IdentityCheck], IdentityCheck]:
     def decorator(func: IdentityCheck) -> IdentityCheck:
         def run(session: Session) -> None:
             try:
-                driver = load_login_driver(session.ctx.login_driver)
-                provider = Provider(session, load_test_clients(), driver)
+                vendor = session.ctx.vendor
+                driver = driver_for(session.ctx.login_driver, vendor)
+                provider = Provider(session, test_clients_for(vendor), driver)
             except (TestClientsError, LoginDriverError) as exc:
                 session.findings.error("The identity checks cannot start", str(exc))
                 return
