@@ -6,11 +6,16 @@ import argparse
 import importlib
 import sys
 import threading
+import time
 from collections.abc import Sequence
 
 from conformance import __version__
 from conformance.cli.interruption import queue_early_signals, release_early_signals
 from conformance.exitcodes import ExitCode
+
+# When the command started (as near the interpreter's start as this package gets): a run's
+# --max-time counts from here, so that loading its spec is within the budget.
+STARTED = time.monotonic()
 
 # Each module defines ``register(subparsers)``, which adds its sub-parser and sets
 # ``func=<callable(args) -> int>`` as the parser default.
