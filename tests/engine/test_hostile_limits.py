@@ -159,11 +159,16 @@ def test_endless_answers_are_cut_at_the_cap(tmp_path: Path, startup_seconds: flo
     assert "time budget" in (report.completion.reason or "")
 
 
-# 2. The same answers trickled a byte a second: the run ends on its own, and at a signal.
+# 2. The same answers trickled: the run ends on its own, and at a signal. A byte every quarter
+# second: within the per-read timeout of these runs (1 s), as a byte a second is within the
+# default one (10 s).
+TRICKLE = ["--byte-every", "0.25"]
+
+
 def test_a_trickled_first_answer_does_not_hold_the_run(
     tmp_path: Path, startup_seconds: float
 ) -> None:
-    with hostile_server("trickle") as base_url:
+    with hostile_server("trickle", *TRICKLE) as base_url:
         outcome = run_cli(base_url, tmp_path / "reports")
     outcome.within(MAX_TIME, startup_seconds)
     assert outcome.code == 2, outcome.output
@@ -173,6 +178,7 @@ def test_a_trickled_first_answer_does_not_hold_the_run(
 @contextmanager
 def announced_server(name: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     command = [sys.executable, "-m", "fixtures.hostile", name, "--port", "0", "--announce"]
+    command += TRICKLE if name == "trickle" else []
     server = subprocess.Popen(
         command,
         cwd=importable_fixtures(),
