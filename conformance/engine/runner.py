@@ -67,6 +67,7 @@ from conformance.engine.unicode_tables import prepare_codec_tables
 from conformance.results import (
     Budget,
     Completion,
+    Outcome,
     PhaseResult,
     ProductInfo,
     ProfileInfo,
@@ -402,6 +403,8 @@ def _run_active_checks(
         collector._emit(Progress(kind="phase-started", phase="probes", operation=check))
         failures = 0
         for observation in ACTIVE_CHECKS[check](scope):
+            if observation.outcome is Outcome.ERROR and context.stopped:
+                continue  # a request the stop cut short (or never sent): nothing about the target
             collector.observe(observation)
             failures += observation.outcome.value == "failed"
         ran.add(check)

@@ -143,7 +143,7 @@ def _limit_sessions() -> None:
 
 
 def _before_call(context: HookContext, case: Case, kwargs: dict[str, Any]) -> None:
-    limits = _LIMITS.get(id(case.operation.schema.config))
+    limits = _LIMITS.get(id(getattr(case.operation.schema, "config", None)))
     if limits is not None:
         kwargs["hooks"] = {"response": [_capping_hook(*limits)]}
     auth = getattr(case, "_auth", None)  # what set_from_requests gave the case

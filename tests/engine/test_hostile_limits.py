@@ -26,10 +26,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from checkout import REPOSITORY, importable_fixtures
 from test_hostile import environment, hostile_server
 
+from conformance.engine.http import HttpClient
 from conformance.results import RunReport, validate_report
 from fixtures.hostile.big_spec import write_big_spec
 
@@ -286,3 +288,23 @@ def test_cookies_the_target_sets_are_never_sent_back(
     assert outcome.report is not None, outcome.output[-3000:]
     assert outcome.code in (0, 1), outcome.output[-3000:]
     assert sent["requests"] == 0, sent
+
+
+def test_a_check_that_wants_a_session_keeps_one_jar_per_subject() -> None:
+    """No jar unless a check passes one; with one, the cookie goes back on that jar's requests
+    alone."""
+    with (
+        hostile_server("cookies", "--cookie", "ascii") as base_url,
+        HttpClient(timeout=5.0, max_response_bytes=1024 * 1024) as http,
+    ):
+        first = http.send("GET", f"{base_url}/items")
+        assert first.response is not None
+        assert "session=" in (first.response.header("set-cookie") or "")
+        http.send("GET", f"{base_url}/items")  # no jar given: nothing sent back
+        assert cookies_sent(base_url)["requests"] == 0
+        primary, secondary = httpx.Cookies(), httpx.Cookies()
+        http.send("GET", f"{base_url}/items", cookies=primary)
+        http.send("GET", f"{base_url}/items/1", cookies=primary)
+        http.send("GET", f"{base_url}/items/2", cookies=secondary)
+        sent = cookies_sent(base_url)
+    assert sent["targets"] == ["GET /api/v1/items/1"], sent
