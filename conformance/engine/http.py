@@ -125,7 +125,7 @@ class _NoCookies(http.cookiejar.CookieJar):
         return None  # not even parsed: a malformed Set-Cookie cannot break a request
 
 
-class _Watchdog:
+class Watchdog:
     """Shuts a client's connections down when the exchange in progress passes its deadline
     or the client is aborted: a blocked read then returns at once."""
 
@@ -204,7 +204,7 @@ class HttpClient:
     def __init__(self, *, timeout: float, max_response_bytes: int, verify: bool = True) -> None:
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
-        self._watchdog = _Watchdog()
+        self._watchdog = Watchdog()
         self._client = httpx.Client(
             timeout=timeout,
             follow_redirects=False,

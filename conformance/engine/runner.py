@@ -62,7 +62,7 @@ from conformance.engine.operations import OperationInfo, list_operations
 from conformance.engine.profile import Profile, generic_profile
 from conformance.engine.response_checks import RunState, attach, detach
 from conformance.engine.sharding import Shard, shard_generated_operations, shard_operations
-from conformance.engine.transport import SubjectAuth, limit_responses, release
+from conformance.engine.transport import SubjectAuth, abort_requests, limit_responses, release
 from conformance.engine.unicode_tables import prepare_codec_tables
 from conformance.results import (
     Budget,
@@ -503,8 +503,9 @@ def _execute(
     try:
         stream = from_schema(schema).execute()
         control.bind(stream)
-        for event in stream:
-            collector.handle(event)
+        with control.on_stop(lambda: abort_requests(schema)):
+            for event in stream:
+                collector.handle(event)
     finally:
         control.bind(None)
         detach(schema)

@@ -1,7 +1,10 @@
 """Limits and credentials on the requests Schemathesis sends for a run of this engine.
 
 - Response size, time and depth: a response body larger than the run's cap is not read
-  further, one that trickles in for longer than the request timeout is cut there, and a JSON
+  further, an answer (status line, headers or body) that trickles in for longer than the
+  request timeout is cut there (a watchdog shuts the connection down, as a read waiting for
+  the next byte cannot see the clock; ``abort_requests`` does so at once when the run stops),
+  and a JSON
   body nested deeper than ``MAX_JSON_DEPTH`` is refused before anything parses it; the request
   ends with ``ResponseTooLarge`` (or ``ResponseTooSlow``, ``ResponseTooDeep``), which
   Schemathesis reports as an error of that operation. The limits are set on every session
@@ -24,11 +27,14 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import requests
+import requests.adapters
 import requests.auth
 from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER, HookContext
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance.engine.auth import Subjects
-from conformance.engine.http import too_deep
+from conformance.engine.http import Watchdog, too_deep
 
 if TYPE_CHECKING:
     from schemathesis import Case
@@ -94,6 +100,7 @@ def _capping_hook(limit: int, timeout: float) -> Any:
 
 
 _LIMITS: dict[int, tuple[int, float]] = {}  # id of a schema's config: (max bytes, timeout)
+_WATCHDOGS: dict[int, list[Watchdog]] = {}  # id of a schema's config: its sessions' watchdogs
 _LIMITS_LOCK = threading.Lock()
 _INSTALLED = False
 
@@ -115,6 +122,80 @@ def limit_responses(schema: Any, max_bytes: int) -> None:
 def release(schema: Any) -> None:
     with _LIMITS_LOCK:
         _LIMITS.pop(id(schema.config), None)
+        for watchdog in _WATCHDOGS.pop(id(schema.config), []):
+            watchdog.close()
+
+
+def abort_requests(schema: Any) -> None:
+    """Cut every request in progress for ``schema`` and fail every later one at once: the run
+    is stopping."""
+    with _LIMITS_LOCK:
+        watchdogs = list(_WATCHDOGS.get(id(schema.config), []))
+    for watchdog in watchdogs:
+        watchdog.abort()
+
+
+_CURRENT = threading.local()  # the watchdog of the request this thread is sending
+
+
+def _watched(sock: Any) -> None:
+    watchdog = getattr(_CURRENT, "watchdog", None)
+    if watchdog is not None and sock is not None:
+        watchdog.opened(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watched(self.sock)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watched(self.sock)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """Ends a request whose answer has not come, status line and headers, within ``timeout``
+    (the body is bounded by ``_CappedBody``)."""
+
+    def __init__(self, timeout: float, watchdog: Watchdog) -> None:
+        self._timeout = timeout
+        self._watchdog = watchdog
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool,
+            "https": _WatchedHTTPSPool,
+        }
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        _CURRENT.watchdog = self._watchdog
+        token = self._watchdog.watch(self._timeout)
+        try:
+            return super().send(request, *args, **kwargs)
+        except requests.exceptions.ConnectionError as exc:
+            if self._watchdog.done(token) or self._watchdog.aborted:
+                raise ResponseTooSlow(
+                    f"no answer within {self._timeout:g}s"
+                    if not self._watchdog.aborted
+                    else "no answer before the run stopped"
+                ) from exc
+            raise
+        finally:
+            self._watchdog.done(token)
+            _CURRENT.watchdog = None
 
 
 def _limit_sessions() -> None:
@@ -134,9 +215,16 @@ def _limit_sessions() -> None:
 
     def limited_session(config: Any, *args: Any, **kwargs: Any) -> requests.Session:
         session = make_session(config, *args, **kwargs)
-        limits = _LIMITS.get(id(config))
-        if limits is not None:
-            session.hooks["response"].append(_capping_hook(*limits))
+        with _LIMITS_LOCK:
+            limits = _LIMITS.get(id(config))
+            if limits is None:
+                return session
+            watchdog = Watchdog()
+            _WATCHDOGS.setdefault(id(config), []).append(watchdog)
+        session.hooks["response"].append(_capping_hook(*limits))
+        adapter = _DeadlineAdapter(limits[1], watchdog)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
         return session
 
     context.make_session = limited_session

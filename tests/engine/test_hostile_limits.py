@@ -177,6 +177,19 @@ def test_a_trickled_first_answer_does_not_hold_the_run(
     assert "did not answer within" in outcome.output, outcome.output
 
 
+def test_trickled_api_answers_do_not_hold_the_run(tmp_path: Path, startup_seconds: float) -> None:
+    """The published document comes at once; every other answer, status line first, trickles:
+    the probes and the generated cases each end at the request timeout, the run at its budget."""
+    # A budget that outlasts the probes (a dozen requests, a second each), so cases are sent.
+    with hostile_server("trickle", "--api-only", *TRICKLE) as base_url:
+        outcome = run_cli(base_url, tmp_path / "reports", max_time=20.0)
+    outcome.within(20.0, startup_seconds)
+    report = incomplete(outcome)
+    assert "time budget" in (report.completion.reason or "")
+    messages = [error.message for error in report.errors]
+    assert any("no answer within 1s" in message for message in messages), messages
+
+
 @contextmanager
 def announced_server(name: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     command = [sys.executable, "-m", "fixtures.hostile", name, "--port", "0", "--announce"]
