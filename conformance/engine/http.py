@@ -25,6 +25,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,12 +127,18 @@ class _NoCookies(http.cookiejar.CookieJar):
 
 
 class Watchdog:
-    """Shuts a client's connections down when the exchange in progress passes its deadline
-    or the client is aborted: a blocked read then returns at once."""
+    """Shuts connections down when the exchange using them passes its deadline, or at once
+    when aborted: a blocked read then returns.
+
+    A socket ``opened`` for a token is shut when that token's deadline passes; one opened
+    without a token belongs to every exchange (a client that sends one at a time, reusing
+    its connections) and is shut when any deadline passes.
+    """
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
-        self._sockets: list[socket.socket] = []
+        self._shared: list[socket.socket] = []
+        self._own: dict[int, list[socket.socket]] = {}
         self._deadlines: dict[int, float] = {}
         self._expired: set[int] = set()
         self._aborted = False
@@ -143,12 +150,15 @@ class Watchdog:
     def aborted(self) -> bool:
         return self._aborted
 
-    def opened(self, sock: socket.socket) -> None:
+    def opened(self, sock: socket.socket, token: int | None = None) -> None:
         with self._condition:
-            self._sockets = [item for item in self._sockets if item.fileno() != -1]
-            self._sockets.append(sock)
-            if self._aborted:
-                self._shut_all()
+            if token is None:
+                self._shared = [item for item in self._shared if item.fileno() != -1]
+                self._shared.append(sock)
+            elif token in self._deadlines:
+                self._own.setdefault(token, []).append(sock)
+            if self._aborted or token in self._expired:
+                _shut([sock])
 
     def watch(self, seconds: float) -> int:
         with self._condition:
@@ -166,6 +176,7 @@ class Watchdog:
         """Forget ``token``; True when its deadline passed before it was done."""
         with self._condition:
             self._deadlines.pop(token, None)
+            self._own.pop(token, None)
             expired = token in self._expired
             self._expired.discard(token)
             return expired
@@ -173,7 +184,9 @@ class Watchdog:
     def abort(self) -> None:
         with self._condition:
             self._aborted = True
-            self._shut_all()
+            _shut(self._shared)
+            for sockets in self._own.values():
+                _shut(sockets)
             self._condition.notify()
 
     def close(self) -> None:
@@ -181,23 +194,25 @@ class Watchdog:
             self._closed = True
             self._condition.notify()
 
-    def _shut_all(self) -> None:
-        for sock in self._sockets:
-            with contextlib.suppress(OSError):  # closed already
-                sock.shutdown(socket.SHUT_RDWR)
-
     def _loop(self) -> None:
         with self._condition:
             while not self._closed:
                 now = time.monotonic()
                 due = [token for token, deadline in self._deadlines.items() if deadline <= now]
+                for token in due:
+                    del self._deadlines[token]
+                    self._expired.add(token)
+                    _shut(self._own.pop(token, []))
                 if due:
-                    for token in due:
-                        del self._deadlines[token]
-                        self._expired.add(token)
-                    self._shut_all()
+                    _shut(self._shared)
                 wait = min(self._deadlines.values(), default=now + 3600) - now
                 self._condition.wait(timeout=max(wait, 0.0))
+
+
+def _shut(sockets: list[socket.socket]) -> None:
+    for sock in sockets:
+        with contextlib.suppress(OSError):  # closed already
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 class HttpClient:
@@ -211,6 +226,9 @@ class HttpClient:
             verify=verify,
             headers={"User-Agent": USER_AGENT},
             cookies=_NoCookies(),
+            # A connection per exchange: the watchdog then knows which socket is whose, as
+            # checks send from several threads at once (concurrency checks).
+            limits=httpx.Limits(max_keepalive_connections=0),
         )
 
     def close(self) -> None:
@@ -227,11 +245,16 @@ class HttpClient:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _trace(self, event: str, info: dict[str, Any]) -> None:
-        if event == "connection.connect_tcp.complete":
-            sock = info["return_value"].get_extra_info("socket")
-            if sock is not None:
-                self._watchdog.opened(sock)
+    def _tracer(self, token: int) -> Callable[[str, dict[str, Any]], None]:
+        """httpcore's trace hook for one exchange: hands its new connection to the watchdog."""
+
+        def trace(event: str, info: dict[str, Any]) -> None:
+            if event == "connection.connect_tcp.complete":
+                sock = info["return_value"].get_extra_info("socket")
+                if sock is not None:
+                    self._watchdog.opened(sock, token)
+
+        return trace
 
     def send(
         self,
@@ -256,7 +279,7 @@ class HttpClient:
                 url,
                 headers=sent.headers,
                 content=body,
-                extensions={"trace": self._trace},
+                extensions={"trace": self._tracer(token)},
             )
             if cookies is not None:
                 cookies.set_cookie_header(request)
