@@ -632,7 +632,10 @@ def _run(
                 ran.update(check_ids.RESPONSE_CHECKS)
 
     completion = _completion(
-        control, collector, generated=bool(_passes(config, generated, seed)) and not not_run
+        control,
+        collector,
+        generated=bool(_passes(config, generated, seed)) and not not_run,
+        not_executed=next(iter(not_run.values()), None),
     )
     implemented = frozenset(check_ids.BUILTIN_CHECKS | set(ACTIVE_CHECKS))
     skip_reasons = {
@@ -722,9 +725,17 @@ def _spec_label(config: RunConfig) -> str:
     return label
 
 
-def _completion(control: RunControl, collector: Collector, *, generated: bool = True) -> Completion:
+def _completion(
+    control: RunControl,
+    collector: Collector,
+    *,
+    generated: bool = True,
+    not_executed: str | None = None,
+) -> Completion:
     if control.stopped:
         return Completion(complete=False, reason=control.reason)
+    if not_executed is not None:  # a phase that could not handle the spec
+        return Completion(complete=False, reason=f"generated phases {not_executed}")
     if collector.fatal:
         return Completion(complete=False, reason=f"the engine failed: {collector.fatal}")
     if collector.stop_reason is StopReason.SERVER_UNAVAILABLE:
