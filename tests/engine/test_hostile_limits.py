@@ -235,11 +235,6 @@ def test_a_signal_during_the_first_request_stops_the_run_with_a_report(
     assert f"interrupted ({signum.name})" in (report.completion.reason or "")
 
 
-# Assembling and writing the report of thousands of operations happens after the budget ran out:
-# ~3 s measured for 10,000 operations on two loaded cores.
-REPORT_ALLOWANCE = 5.0
-
-
 # 3. A spec too large for Schemathesis's phases: they are not executed, with the reason; the
 # probes still run.
 def test_a_spec_too_large_for_the_generated_phases_still_gets_its_probes(
@@ -248,7 +243,7 @@ def test_a_spec_too_large_for_the_generated_phases_still_gets_its_probes(
     spec = write_big_spec(tmp_path / "openapi.json", 5000)
     with hostile_server("conformant") as base_url:
         outcome = run_cli(base_url, tmp_path / "reports", spec=spec)
-    outcome.within(MAX_TIME, startup_seconds + REPORT_ALLOWANCE)
+    outcome.within(MAX_TIME, startup_seconds)
     report = incomplete(outcome)
     phases = {phase.name: phase for phase in report.phases}
     assert phases["probes"].status != "skipped"
@@ -266,7 +261,7 @@ def test_the_budget_holds_in_the_probes_of_a_huge_spec(
     spec = write_big_spec(tmp_path / "openapi.json", 10_000)
     with hostile_server("conformant") as base_url:
         outcome = run_cli(base_url, tmp_path / "reports", spec=spec, max_time=15.0)
-    outcome.within(15.0, startup_seconds + REPORT_ALLOWANCE)
+    outcome.within(15.0, startup_seconds)
     report = incomplete(outcome)
     assert "time budget" in (report.completion.reason or "")
     assert report.duration_s <= 15.0 * 1.1
