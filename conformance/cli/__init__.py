@@ -13,8 +13,8 @@ from conformance import __version__
 from conformance.cli.interruption import queue_early_signals, release_early_signals
 from conformance.exitcodes import ExitCode
 
-# When the command started (as near the interpreter's start as this package gets): a run's
-# --max-time counts from here, so that loading its spec is within the budget.
+# When the command started (``main`` sets it, as near the interpreter's start as this package
+# gets): a run's --max-time counts from here, so that loading its spec is within the budget.
 STARTED = time.monotonic()
 
 # Each module defines ``register(subparsers)``, which adds its sub-parser and sets
@@ -68,6 +68,8 @@ _GRACEFUL = frozenset({"run", "certify"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global STARTED
+    STARTED = time.monotonic()
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in _GRACEFUL and threading.current_thread() is threading.main_thread():
         queue_early_signals()

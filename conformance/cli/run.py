@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.cli import STARTED
+import conformance.cli
 from conformance.cli.argtypes import positive_float, positive_int
 from conformance.cli.interruption import stop_on_signals
 from conformance.cli.run_certificate import signing_key, write_run_report
@@ -282,7 +282,7 @@ def build_config(args: argparse.Namespace) -> RunConfig:
         request_timeout=args.request_timeout,
         shard=args.shard,
         login_driver=login_driver,
-        budget_started=STARTED,
+        budget_started=conformance.cli.STARTED,
     )
 
 
