@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import conformance.cli
 from conformance.cli.argtypes import positive_float, positive_int
 from conformance.cli.help import ExamplesFormatter, examples
 from conformance.cli.interruption import stop_on_signals
@@ -343,6 +344,7 @@ def build_config(args: argparse.Namespace) -> RunConfig:
         login_driver=login_driver,
         vendor=vendor,
         restart=restart_hook(vendor, block_name(args.bb)) if args.bb else None,
+        budget_started=conformance.cli.STARTED,
     )
 
 

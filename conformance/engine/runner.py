@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-import httpx
 import hypothesis
 import hypothesis.configuration
 import hypothesis.internal.conjecture.providers
@@ -64,11 +63,12 @@ from conformance.engine.operations import OperationInfo, list_operations
 from conformance.engine.profile import Profile, generic_profile
 from conformance.engine.response_checks import RunState, attach, detach
 from conformance.engine.sharding import Shard, shard_generated_operations, shard_operations
-from conformance.engine.transport import SubjectAuth, limit_responses, release
+from conformance.engine.transport import SubjectAuth, abort_requests, limit_responses, release
 from conformance.engine.unicode_tables import prepare_codec_tables
 from conformance.results import (
     Budget,
     Completion,
+    Outcome,
     PhaseResult,
     ProductInfo,
     ProfileInfo,
@@ -87,6 +87,16 @@ DEFAULT_MAX_EXAMPLES = 25
 DEFAULT_REQUEST_TIMEOUT = 10.0
 DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
 REACHABILITY_TIMEOUT = 5.0
+# Schemathesis analyses the whole spec before its first case: past about a thousand operations
+# that analysis alone takes minutes and more than 300 MB (0.1 MB and 2 ms per path, growing
+# faster than the paths). A larger spec gets the probes only; its generated phases are reported
+# not executed, with this reason.
+MAX_GENERATED_OPERATIONS = 1000
+# The budget includes assembling and writing the report, which the engine cannot cut short:
+# for a spec of thousands of operations that takes seconds (about 0.25 ms per operation
+# measured, 5,000 operations on two loaded cores), so testing stops that much earlier.
+REPORT_SECONDS_PER_OPERATION = 0.0004
+_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
 class TargetUnreachable(Exception):
@@ -122,6 +132,9 @@ class RunConfig:
     # The vendor file: test clients, test users and login for the identity checks (see
     # conformance.spec.vendor); None: the harness's own set-up.
     vendor: VendorConfig | None = None
+    # When max_time began to run (time.monotonic()); None: when run() is called. The command
+    # line starts it with the process, so that loading a large spec counts too.
+    budget_started: float | None = None
 
 
 class RunControl:
@@ -140,6 +153,7 @@ class RunControl:
         self._lock = threading.RLock()
         self._stream: Any = None
         self._engine_control: Any = None
+        self._on_stop: list[Callable[[], None]] = []
 
     @property
     def stopped(self) -> bool:
@@ -152,8 +166,26 @@ class RunControl:
             self.reason = reason
             self.event.set()
             stream, engine_control = self._stream, self._engine_control
+            callbacks = list(self._on_stop)
+        for callback in callbacks:
+            callback()
         if stream is not None:
             _wind_down(stream, engine_control)
+
+    @contextlib.contextmanager
+    def on_stop(self, callback: Callable[[], None]) -> Iterator[None]:
+        """Within the block, a stop also calls ``callback`` (at once if stopped already): to
+        cut a request in progress."""
+        with self._lock:
+            self._on_stop.append(callback)
+            stopped = self.event.is_set()
+        if stopped:
+            callback()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._on_stop.remove(callback)
 
     def bind(self, stream: Any) -> None:
         """Stop ``stream`` (Schemathesis's event stream) when the run is stopped; None unbinds."""
@@ -212,15 +244,29 @@ def validate_base_url(base_url: str) -> str:
     return base_url.rstrip("/")
 
 
-def check_reachable(base_url: str, timeout: float = REACHABILITY_TIMEOUT) -> None:
-    """Raise ``TargetUnreachable`` unless the target answers an HTTP request (any status)."""
-    try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            client.get(base_url + "/openapi.json")
-    except httpx.TimeoutException as exc:
-        raise TargetUnreachable(f"{base_url} did not answer within {timeout:g}s") from exc
-    except httpx.HTTPError as exc:
-        raise TargetUnreachable(f"cannot reach {base_url}: {exc}") from exc
+def check_reachable(
+    base_url: str,
+    timeout: float = REACHABILITY_TIMEOUT,
+    *,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    control: RunControl | None = None,
+) -> None:
+    """Raise ``TargetUnreachable`` unless the target answers an HTTP request (any status).
+
+    Through the engine's client, so with its limits: ``timeout`` for the whole answer, at
+    most ``max_response_bytes`` read, no cookie kept. A stop of ``control`` cuts it short
+    (and then it does not raise: the stopped run reports what it has, which is nothing).
+    """
+    with HttpClient(timeout=timeout, max_response_bytes=max_response_bytes) as http:
+        stopping = control.on_stop(http.abort) if control else contextlib.nullcontext()
+        with stopping:
+            exchange = http.send("GET", base_url + "/openapi.json")
+    if exchange.answered or (control is not None and control.stopped):
+        return
+    error = exchange.error or ""
+    if error.startswith("no complete answer"):
+        raise TargetUnreachable(f"{base_url} did not answer within {timeout:g}s")
+    raise TargetUnreachable(f"cannot reach {base_url}: {error}")
 
 
 def _schemathesis_config(config: RunConfig, execution: _Pass) -> schemathesis.Config:
@@ -337,10 +383,20 @@ def _without_local_constants() -> Iterator[None]:
                 module._get_local_constants = original
 
 
+def _report_reserve(config: RunConfig) -> float:
+    """Seconds of the budget kept for the report (at most half of it)."""
+    if config.max_time is None:
+        return 0.0
+    paths = config.spec.bundled.get("paths")
+    items = paths.values() if isinstance(paths, dict) else ()
+    count = sum(len(_METHODS.intersection(item)) for item in items if isinstance(item, dict))
+    return min(count * REPORT_SECONDS_PER_OPERATION, config.max_time / 2)
+
+
 def _budget_timer(config: RunConfig, control: RunControl, started: float) -> threading.Timer | None:
     if config.max_time is None:
         return None
-    remaining = max(config.max_time - (time.monotonic() - started), 0.0)
+    remaining = max(config.max_time - _report_reserve(config) - (time.monotonic() - started), 0.0)
     timer = threading.Timer(
         remaining, control.stop, args=(f"the time budget of {config.max_time:g}s ran out",)
     )
@@ -367,6 +423,8 @@ def _run_active_checks(
         collector._emit(Progress(kind="phase-started", phase="probes", operation=check))
         failures = 0
         for observation in ACTIVE_CHECKS[check](scope):
+            if observation.outcome is Outcome.ERROR and context.stopped:
+                continue  # a request the stop cut short (or never sent): nothing about the target
             collector.observe(observation)
             failures += observation.outcome.value == "failed"
         ran.add(check)
@@ -420,14 +478,25 @@ def _run_schemathesis(
     collector: Collector,
     control: RunControl,
     generated: list[OperationInfo],
+    not_run: dict[str, str],
 ) -> bool:
-    """Drive Schemathesis's engine; True when it got to run."""
+    """Drive Schemathesis's engine; True when it got to run. Where Schemathesis itself fails
+    on the spec (a RecursionError in its analysis of a very large one, say), its phases are
+    put in ``not_run`` with the reason, and the run reports what it has."""
     register_formats()
     ran = False
     for execution in _passes(config, generated, seed):
         if control.stopped:
             return ran
-        _execute(config, execution, state, collector, control)
+        try:
+            _execute(config, execution, state, collector, control)
+        except RunSetupError:
+            raise
+        except Exception as exc:
+            failure = f"{type(exc).__name__}: {exc}"[:200]
+            for phase in execution.phases:
+                not_run[phase] = f"not executed: Schemathesis failed on this spec ({failure})"
+            return ran
         ran = True
     return ran
 
@@ -454,12 +523,26 @@ def _execute(
     try:
         stream = from_schema(schema).execute()
         control.bind(stream)
-        for event in stream:
-            collector.handle(event)
+        with control.on_stop(lambda: _abort_later(schema, _stop_grace(config))):
+            for event in stream:
+                collector.handle(event)
     finally:
         control.bind(None)
         detach(schema)
         release(schema)
+
+
+def _stop_grace(config: RunConfig) -> float:
+    """How long the case in flight at a stop may still take: its answer is judged if it comes
+    (see ``_wind_down``), within half the 10 % a run may overrun its budget."""
+    share = 0.05 * config.max_time if config.max_time is not None else 2.0
+    return min(config.request_timeout, max(share, 0.5))
+
+
+def _abort_later(schema: Any, grace: float) -> None:
+    timer = threading.Timer(grace, abort_requests, args=(schema,))
+    timer.daemon = True
+    timer.start()
 
 
 def run(
@@ -476,8 +559,30 @@ def run(
         raise RunSetupError(str(exc)) from exc
     profile = config.profile or generic_profile()
     seed = config.seed if config.seed is not None else random.SystemRandom().randrange(2**32)
-    started_at, started = _now(), time.monotonic()
-    check_reachable(config.base_url, min(config.request_timeout, REACHABILITY_TIMEOUT))
+    started_at, started = _now(), config.budget_started or time.monotonic()
+    timer = _budget_timer(config, control, started)
+    try:
+        return _run(config, control, listener, profile, seed, started_at, started)
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
+def _run(
+    config: RunConfig,
+    control: RunControl,
+    listener: Listener | None,
+    profile: Profile,
+    seed: int,
+    started_at: str,
+    started: float,
+) -> RunReport:
+    check_reachable(
+        config.base_url,
+        min(config.request_timeout, REACHABILITY_TIMEOUT),
+        max_response_bytes=config.max_response_bytes,
+        control=control,
+    )
     # An OpenID provider's endpoints are where its discovery document says, not the spec's paths
     # (the lint check still judges the spec as written).
     written = config.spec
@@ -495,10 +600,13 @@ def run(
     operations = list_operations(document)
     tested = shard_operations(operations, config.shard) if config.shard else operations
     generated = shard_generated_operations(operations, config.shard) if config.shard else operations
-    try:
-        exchanges: ExchangeValidator | None = ExchangeValidator(document, config.base_url)
-    except Exception as exc:
-        raise RunSetupError(f"openapi-core cannot use the spec: {exc}") from exc
+    too_large = _too_large(operations)
+    exchanges: ExchangeValidator | None = None
+    if too_large is None:  # only generated cases are validated with openapi-core
+        try:
+            exchanges = ExchangeValidator(document, config.base_url)
+        except Exception as exc:
+            raise RunSetupError(f"openapi-core cannot use the spec: {exc}") from exc
     collector = Collector(
         operations,
         redactor,
@@ -514,39 +622,46 @@ def run(
         exchanges=exchanges,
     )
     ran: set[str] = set()
-    timer = _budget_timer(config, control, started)
-    try:
-        with HttpClient(
+    not_run: dict[str, str] = {}  # phase: why it was not executed
+    with (
+        HttpClient(
             timeout=config.request_timeout, max_response_bytes=config.max_response_bytes
-        ) as http:
-            context = ActiveContext(
-                base_url=config.base_url,
-                document=document,
-                api_version=api_version,
-                operations=tested,
-                subjects=config.subjects,
-                http=http,
-                exchanges=exchanges,
-                spec=written,
-                stop_event=control.event,
-                seed=seed,
-                profile=profile,
-                restart=config.restart,
-                login_driver=config.login_driver,
-                vendor=config.vendor,
-            )
-            _run_active_checks(context, profile, collector, ran, config.shard)
+        ) as http,
+        control.on_stop(http.abort),
+    ):
+        context = ActiveContext(
+            base_url=config.base_url,
+            document=document,
+            api_version=api_version,
+            operations=tested,
+            subjects=config.subjects,
+            http=http,
+            exchanges=exchanges,
+            spec=written,
+            stop_event=control.event,
+            seed=seed,
+            profile=profile,
+            restart=config.restart,
+            login_driver=config.login_driver,
+            vendor=config.vendor,
+        )
+        _run_active_checks(context, profile, collector, ran, config.shard)
+    if too_large is not None:
+        not_run = {phase: too_large for phase in config.phases}
+    else:
         with _hypothesis_home(config.hypothesis_dir), _without_local_constants():
             if not _passes(config, generated, seed):
                 ran.update(check_ids.PER_RESPONSE_CHECKS)  # an empty shard: nothing to generate
-            elif _run_schemathesis(config, seed, state, collector, control, generated):
+            elif _run_schemathesis(config, seed, state, collector, control, generated, not_run):
                 ran.update(check_ids.SCHEMATHESIS_CHECKS.values())
                 ran.update(check_ids.RESPONSE_CHECKS)
-    finally:
-        if timer is not None:
-            timer.cancel()
 
-    completion = _completion(control, collector, generated=bool(_passes(config, generated, seed)))
+    completion = _completion(
+        control,
+        collector,
+        generated=bool(_passes(config, generated, seed)) and not not_run,
+        not_executed=next(iter(not_run.values()), None),
+    )
     implemented = frozenset(check_ids.BUILTIN_CHECKS | set(ACTIVE_CHECKS))
     skip_reasons = {
         check: "not implemented by this engine" for check in profile.check_ids - implemented
@@ -567,6 +682,7 @@ def run(
     )
     requirements = [assess_requirement(item, profile, observed) for item in profile.requirements]
     reported_checks = sorted(profile.check_ids | ran | {c for c, _ in collector.tallies})
+    generated_labels = {operation.label for operation in generated}
     finished = time.monotonic()
     return RunReport(
         run_id=str(uuid.uuid4()),
@@ -603,12 +719,12 @@ def run(
         summary=summarise(requirements, collector.total_cases),
         requirements=requirements,
         checks=[assess_check(check, observed) for check in reported_checks],
-        phases=_phases(collector, ran, config),
+        phases=_phases(collector, ran, config, not_run),
         subjects=config.subjects.describe(),
         operations=[
             coverage
             for label, coverage in collector.coverage.items()
-            if coverage.cases or label in {operation.label for operation in generated}
+            if coverage.cases or label in generated_labels
         ],
         response_times=collector.samples,
         errors=collector.errors,
@@ -633,9 +749,17 @@ def _spec_label(config: RunConfig) -> str:
     return label
 
 
-def _completion(control: RunControl, collector: Collector, *, generated: bool = True) -> Completion:
+def _completion(
+    control: RunControl,
+    collector: Collector,
+    *,
+    generated: bool = True,
+    not_executed: str | None = None,
+) -> Completion:
     if control.stopped:
         return Completion(complete=False, reason=control.reason)
+    if not_executed is not None:  # a phase that could not handle the spec
+        return Completion(complete=False, reason=f"generated phases {not_executed}")
     if collector.fatal:
         return Completion(complete=False, reason=f"the engine failed: {collector.fatal}")
     if collector.stop_reason is StopReason.SERVER_UNAVAILABLE:
@@ -648,7 +772,9 @@ def _completion(control: RunControl, collector: Collector, *, generated: bool = 
     return Completion(complete=True)
 
 
-def _phases(collector: Collector, ran: set[str], config: RunConfig) -> list[PhaseResult]:
+def _phases(
+    collector: Collector, ran: set[str], config: RunConfig, not_run: Mapping[str, str]
+) -> list[PhaseResult]:
     probes_ran = any(check in ran for check in ACTIVE_CHECKS)
     probe_status = "skipped"
     if probes_ran:
@@ -667,10 +793,23 @@ def _phases(collector: Collector, ran: set[str], config: RunConfig) -> list[Phas
             seen[phase.name] = phase
     phases += seen.values()
     for name in TESTING_PHASES:
-        if name not in seen:
+        if name in not_run and (name not in seen or seen[name].status == "skipped"):
+            phases = [phase for phase in phases if phase.name != name]
+            phases.append(PhaseResult(name=name, status="skipped", reason=not_run[name]))
+        elif name not in seen:
             reason = "disabled" if name not in config.phases else "not reached"
             phases.append(PhaseResult(name=name, status="skipped", reason=reason))
     return phases
+
+
+def _too_large(operations: list[OperationInfo]) -> str | None:
+    """Why the spec is too large for Schemathesis's phases, or None."""
+    if len(operations) <= MAX_GENERATED_OPERATIONS:
+        return None
+    return (
+        f"not executed: the spec has {len(operations)} operations, more than the "
+        f"{MAX_GENERATED_OPERATIONS} the generated phases handle within bounded time and memory"
+    )
 
 
 __all__ = [

@@ -1,8 +1,17 @@
 """Limits and credentials on the requests Schemathesis sends for a run of this engine.
 
-- Response size: a response body larger than the run's cap is not read further; the request
-  ends with ``ResponseTooLarge``, which Schemathesis reports as an error of that operation.
-  A hostile or broken target cannot exhaust memory.
+- Response size, time and depth: a response body larger than the run's cap is not read
+  further, an answer (status line, headers or body) that trickles in for longer than the
+  request timeout is cut there (a watchdog shuts the connection down, as a read waiting for
+  the next byte cannot see the clock; ``abort_requests`` does so at once when the run stops),
+  and a JSON
+  body nested deeper than ``MAX_JSON_DEPTH`` is refused before anything parses it; the request
+  ends with ``ResponseTooLarge`` (or ``ResponseTooSlow``, ``ResponseTooDeep``), which
+  Schemathesis reports as an error of that operation. The limits are set on every session
+  Schemathesis makes for the run, so its own capability probes (sent before the first case,
+  outside any hook for cases) get them too. A hostile target cannot exhaust memory.
+- Cookies: Schemathesis's sessions (``ManagedCookiesSession``) drop the cookies of an answer
+  after each request, so none is sent back on a later one; nothing here keeps any either.
 - Credentials: the primary subject's headers are set on every request through a
   ``requests`` auth object, asked afresh per request, so a token refreshed mid-run is used;
   except a header a negative case deliberately leaves out (Schemathesis counts the security
@@ -13,14 +22,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import requests
+import requests.adapters
 import requests.auth
 from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER, HookContext
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance.engine.auth import Subjects
+from conformance.engine.http import Watchdog, too_deep
 
 if TYPE_CHECKING:
     from schemathesis import Case
@@ -30,12 +44,22 @@ class ResponseTooLarge(requests.exceptions.RequestException):
     """The response body exceeds the run's ``max_response_bytes``."""
 
 
-class _CappedBody:
-    """Wraps a urllib3 response so that streaming it stops past ``limit`` bytes."""
+class ResponseTooSlow(requests.exceptions.RequestException):
+    """The response body is still coming after the request timeout."""
 
-    def __init__(self, raw: Any, limit: int) -> None:
+
+class ResponseTooDeep(requests.exceptions.RequestException):
+    """The response body nests deeper than any parser of the run may follow."""
+
+
+class _CappedBody:
+    """Wraps a urllib3 response so that streaming it stops past ``limit`` bytes or after
+    ``deadline`` (time.monotonic())."""
+
+    def __init__(self, raw: Any, limit: int, deadline: float) -> None:
         self._raw = raw
         self._limit = limit
+        self._deadline = deadline
 
     def stream(self, amt: int | None = None, decode_content: bool | None = None) -> Iterator[bytes]:
         total = 0
@@ -46,13 +70,16 @@ class _CappedBody:
                 raise ResponseTooLarge(
                     f"the response body is larger than the limit of {self._limit} bytes"
                 )
+            if time.monotonic() > self._deadline:
+                self._raw.close()
+                raise ResponseTooSlow("the response body was still coming at the request timeout")
             yield chunk
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._raw, name)
 
 
-def _capping_hook(limit: int) -> Any:
+def _capping_hook(limit: int, timeout: float) -> Any:
     def hook(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -60,38 +87,153 @@ def _capping_hook(limit: int) -> Any:
             raise ResponseTooLarge(
                 f"the response declares {declared} bytes, larger than the limit of {limit} bytes"
             )
-        response.raw = _CappedBody(response.raw, limit)
+        response.raw = _CappedBody(response.raw, limit, time.monotonic() + timeout)
+        # Read at once, within the limits, so that the depth is known before anyone parses it.
+        content = response.content
+        media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        problem = too_deep(content, media_type)
+        if problem is not None:
+            raise ResponseTooDeep(problem)
         return response
 
     return hook
 
 
-_LIMITS: dict[int, int] = {}
+_LIMITS: dict[int, tuple[int, float]] = {}  # id of a schema's config: (max bytes, timeout)
+_WATCHDOGS: dict[int, list[Watchdog]] = {}  # id of a schema's config: its sessions' watchdogs
 _LIMITS_LOCK = threading.Lock()
 _INSTALLED = False
 
 
-def limit_responses(schema: object, max_bytes: int) -> None:
-    """Cap response bodies for every request sent for ``schema``."""
+def limit_responses(schema: Any, max_bytes: int) -> None:
+    """Limit the responses of every request Schemathesis sends for ``schema``."""
     global _INSTALLED
+    timeout = schema.config.request_timeout or 10.0
     with _LIMITS_LOCK:
-        _LIMITS[id(schema)] = max_bytes
+        _LIMITS[id(schema.config)] = (max_bytes, timeout)
         if not _INSTALLED:
             # A global hook, as Schemathesis offers ``before_call`` only globally; it acts on
             # this engine's schemas alone.
             GLOBAL_HOOK_DISPATCHER.register_hook_with_name(_before_call, "before_call")
+            _limit_sessions()
             _INSTALLED = True
 
 
-def release(schema: object) -> None:
+def release(schema: Any) -> None:
     with _LIMITS_LOCK:
-        _LIMITS.pop(id(schema), None)
+        _LIMITS.pop(id(schema.config), None)
+        for watchdog in _WATCHDOGS.pop(id(schema.config), []):
+            watchdog.close()
+
+
+def abort_requests(schema: Any) -> None:
+    """Cut every request in progress for ``schema`` and fail every later one at once: the run
+    is stopping."""
+    with _LIMITS_LOCK:
+        watchdogs = list(_WATCHDOGS.get(id(schema.config), []))
+    for watchdog in watchdogs:
+        watchdog.abort()
+
+
+_CURRENT = threading.local()  # the watchdog of the request this thread is sending
+
+
+def _watched(sock: Any) -> None:
+    watchdog = getattr(_CURRENT, "watchdog", None)
+    if watchdog is not None and sock is not None:
+        watchdog.opened(sock)
+
+
+class _WatchedHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watched(self.sock)
+
+
+class _WatchedHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _watched(self.sock)
+
+
+class _WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """Ends a request whose answer has not come, status line and headers, within ``timeout``
+    (the body is bounded by ``_CappedBody``)."""
+
+    def __init__(self, timeout: float, watchdog: Watchdog) -> None:
+        self._timeout = timeout
+        self._watchdog = watchdog
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _WatchedHTTPPool,
+            "https": _WatchedHTTPSPool,
+        }
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        _CURRENT.watchdog = self._watchdog
+        token = self._watchdog.watch(self._timeout)
+        try:
+            return super().send(request, *args, **kwargs)
+        except requests.exceptions.ConnectionError as exc:
+            if self._watchdog.done(token) or self._watchdog.aborted:
+                raise ResponseTooSlow(
+                    f"no answer within {self._timeout:g}s"
+                    if not self._watchdog.aborted
+                    else "no answer before the run stopped"
+                ) from exc
+            raise
+        finally:
+            self._watchdog.done(token)
+            _CURRENT.watchdog = None
+
+
+def _limit_sessions() -> None:
+    """Every session Schemathesis makes for a limited schema gets the limits as a response hook.
+
+    Its capability probes are sent on such a session outside every hook for cases. Where
+    Schemathesis makes sessions elsewhere (another version), each case still gets them through
+    ``_before_call``, and the probes go without.
+    """
+    try:
+        from schemathesis.engine import context
+    except ImportError:
+        return
+    make_session: Callable[..., requests.Session] | None = getattr(context, "make_session", None)
+    if make_session is None:
+        return
+
+    def limited_session(config: Any, *args: Any, **kwargs: Any) -> requests.Session:
+        session = make_session(config, *args, **kwargs)
+        with _LIMITS_LOCK:
+            limits = _LIMITS.get(id(config))
+            if limits is None:
+                return session
+            watchdog = Watchdog()
+            _WATCHDOGS.setdefault(id(config), []).append(watchdog)
+        session.hooks["response"].append(_capping_hook(*limits))
+        adapter = _DeadlineAdapter(limits[1], watchdog)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    context.make_session = limited_session
 
 
 def _before_call(context: HookContext, case: Case, kwargs: dict[str, Any]) -> None:
-    limit = _LIMITS.get(id(case.operation.schema))
-    if limit is not None:
-        kwargs["hooks"] = {"response": [_capping_hook(limit)]}
+    limits = _LIMITS.get(id(getattr(case.operation.schema, "config", None)))
+    if limits is not None:
+        kwargs["hooks"] = {"response": [_capping_hook(*limits)]}
     auth = getattr(case, "_auth", None)  # what set_from_requests gave the case
     if isinstance(auth, SubjectAuth) and _open_operation(case):
         # security: [] (token, introspection, revocation authenticate the client in the body):

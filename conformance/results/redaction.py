@@ -18,6 +18,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 REDACTED = "[REDACTED]"
+# Deeper JSON is redacted as text, not walked: a walk recurses once per level, and a hostile
+# answer nests thousands of levels in a few kilobytes.
+MAX_DEPTH = 64
+TOO_DEEP = "[NESTED TOO DEEPLY]"
 
 SENSITIVE_HEADERS = frozenset(
     {
@@ -154,27 +158,32 @@ class Redactor:
         if kind == "application/json" or kind.endswith("+json"):
             try:
                 document = json.loads(body)
-            except ValueError:
-                return self.text(body)
-            return self.text(json.dumps(self._json(document), ensure_ascii=False))
+                return self.text(json.dumps(self._json(document, 0), ensure_ascii=False))
+            except (ValueError, RecursionError, _TooDeep):
+                return self.text(body)  # not JSON, or too deep to walk: by pattern alone
         return self.text(body)
 
-    def _json(self, value: Any) -> Any:
+    def _json(self, value: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise _TooDeep
         if isinstance(value, dict):
             return {
                 key: REDACTED
                 if isinstance(key, str)
                 and key.lower() in SENSITIVE_FIELDS
                 and value[key] is not None
-                else self._json(item)
+                else self._json(item, depth + 1)
                 for key, item in value.items()
             }
         if isinstance(value, list):
-            return [self._json(item) for item in value]
+            return [self._json(item, depth + 1) for item in value]
         return value
 
-    def scrub(self, value: Any) -> Any:
-        """Redact every string in a JSON-like tree (dicts, lists, scalars)."""
+    def scrub(self, value: Any, depth: int = 0) -> Any:
+        """Redact every string in a JSON-like tree (dicts, lists, scalars); a subtree nested
+        deeper than ``MAX_DEPTH`` (never in a report of ours) is replaced whole."""
+        if depth > MAX_DEPTH:
+            return TOO_DEEP
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
@@ -184,9 +193,13 @@ class Redactor:
                 and (key.lower() in SENSITIVE_FIELDS)
                 and isinstance(item, str)
                 and item
-                else self.scrub(item)
+                else self.scrub(item, depth + 1)
                 for key, item in value.items()
             }
         if isinstance(value, list):
-            return [self.scrub(item) for item in value]
+            return [self.scrub(item, depth + 1) for item in value]
         return value
+
+
+class _TooDeep(Exception):
+    """A JSON body nests deeper than MAX_DEPTH."""
