@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from conformance.engine import check_ids
+from conformance.engine import catalogue
 from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.engine.auth import PRIMARY
 from conformance.engine.http import Exchange
@@ -104,7 +104,7 @@ def _observe(
     paged: PagedOperation, page: Page, title: str, issue: str | None, what: str
 ) -> Observation:
     return Observation(
-        check=check_ids.PAGINATION,
+        check=catalogue.PAGINATION,
         outcome=Outcome.FAILED if issue else Outcome.PASSED,
         title=title if issue else "",
         message=f"{what}: {issue}" if issue else "",
@@ -251,7 +251,7 @@ def check_operation(ctx: ActiveContext, paged: PagedOperation) -> Iterator[Obser
     label = paged.operation.label
     if paged.problem is not None:
         yield Observation(
-            check=check_ids.PAGINATION,
+            check=catalogue.PAGINATION,
             outcome=Outcome.ERROR,
             title="No valid request to page with",
             message=f"{label} pages, but {paged.problem}.",
@@ -268,7 +268,7 @@ def check_operation(ctx: ActiveContext, paged: PagedOperation) -> Iterator[Obser
         # The run's subject may not read this collection: nothing to page through, and the
         # refusal itself is the security checks' concern.
         yield Observation(
-            check=check_ids.PAGINATION,
+            check=catalogue.PAGINATION,
             outcome=Outcome.NOT_APPLICABLE,
             message=f"{label}: the run's credentials get {response.status}; paging not judged.",
             operation=paged.operation,
@@ -278,7 +278,7 @@ def check_operation(ctx: ActiveContext, paged: PagedOperation) -> Iterator[Obser
         return
     if first.items is None:
         yield Observation(
-            check=check_ids.PAGINATION,
+            check=catalogue.PAGINATION,
             outcome=Outcome.ERROR,
             title="First page not available",
             message=f"{label}: asked for the first page of {size}, but {first.problem}.",
@@ -302,7 +302,7 @@ def check_operation(ctx: ActiveContext, paged: PagedOperation) -> Iterator[Obser
     walk = _walk(pager, *_walk_start(pager, first, size))
     if walk.problem is not None:
         yield Observation(
-            check=check_ids.PAGINATION,
+            check=catalogue.PAGINATION,
             outcome=Outcome.FAILED,
             title="A following page is not available",
             message=f"{label}: walking pages of {walk.size}, {walk.problem}.",
@@ -334,7 +334,7 @@ def _walk_start(pager: Pager, first: Page, size: int) -> tuple[Page, int]:
     return (start, larger) if start.items is not None else (first, size)
 
 
-@active_check(check_ids.PAGINATION, per_operation=True)
+@active_check(catalogue.PAGINATION, per_operation=True)
 def pagination(ctx: ActiveContext) -> Iterator[Observation]:
     for paged in paged_operations(ctx.document, ctx.operations):
         if ctx.stopped:

@@ -1,0 +1,275 @@
+"""Created resources followed without links: readable at once, gone after a DELETE.
+
+Schemathesis finds a lost write (``ensure_resource_availability``) or an ineffective delete
+(``use_after_free``) only where its stateful phase follows an OpenAPI link from the creation,
+and only when its random walk happens to take it. These checks need no link. For every
+operation that answers 201, they create a resource with the request the spec calls valid (as
+the primary subject), find where it lives (the Location header; else the id in the body,
+matched to the path parameter of a read one level below the creation's path), and:
+
+- api:read-after-create: read it at once; a 404 or 410 is a lost write;
+- api:use_after_free: where the spec declares a DELETE on that path, delete it (2xx) and read
+  it again; a 2xx is an ineffective delete (the requests of this check of our own, next to
+  Schemathesis's judgement of its stateful sequences).
+
+A creation the API refuses (401, 403, a 4xx for the example) proves nothing; it is not judged.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from conformance.engine.active import ActiveContext, Observation, active_check
+from conformance.engine.auth import PRIMARY, CredentialError
+from conformance.engine.catalogue import READ_AFTER_CREATE, USE_AFTER_FREE
+from conformance.engine.datetimes import SchemaWalker
+from conformance.engine.http import Exchange
+from conformance.engine.operations import OperationInfo
+from conformance.engine.spec_requests import (
+    MADE_UP,
+    MAX_DEPTH,
+    SpecRequest,
+    composed_example,
+    example_request,
+    operation_object,
+)
+from conformance.results import Outcome
+
+GONE = (404, 410)
+_PARAMETER = re.compile(r"\{([^}/]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A resource the API just created, and where the spec lets us read (and delete) it."""
+
+    creation: OperationInfo
+    read: OperationInfo
+    url: str
+    created: Exchange
+
+
+def _template(path: str) -> re.Pattern[str]:
+    parts = _PARAMETER.split(path)
+    pattern = "".join(
+        "([^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
+    )
+    return re.compile(f"^{pattern}$")
+
+
+def _body(exchange: Exchange) -> Any:
+    response = exchange.response
+    if response is None:
+        return None
+    try:
+        return json.loads(response.body)
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _identifier(body: Any, parameter: str) -> str | None:
+    """The value in a created resource's body that fills ``parameter`` (taskId <- id)."""
+    if not isinstance(body, dict):
+        return None
+    for key in (parameter, "id", "identifier"):
+        value = body.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+            return str(value)
+    return None
+
+
+FORMATS = {
+    "date": "2024-01-01",
+    "date-time": "2024-01-01T12:00:00Z",
+    "email": "test@example.org",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "uri": "https://example.org/",
+}
+
+
+def minimal(schema: Any, walker: SchemaWalker, depth: int = 0) -> Any:
+    """The smallest plain instance of ``schema``: its example, default or first enum value where
+    it gives one, else required properties only, the shortest string, the lowest number. For a
+    creation whose spec gives no example body (Schemathesis would generate one)."""
+    schema = walker.resolve(schema)
+    if not isinstance(schema, dict) or depth > MAX_DEPTH:
+        return None
+    found, value = composed_example(schema, walker)
+    if found:
+        return value
+    for part in (schema.get("allOf") or [])[:1] + (
+        schema.get("oneOf") or schema.get("anyOf") or []
+    )[:1]:
+        return minimal(part, walker, depth + 1)
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        properties = schema.get("properties") or {}
+        return {
+            name: minimal(properties.get(name, {}), walker, depth + 1)
+            for name in schema.get("required") or []
+        }
+    if kind == "array":
+        return [minimal(schema.get("items") or {}, walker, depth + 1)] * schema.get("minItems", 0)
+    if kind in ("integer", "number"):
+        low = schema.get("minimum", 1)
+        return int(low) if kind == "integer" else low
+    if kind == "boolean":
+        return False
+    if kind == "string":
+        if schema.get("format") in FORMATS:
+            return FORMATS[schema["format"]]
+        return "x" * max(int(schema.get("minLength", 1)), 1)
+    return None
+
+
+def _creation_request(
+    ctx: ActiveContext, operation: OperationInfo, rng: random.Random
+) -> SpecRequest:
+    request = example_request(ctx.document, operation, rng)
+    kind = request.headers.get("Content-Type", "")
+    if request.body_source == MADE_UP and "json" in kind:
+        walker = SchemaWalker(ctx.document)
+        body = walker.resolve(operation_object(ctx.document, operation).get("requestBody") or {})
+        media = walker.resolve((body.get("content") or {}).get(kind) or {})
+        value = minimal(media.get("schema") or {}, walker)
+        request.body_value, request.body = value, json.dumps(value).encode()
+    return request
+
+
+class Follower:
+    def __init__(self, ctx: ActiveContext) -> None:
+        self.ctx = ctx
+        self.base_path = urlsplit(ctx.base_url).path.rstrip("/")
+        self.reads = [op for op in ctx.operations if op.method == "GET" and "{" in op.path]
+
+    def locate(self, creation: OperationInfo, created: Exchange) -> Resource | None:
+        response = created.response
+        assert response is not None
+        location = response.header("location")
+        if location:
+            url = urljoin(self.ctx.base_url + "/", location)
+            path = urlsplit(url).path
+            if path.startswith(self.base_path + "/"):
+                relative = path[len(self.base_path) :]
+                for read in self.reads:
+                    if _template(read.path).match(relative):
+                        return Resource(creation, read, url, created)
+        for read in self.reads:
+            parent, _, last = read.path.rpartition("/")
+            found = _PARAMETER.fullmatch(last)
+            if parent != creation.path or found is None:
+                continue
+            identifier = _identifier(_body(created), found.group(1))
+            if identifier is not None:
+                url = self.ctx.url(read.path.replace(last, identifier))
+                return Resource(creation, read, url, created)
+        return None
+
+    def delete_of(self, resource: Resource) -> OperationInfo | None:
+        return next(
+            (
+                op
+                for op in self.ctx.operations
+                if op.method == "DELETE" and op.path == resource.read.path
+            ),
+            None,
+        )
+
+
+def _creations(ctx: ActiveContext, check: str) -> Iterator[tuple[Resource, dict[str, str]]]:
+    """Resources created for ``check`` (one per creating operation), with the credentials."""
+    try:
+        credentials = ctx.credentials(PRIMARY) if PRIMARY in ctx.subjects else {}
+    except CredentialError:
+        return  # the run stops before testing when its credentials fail
+    rng = random.Random(f"{ctx.seed if ctx.seed is not None else 0}:{check}")
+    follower = Follower(ctx)
+    for creation in ctx.operations:
+        if ctx.stopped:
+            return
+        if creation.method != "POST" or "201" not in creation.declared_statuses:
+            continue
+        request = _creation_request(ctx, creation, rng)
+        created = ctx.http.send(
+            request.method,
+            ctx.url(request.target()),
+            headers={**request.headers, **credentials},
+            body=request.body,
+        )
+        if created.response is None or created.response.status != 201:
+            continue  # nothing was created: nothing to follow
+        resource = follower.locate(creation, created)
+        if resource is not None:
+            yield resource, credentials
+
+
+def _read(ctx: ActiveContext, url: str, credentials: dict[str, str]) -> Exchange:
+    return ctx.http.send("GET", url, headers=credentials)
+
+
+@active_check(READ_AFTER_CREATE)
+def read_after_create(ctx: ActiveContext) -> Iterator[Observation]:
+    for resource, credentials in _creations(ctx, READ_AFTER_CREATE):
+        exchange = _read(ctx, resource.url, credentials)
+        response = exchange.response
+        observation = Observation(
+            check=READ_AFTER_CREATE,
+            outcome=Outcome.PASSED,
+            operation=resource.creation,
+            exchange=exchange,
+            subject=PRIMARY,
+        )
+        if response is None:
+            observation.outcome, observation.title = Outcome.ERROR, "No answer"
+            observation.message = f"GET {resource.url}: {exchange.error}"
+        elif response.status in GONE:
+            observation.outcome = Outcome.FAILED
+            observation.title = "Created resource not found"
+            observation.message = (
+                f"{resource.creation.label} answered 201, but GET {resource.url}, where it says "
+                f"the resource is, answered {response.status} at once for the same subject."
+            )
+        elif not 200 <= response.status < 300:
+            continue  # refused for another reason: no evidence either way
+        yield observation
+
+
+@active_check(USE_AFTER_FREE)
+def delete_then_read(ctx: ActiveContext) -> Iterator[Observation]:
+    follower = Follower(ctx)
+    for resource, credentials in _creations(ctx, USE_AFTER_FREE):
+        delete = follower.delete_of(resource)
+        if delete is None or ctx.stopped:
+            continue
+        deleted = ctx.http.send("DELETE", resource.url, headers=credentials)
+        if deleted.response is None or not 200 <= deleted.response.status < 300:
+            continue  # not deleted: nothing to judge
+        exchange = _read(ctx, resource.url, credentials)
+        response = exchange.response
+        observation = Observation(
+            check=USE_AFTER_FREE,
+            outcome=Outcome.PASSED,
+            operation=delete,
+            exchange=exchange,
+            subject=PRIMARY,
+        )
+        if response is None:
+            observation.outcome, observation.title = Outcome.ERROR, "No answer"
+            observation.message = f"GET {resource.url}: {exchange.error}"
+        elif 200 <= response.status < 300:
+            observation.outcome = Outcome.FAILED
+            observation.title = "Deleted resource still readable"
+            observation.message = (
+                f"DELETE {resource.url} answered {deleted.response.status}, but GET "
+                f"{resource.url} answered {response.status} afterwards: the delete had no "
+                "effect."
+            )
+        elif response.status not in GONE:
+            continue
+        yield observation
