@@ -3,9 +3,10 @@
 A requirement's outcome comes from the tallies of its checks, limited to its operations:
 failed when a failure is left after the profile's exceptions are applied; error when a check
 crashed or its requests got no answer; skipped when a check is not implemented or never ran;
-skipped ("not executed") when a check has no evidence: no exchange met its precondition (see
+skipped ("not executed") when no exchange met the precondition of any of its checks (see
 ``facts``), with the reason in plain words; not applicable when the spec declares nothing its
-checks are about; passed only when every check has evidence and nothing failed. A failure an
+checks are about; passed only with evidence and no failure (a check without evidence is named,
+with why, in the reason of a requirement that passed on the evidence of its others). A failure an
 exception covers is moved, with its evidence, to the requirement's ``exceptions_applied``:
 visible, explained, and not counted against it.
 """
@@ -256,9 +257,15 @@ def assess_requirement(
             f"{check}: {observed.skip_reasons.get(check, 'did not run')}" for check in missing
         ]
         result.reason = "not proven: " + "; ".join(reasons)
-    elif unproven:
+    elif unproven and result.evidence_cases == 0:
         result.outcome = Outcome.SKIPPED
         result.reason = _not_executed(unproven, observed, requirement.operations)
+    elif unproven:
+        # Passed on the evidence of its other checks; say which had none, and why.
+        each = "; ".join(
+            f"{check}: {_missing(check, observed, requirement.operations)}" for check in unproven
+        )
+        result.reason = f"passed on the evidence of its other checks; no evidence for {each}"
     elif len(not_applicable) == len(requirement.checks):
         result.outcome = Outcome.NOT_APPLICABLE
         result.reason = "; ".join(not_applicable)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from urllib.parse import urlencode
 from conformance.engine import catalogue
 from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.engine.auth import PRIMARY
+from conformance.engine.creation import creation_request
 from conformance.engine.http import Exchange
 from conformance.engine.paging import (
     PAGE_NUMBER,
@@ -247,6 +249,38 @@ def _out_of_range(pager: Pager, walk: Walk) -> tuple[Page, str | None] | None:
     return page, f"{what} answered {status}, which the spec does not declare for this operation"
 
 
+def _fill(ctx: ActiveContext, paged: PagedOperation, count: int) -> bool:
+    """Create ``count`` items in an empty collection, where the spec declares how (a POST on
+    the same path answering 201): an empty collection shows nothing about paging. True when
+    every one was created."""
+    creation = next(
+        (
+            op
+            for op in ctx.operations
+            if op.method == "POST"
+            and op.path == paged.operation.path
+            and "201" in op.declared_statuses
+        ),
+        None,
+    )
+    if creation is None or paged.operation.method != "GET":
+        return False
+    rng = random.Random(f"{ctx.seed if ctx.seed is not None else 0}:{catalogue.PAGINATION}")
+    for _ in range(count):
+        if ctx.stopped:
+            return False
+        request = creation_request(ctx, creation, rng)
+        made = ctx.http.send(
+            request.method,
+            ctx.url(request.target()),
+            headers={**request.headers, **ctx.credentials(PRIMARY)},
+            body=request.body,
+        )
+        if made.response is None or made.response.status != 201:
+            return False
+    return True
+
+
 def check_operation(ctx: ActiveContext, paged: PagedOperation) -> Iterator[Observation]:
     label = paged.operation.label
     if paged.problem is not None:
@@ -287,6 +321,11 @@ def check_operation(ctx: ActiveContext, paged: PagedOperation) -> Iterator[Obser
             subject=PRIMARY,
         )
         return
+    if not first.items and _fill(ctx, paged, 2 * size + 1):
+        first = pager.first(size)
+        if first.items is None:
+            return  # it answered once; a second refusal is for the checks of every response
+    assert first.items is not None
     number = 1 if paged.style == "page" else None
     yield _observe(paged, first, "Page size not respected", _size_issue(first, size, number), label)
     yield _observe(paged, first, TOTALS_DISAGREE, _totals_issue(first, size), label)
