@@ -24,6 +24,8 @@ from tasks_target import TARGET_DIR, credentials, run_arguments, serve_tasks
 from conformance.cli import main as cli_main
 from conformance.engine import RunConfig, generic_profile, resolve_block, run
 from conformance.reports.certification import CertificationVerdict, certify
+from conformance.reports.html import render_html
+from conformance.reports.junit import junit_xml
 from conformance.results import Outcome, RunReport, Verdict, read_report, validate_report
 from conformance.spec import load_spec
 
@@ -308,3 +310,31 @@ def test_run_bb_messaging_with_a_wrong_base_path(
         assert result.outcome is Outcome.SKIPPED, result
         assert why in (result.reason or ""), result.reason
         assert "every request was answered 404: check the base URL" in (result.reason or "")
+
+
+def test_every_report_shows_cases_sent_and_cases_that_were_evidence(tmp_path: Path) -> None:
+    with serve_tasks() as (base_url, _app):
+        report = run(
+            RunConfig(
+                spec=load_spec(TARGET_DIR / "openapi.yaml"),
+                base_url=base_url,
+                subjects=credentials(),
+                seed=2,
+                max_examples=2,
+                hypothesis_dir=tmp_path / "hypothesis",
+            )
+        )
+    result = report.requirement("GDI-GEN-003")
+    assert 0 < result.evidence_cases < result.cases
+    data = report.to_dict()
+    validate_report(data)
+    assert data["requirements"][2]["evidence_cases"] == result.evidence_cases
+    certification = certify(report)
+    html = render_html(report, certification)
+    row = html[html.index('id="req-GDI-GEN-003"') :]
+    row = row[: row.index("</tr>")]
+    assert f'<td class="num">{result.cases}</td>' in row
+    assert f'<td class="num">{result.evidence_cases}</td>' in row
+    junit = junit_xml(report, certification).decode()
+    assert f'name="GDI-GEN-003.cases" value="{result.cases}"' in junit
+    assert f'name="GDI-GEN-003.evidence_cases" value="{result.evidence_cases}"' in junit
