@@ -30,8 +30,9 @@ from urllib.parse import urlencode
 from conformance.engine import catalogue
 from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.engine.auth import PRIMARY
-from conformance.engine.creation import creation_request
+from conformance.engine.creation import Follower, creation_request
 from conformance.engine.http import Exchange
+from conformance.engine.operations import OperationInfo
 from conformance.engine.paging import (
     PAGE_NUMBER,
     PAGE_SIZE,
@@ -249,10 +250,15 @@ def _out_of_range(pager: Pager, walk: Walk) -> tuple[Page, str | None] | None:
     return page, f"{what} answered {status}, which the spec does not declare for this operation"
 
 
-def _fill(ctx: ActiveContext, paged: PagedOperation, count: int) -> bool:
+def _fill(
+    ctx: ActiveContext,
+    paged: PagedOperation,
+    count: int,
+    made: list[tuple[OperationInfo, Exchange]],
+) -> bool:
     """Create ``count`` items in an empty collection, where the spec declares how (a POST on
     the same path answering 201): an empty collection shows nothing about paging. True when
-    every one was created."""
+    every one was created; ``made`` gets each creation, to be removed afterwards."""
     creation = next(
         (
             op
@@ -270,18 +276,34 @@ def _fill(ctx: ActiveContext, paged: PagedOperation, count: int) -> bool:
         if ctx.stopped:
             return False
         request = creation_request(ctx, creation, rng)
-        made = ctx.http.send(
+        answer = ctx.http.send(
             request.method,
             ctx.url(request.target()),
             headers={**request.headers, **ctx.credentials(PRIMARY)},
             body=request.body,
         )
-        if made.response is None or made.response.status != 201:
+        if answer.response is None or answer.response.status != 201:
             return False
+        made.append((creation, answer))
     return True
 
 
-def check_operation(ctx: ActiveContext, paged: PagedOperation) -> Iterator[Observation]:
+def _remove(ctx: ActiveContext, made: list[tuple[OperationInfo, Exchange]]) -> None:
+    """Delete what ``_fill`` created, where the spec declares a DELETE for it: what the
+    pagination check added must not change what later checks find (a subscription more
+    receives every notification)."""
+    follower = Follower(ctx)
+    for creation, exchange in made:
+        resource = follower.locate(creation, exchange)
+        if resource is not None and follower.delete_of(resource) is not None:
+            ctx.http.send("DELETE", resource.url, headers=ctx.credentials(PRIMARY))
+
+
+def check_operation(
+    ctx: ActiveContext,
+    paged: PagedOperation,
+    made: list[tuple[OperationInfo, Exchange]] | None = None,
+) -> Iterator[Observation]:
     label = paged.operation.label
     if paged.problem is not None:
         yield Observation(
@@ -321,7 +343,7 @@ def check_operation(ctx: ActiveContext, paged: PagedOperation) -> Iterator[Obser
             subject=PRIMARY,
         )
         return
-    if not first.items and _fill(ctx, paged, 2 * size + 1):
+    if not first.items and _fill(ctx, paged, 2 * size + 1, [] if made is None else made):
         first = pager.first(size)
         if first.items is None:
             return  # it answered once; a second refusal is for the checks of every response
@@ -378,4 +400,8 @@ def pagination(ctx: ActiveContext) -> Iterator[Observation]:
     for paged in paged_operations(ctx.document, ctx.operations):
         if ctx.stopped:
             return
-        yield from check_operation(ctx, paged)
+        made: list[tuple[OperationInfo, Exchange]] = []
+        try:
+            yield from check_operation(ctx, paged, made)
+        finally:
+            _remove(ctx, made)

@@ -17,103 +17,17 @@ A creation the API refuses (401, 403, a 4xx for the example) proves nothing; it 
 
 from __future__ import annotations
 
-import json
 import random
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.engine.auth import PRIMARY, CredentialError
 from conformance.engine.catalogue import READ_AFTER_CREATE, USE_AFTER_FREE
-from conformance.engine.creation import creation_request
+from conformance.engine.creation import Follower, Resource, creation_request
 from conformance.engine.http import Exchange
-from conformance.engine.operations import OperationInfo
 from conformance.results import Outcome
 
 GONE = (404, 410)
-_PARAMETER = re.compile(r"\{([^}/]+)\}")
-
-
-@dataclass(frozen=True, slots=True)
-class Resource:
-    """A resource the API just created, and where the spec lets us read (and delete) it."""
-
-    creation: OperationInfo
-    read: OperationInfo
-    url: str
-    created: Exchange
-
-
-def _template(path: str) -> re.Pattern[str]:
-    parts = _PARAMETER.split(path)
-    pattern = "".join(
-        "([^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
-    )
-    return re.compile(f"^{pattern}$")
-
-
-def _body(exchange: Exchange) -> Any:
-    response = exchange.response
-    if response is None:
-        return None
-    try:
-        return json.loads(response.body)
-    except (UnicodeDecodeError, ValueError):
-        return None
-
-
-def _identifier(body: Any, parameter: str) -> str | None:
-    """The value in a created resource's body that fills ``parameter`` (taskId <- id)."""
-    if not isinstance(body, dict):
-        return None
-    for key in (parameter, "id", "identifier"):
-        value = body.get(key)
-        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
-            return str(value)
-    return None
-
-
-class Follower:
-    def __init__(self, ctx: ActiveContext) -> None:
-        self.ctx = ctx
-        self.base_path = urlsplit(ctx.base_url).path.rstrip("/")
-        self.reads = [op for op in ctx.operations if op.method == "GET" and "{" in op.path]
-
-    def locate(self, creation: OperationInfo, created: Exchange) -> Resource | None:
-        response = created.response
-        assert response is not None
-        location = response.header("location")
-        if location:
-            url = urljoin(self.ctx.base_url + "/", location)
-            path = urlsplit(url).path
-            if path.startswith(self.base_path + "/"):
-                relative = path[len(self.base_path) :]
-                for read in self.reads:
-                    if _template(read.path).match(relative):
-                        return Resource(creation, read, url, created)
-        for read in self.reads:
-            parent, _, last = read.path.rpartition("/")
-            found = _PARAMETER.fullmatch(last)
-            if parent != creation.path or found is None:
-                continue
-            identifier = _identifier(_body(created), found.group(1))
-            if identifier is not None:
-                url = self.ctx.url(read.path.replace(last, identifier))
-                return Resource(creation, read, url, created)
-        return None
-
-    def delete_of(self, resource: Resource) -> OperationInfo | None:
-        return next(
-            (
-                op
-                for op in self.ctx.operations
-                if op.method == "DELETE" and op.path == resource.read.path
-            ),
-            None,
-        )
 
 
 def _creations(ctx: ActiveContext, check: str) -> Iterator[tuple[Resource, dict[str, str]]]:
@@ -149,8 +63,11 @@ def _read(ctx: ActiveContext, url: str, credentials: dict[str, str]) -> Exchange
 
 @active_check(READ_AFTER_CREATE)
 def read_after_create(ctx: ActiveContext) -> Iterator[Observation]:
+    follower = Follower(ctx)
     for resource, credentials in _creations(ctx, READ_AFTER_CREATE):
         exchange = _read(ctx, resource.url, credentials)
+        if follower.delete_of(resource) is not None:  # leave the target as it was found
+            ctx.http.send("DELETE", resource.url, headers=credentials)
         response = exchange.response
         observation = Observation(
             check=READ_AFTER_CREATE,
