@@ -1,9 +1,11 @@
 """Mutants of the tasks target: what our ``run`` and ``schemathesis run --checks all`` find.
 
 For every mutant (fixtures/targets/tasks, one defect each) both run on the same spec, target and
-seed, one after the other in this process's machine; printed side by side: the defects each
-detects, the failures the CLI found that we miss (the goal is 0) and those we find that it
-misses, and the median time per mutant of each (as a ratio: ours / the CLI's).
+seed, one after the other on this machine; printed side by side: the defects each detects,
+the failures the CLI found that we miss (the goal is 0) and those we find that it misses, and
+the median time per mutant of each (as a ratio: ours / the CLI's). The CLI's time includes
+starting its process (Python and its imports); ours runs in this process, already imported,
+so the ratio flatters us by that start-up (about 1-2 s of CPU per run).
 
     python benchmarks/mutants_vs_cli.py [--seed N] [--max-examples N] [--only FLAW,...]
 """
