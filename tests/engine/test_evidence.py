@@ -10,6 +10,7 @@ with its reason in plain words.
 from __future__ import annotations
 
 import importlib.util
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -23,6 +24,15 @@ from tasks_target import TARGET_DIR, credentials, run_arguments, serve_tasks
 
 from conformance.cli import main as cli_main
 from conformance.engine import RunConfig, generic_profile, resolve_block, run
+from conformance.engine.assess import diagnose
+from conformance.engine.facts import (
+    CREATED_THEN_READ,
+    NEGATIVE_VALIDATED,
+    POSITIVE_REACHED,
+    REACHED,
+    SECURED_SUCCESS,
+    Facts,
+)
 from conformance.reports.certification import CertificationVerdict, certify
 from conformance.reports.html import render_html
 from conformance.reports.junit import junit_xml
@@ -338,3 +348,45 @@ def test_every_report_shows_cases_sent_and_cases_that_were_evidence(tmp_path: Pa
     junit = junit_xml(report, certification).decode()
     assert f'name="GDI-GEN-003.cases" value="{result.cases}"' in junit
     assert f'name="GDI-GEN-003.evidence_cases" value="{result.evidence_cases}"' in junit
+
+
+@pytest.mark.parametrize(
+    ("statuses", "said"),
+    [
+        ({"401": 9, "405": 2}, "every request was answered 401: check the credentials"),
+        ({"401": 3, "403": 4}, "every request was answered 401 or 403: check the credentials"),
+        ({"404": 7}, "every request was answered 404: check the base URL"),
+        ({"500": 2, "503": 1}, "every request was answered 500, 503: the implementation fails"),
+        ({}, "no request got an answer"),
+        ({"200": 1, "401": 5}, None),
+    ],
+)
+def test_what_every_answer_had_in_common(statuses: dict[str, int], said: str | None) -> None:
+    found = diagnose(Counter(statuses))
+    assert (found is None) if said is None else (found or "").startswith(said)
+
+
+def _facts(**changes: object) -> Facts:
+    values: dict[str, object] = {
+        "method": "GET",
+        "declared": True,
+        "status": 200,
+        "negative": False,
+        "secured": True,
+        "created_then_read": False,
+        "deleted_then_read": False,
+    }
+    values.update(changes)
+    return Facts(**values)  # type: ignore[arg-type]
+
+
+def test_preconditions_say_which_exchanges_are_evidence() -> None:
+    assert REACHED.met(_facts()) and not REACHED.met(_facts(status=401))
+    assert not REACHED.met(_facts(declared=False, status=405))
+    assert NEGATIVE_VALIDATED.met(_facts(negative=True, status=400))
+    assert not NEGATIVE_VALIDATED.met(_facts(negative=True, status=401))
+    assert not NEGATIVE_VALIDATED.met(_facts(negative=False, status=400))
+    assert POSITIVE_REACHED.met(_facts(status=201)) and not POSITIVE_REACHED.met(_facts(status=500))
+    assert SECURED_SUCCESS.met(_facts()) and not SECURED_SUCCESS.met(_facts(secured=False))
+    assert CREATED_THEN_READ.met(_facts(created_then_read=True))
+    assert not CREATED_THEN_READ.met(_facts())
