@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from conformance.engine import load_checks
 from conformance.exitcodes import ExitCode
 from conformance.spec.catalog import LEVELS, SPECS_ROOT_ENV, CatalogEntry, list_blocks
 from conformance.spec.errors import SpecLoadError
@@ -39,7 +40,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        entries = list_blocks(args.root)
+        entries = list_blocks(args.root, known_checks=load_checks().ids)
     except SpecLoadError as exc:
         print(f"gdi-conformance catalog: {exc}", file=sys.stderr)
         return ExitCode.COULD_NOT_RUN

@@ -10,9 +10,11 @@
 
 Writes DIR/report.json; with --signing-key also DIR/certificate.json (the verdict, signed) and
 DIR/signing-key.pub.pem. Exit 0: conformant; 1: not conformant, or not proven (incomplete run,
-a MUST requirement skipped or in error); 2: the run could not start (bad arguments, unusable
-spec or profile, unreachable target, no credentials). SIGINT/SIGTERM stop the run; the report
-of what ran so far is written, marked incomplete.
+a MUST requirement not executed or in error); 2: the run could not start (bad arguments, unusable
+spec or profile, unreachable target, no credentials). A shard (--shard I/N) is a part of a run,
+reported as "partial (shard I/N)": it exits 0 when its part found no failure and ran to its end,
+1 otherwise; it cannot be signed (gdi-conformance merge signs the merged report).
+SIGINT/SIGTERM stop the run; the report of what ran so far is written, marked incomplete.
 """
 
 from __future__ import annotations
@@ -354,6 +356,12 @@ def _fail(message: str) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.shard is not None and args.signing_key is not None:
+        return _fail(
+            f"--signing-key with --shard {args.shard.index}/{args.shard.count}: a shard is a part "
+            "of a run, not a verdict; sign the merged report instead "
+            "(gdi-conformance merge REPORT... --out FILE --signing-key KEY)"
+        )
     try:
         config = build_config(args)
         key = signing_key(args)  # an unusable key is refused before anything is tested
@@ -380,4 +388,8 @@ def main(args: argparse.Namespace) -> int:
     print_summary(report, path)
     if report.verdict is Verdict.CONFORMANT:
         return ExitCode.CONFORMANT
+    if report.verdict is Verdict.PARTIAL and report.completion.complete:
+        # A shard: green when its part found no failure, so that a CI matrix of one shard per
+        # job is green when the implementation is; merge gives the verdict.
+        return ExitCode.NOT_CONFORMANT if report.found_failure else ExitCode.CONFORMANT
     return ExitCode.NOT_CONFORMANT

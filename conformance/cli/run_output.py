@@ -24,6 +24,7 @@ VERDICT_TEXT = {
     Verdict.CONFORMANT: ("CONFORMANT", "bold green"),
     Verdict.NOT_CONFORMANT: ("NOT CONFORMANT", "bold red"),
     Verdict.INCONCLUSIVE: ("NOT PROVEN", "bold yellow"),
+    Verdict.PARTIAL: ("PARTIAL", "bold"),
 }
 
 
@@ -83,8 +84,13 @@ class ProgressDisplay:
             self._live.update(self._render())
 
 
+OUTCOME_TEXT = {Outcome.SKIPPED: "not executed", Outcome.NOT_APPLICABLE: "not applicable"}
+
+
 def _note(report: RunReport, index: int) -> str:
     result = report.requirements[index]
+    if result.vendor_independent:
+        return "a property of the profile, the same for every implementation: not scored"
     if result.failures:
         first = result.failures[0]
         more = len(result.failures) - 1
@@ -98,22 +104,35 @@ def _note(report: RunReport, index: int) -> str:
 def print_summary(report: RunReport, path: Path, console: Console | None = None) -> None:
     console = console or Console()
     table = Table(title=f"{report.profile.name} profile {report.profile.version}", expand=False)
-    for column in ("requirement", "level", "outcome", "cases", "note"):
+    for column in ("requirement", "level", "outcome", "cases", "evidence", "note"):
         table.add_column(column, overflow="fold")
     for index, result in enumerate(report.requirements):
+        outcome = OUTCOME_TEXT.get(result.outcome, result.outcome.value)
         table.add_row(
             result.id,
             result.level.value,
-            Text(result.outcome.value, style=OUTCOME_STYLES[result.outcome]),
+            Text(outcome, style=OUTCOME_STYLES[result.outcome]),
             str(result.cases),
+            str(result.evidence_cases),
             _note(report, index),
         )
     console.print(table)
+    for result in report.requirements:
+        if result.outcome is Outcome.SKIPPED and result.level.value == "MUST":
+            console.print(
+                f"not executed: {result.id}: {result.reason or 'skipped'}",
+                style="yellow",
+                highlight=False,
+                soft_wrap=True,
+            )
     counts = ", ".join(f"{count} {name}" for name, count in report.summary.requirements.items())
     console.print(f"requirements: {counts}", highlight=False)
     if not report.completion.complete:
         reason = report.completion.reason
         console.print(f"incomplete run: {reason}", style="yellow", highlight=False)
     text, style = VERDICT_TEXT[report.verdict]
+    if report.part is not None:
+        found = "a MUST failed in this part" if report.found_failure else "no failure in this part"
+        text = f"{report.part.upper()}: {found}; merge all parts for the verdict"
     console.print(Text(text, style=style), f"- seed {report.seed}, run {report.run_id}")
     console.print(f"report: {path}", highlight=False)

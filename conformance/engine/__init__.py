@@ -21,7 +21,7 @@ from conformance.engine.auth import (
     Subjects,
     TokenCommand,
 )
-from conformance.engine.check_ids import BUILTIN_CHECKS, checks_excused_by
+from conformance.engine.catalogue import CATALOGUE, CheckDef, Kind, checks_excused_by, load_checks
 from conformance.engine.collector import Listener, Progress
 from conformance.engine.http import Exchange, HttpClient
 from conformance.engine.profile import (
@@ -42,25 +42,22 @@ from conformance.engine.runner import (
 )
 from conformance.engine.sharding import Shard
 
-# Registers the building-block behaviour checks (bb:*) as active checks.
-from conformance.engine import behaviour  # noqa: F401  isort: skip
-
-# Registers the security checks (sec:*) and the read-after-create probe; after the behaviour
-# checks, so that the resources they create come after what those checks expect to find.
-from conformance.engine import availability, security  # noqa: F401  isort: skip
+load_checks()  # the check modules the catalogue lists (catalogue.CHECK_MODULES)
 
 __all__ = [
     "ACTIVE_CHECKS",
-    "BUILTIN_CHECKS",
+    "CATALOGUE",
     "PRIMARY",
     "SECONDARY",
     "ActiveCheck",
     "ActiveContext",
+    "CheckDef",
     "CredentialError",
     "CredentialSource",
     "Exchange",
     "HttpClient",
     "IdentityClient",
+    "Kind",
     "Listener",
     "Observation",
     "Profile",
@@ -80,6 +77,7 @@ __all__ = [
     "check_reachable",
     "checks_excused_by",
     "generic_profile",
+    "load_checks",
     "resolve_block",
     "run",
 ]

@@ -1,9 +1,9 @@
 """Active checks: requests the engine sends itself, outside Schemathesis's generation.
 
-An active check is a function ``(ActiveContext) -> Iterable[Observation]``, registered under
-its check id with ``@active_check("adr:no-trailing-slash")``. The engine's own probes are
-registered this way, and so can later checks (security, building-block behaviour): the
-engine runs every registered active check that the profile names (its own probes always).
+An active check is a function ``(ActiveContext) -> Iterable[Observation]``, bound to a check id
+that the catalogue declares with ``@active_check("adr:no-trailing-slash")``. The catalogue says
+when it runs (its order, whether it always runs, whether it looks only at its operations); the
+engine runs every bound check that the profile names (the cheap probes always).
 Each observation says what one request (or a few) showed: passed, failed, error or not
 applicable, with the exchange as evidence.
 """
@@ -11,11 +11,12 @@ applicable, with the exchange as evidence.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.engine.auth import PRIMARY, Subjects
+from conformance.engine.catalogue import CATALOGUE
 from conformance.engine.datetimes import SchemaWalker
 from conformance.engine.exchanges import ExchangeValidator
 from conformance.engine.http import Exchange, HttpClient
@@ -82,25 +83,43 @@ class ActiveContext:
 
 ActiveCheck = Callable[[ActiveContext], Iterable[Observation]]
 
-ACTIVE_CHECKS: dict[str, ActiveCheck] = {}
-# Active checks the engine runs whether or not the profile names them (they are cheap).
-ALWAYS_RUN: set[str] = set()
-# Active checks that look only at ``ActiveContext.operations``, each on its own: a sharded run
-# gives each shard its own operations. Every other active check runs in shard 1 only.
-PER_OPERATION: set[str] = set()
+
+class _ActiveChecks(Mapping[str, ActiveCheck]):
+    """Check id -> implementation, for every check that sends requests of its own (a view of
+    the catalogue, in run order)."""
+
+    def __getitem__(self, check_id: str) -> ActiveCheck:
+        bound = CATALOGUE.bound(check_id)
+        if bound is None:
+            raise KeyError(check_id)
+        return bound.run
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([bound.check.id for bound in CATALOGUE.active()])
+
+    def __len__(self) -> int:
+        return len(CATALOGUE.active())
+
+
+ACTIVE_CHECKS: Mapping[str, ActiveCheck] = _ActiveChecks()
 
 
 def active_check(
-    check_id: str, *, always: bool = False, per_operation: bool = False
+    check_id: str, *, always: bool | None = None, per_operation: bool | None = None
 ) -> Callable[[ActiveCheck], ActiveCheck]:
-    """Register ``func`` as the active check ``check_id`` (a later registration replaces it)."""
+    """Bind ``func`` to ``check_id``, declared in the catalogue (which says when it runs: the
+    keywords, when given, must agree with the declaration)."""
 
     def decorator(func: ActiveCheck) -> ActiveCheck:
-        ACTIVE_CHECKS[check_id] = func
-        if always:
-            ALWAYS_RUN.add(check_id)
-        if per_operation:
-            PER_OPERATION.add(check_id)
+        declared = CATALOGUE.get(check_id)
+        if declared is not None:
+            for name, given, actual in (
+                ("always", always, declared.always),
+                ("per_operation", per_operation, declared.per_operation),
+            ):
+                if given is not None and given != actual:
+                    raise ValueError(f"check {check_id}: {name}={given} but declared {actual}")
+        CATALOGUE.bind(check_id, func)
         return func
 
     return decorator

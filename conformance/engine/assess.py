@@ -3,24 +3,34 @@
 A requirement's outcome comes from the tallies of its checks, limited to its operations:
 failed when a failure is left after the profile's exceptions are applied; error when a check
 crashed or its requests got no answer; skipped when a check is not implemented or never ran;
-not applicable when its checks ran over the API and found nothing subject to them; passed
-otherwise. A failure an exception covers is moved, with its evidence, to the requirement's
-``exceptions_applied``: visible, explained, and not counted against it.
+skipped ("not executed") when no exchange met the precondition of any of its checks (see
+``facts``), with the reason in plain words; not applicable when the spec declares nothing its
+checks are about; passed only with evidence and no failure (a check without evidence is named,
+with why, in the reason of a requirement that passed on the evidence of its others). A failure an
+exception covers is moved, with its evidence, to the requirement's ``exceptions_applied``:
+visible, explained, and not counted against it.
 """
 
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from conformance.engine.check_ids import PER_RESPONSE_CHECKS, checks_excused_by
+from conformance.engine.catalogue import (
+    CATALOGUE,
+    ENSURE_RESOURCE_AVAILABILITY,
+    Kind,
+    checks_excused_by,
+)
 from conformance.engine.collector import Tally
 from conformance.engine.profile import Profile, ProfileException, Requirement
 from conformance.results import (
     AppliedException,
     CheckResult,
     Evidence,
+    Level,
     Outcome,
     RequirementResult,
 )
@@ -37,6 +47,11 @@ class Observed:
     ran: frozenset[str]  # checks that were carried out in this run (even with zero results)
     answered: bool  # at least one request of the run got an answer
     skip_reasons: dict[str, str]  # check id -> why it did not run
+    statuses: dict[str, dict[str, int]] = field(default_factory=dict)  # label -> status -> n
+    # Some request was answered other than 401, 403 or 404: it reached an operation.
+    routed: bool = True
+    not_applicable: dict[str, str] = field(default_factory=dict)  # check id -> why
+    secured: frozenset[str] = frozenset()  # labels of the operations that demand credentials
 
 
 def _in_scope(
@@ -77,11 +92,104 @@ def _errors(observed: Observed, check: str, scope: tuple[str, ...]) -> list[str]
     errors = [
         message for _, tally in _tallies(observed, check, scope) for message in tally.error_messages
     ]
-    if check in PER_RESPONSE_CHECKS:
+    declared = CATALOGUE.get(check)
+    if declared is not None and declared.per_response:
         for label, messages in observed.operation_errors.items():
             if _in_scope(label, observed.operation_ids, scope):
                 errors += [f"{label}: {message}" for message in messages[:1]]
     return errors
+
+
+def diagnose(statuses: Counter[str]) -> str | None:
+    """What every answer in ``statuses`` had in common, when that explains missing evidence."""
+    codes = {code for code, count in statuses.items() if count}
+    # 405s answer the methods a path does not declare: they say nothing of the operations.
+    codes = codes - {"405"} or codes
+    if not codes:
+        return "no request got an answer"
+    if codes <= {"401", "403"}:
+        shown = " or ".join(sorted(codes))
+        return f"every request was answered {shown}: check the credentials"
+    if codes == {"404"}:
+        return "every request was answered 404: check the base URL"
+    if all(code.startswith("5") for code in codes):
+        shown = ", ".join(sorted(codes))
+        return f"every request was answered {shown}: the implementation fails every request"
+    return None
+
+
+def _statuses(observed: Observed, scope: tuple[str, ...], *, secured: bool = False) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for label, codes in observed.statuses.items():
+        if secured and label not in observed.secured:
+            continue
+        if _in_scope(label, observed.operation_ids, scope):
+            counts.update(codes)
+    return counts
+
+
+def _diagnosis(observed: Observed, scope: tuple[str, ...]) -> str | None:
+    """What every answer had in common; else what every answer of a secured operation had
+    (a wrong token, where some operations are open to everyone)."""
+    found = diagnose(_statuses(observed, scope))
+    if found is None and observed.secured:
+        secured = _statuses(observed, scope, secured=True)
+        if secured and set(secured) - {"405"} <= {"401", "403"}:
+            found = diagnose(secured)
+            if found is not None:
+                found = found.replace("every request", "every request to a secured operation")
+    return found
+
+
+def _missing(check: str, observed: Observed, scope: tuple[str, ...]) -> str:
+    """Why ``check`` has no evidence, in its own terms."""
+    declared = CATALOGUE.get(check)
+    if not observed.operation_ids:
+        return "the spec declares no operation to test"
+    missing = declared.precondition.missing if declared else "no exchange was evidence for it"
+    if check == ENSURE_RESOURCE_AVAILABILITY and not _statuses(observed, scope).get("201"):
+        missing = "no 201 was ever returned"
+    return missing
+
+
+def _not_executed(checks: list[str], observed: Observed, scope: tuple[str, ...]) -> str:
+    """Why a requirement is not executed: what the answers had in common (when that explains
+    it), then each check's own reason."""
+    if not observed.operation_ids:
+        return "the spec declares no operation to test"
+    found = _diagnosis(observed, scope)
+    each = "; ".join(f"{check}: {_missing(check, observed, scope)}" for check in checks)
+    return f"{found} ({each})" if found else each
+
+
+@dataclass(slots=True)
+class _Proof:
+    """What one check showed for one requirement."""
+
+    cases: int = 0
+    met: int = 0
+    not_applicable: bool = False
+    excused: bool = False  # a failure an exception covers: the check did see something
+
+
+def _prove(
+    check: str, requirement: Requirement, observed: Observed, tallies: list[Tally]
+) -> _Proof:
+    declared = CATALOGUE.get(check)
+    proof = _Proof(cases=sum(tally.cases for tally in tallies))
+    met = sum(tally.met for tally in tallies)
+    if declared is not None and declared.precondition.routed and not observed.routed:
+        met -= sum(tally.met_404 for tally in tallies)
+    proof.met = met
+    if check in observed.not_applicable:
+        proof.not_applicable = True
+    elif declared is not None and not declared.per_response and met == 0:
+        # An active check that said, for everything it looked at, "not subject to me"; unless
+        # the spec declares what it is about (then it is not executed: see _why_no_evidence).
+        proof.not_applicable = declared.precondition.applies is None and any(
+            tally.not_applicable for tally in tallies
+        )
+    return proof
 
 
 def assess_requirement(
@@ -95,16 +203,22 @@ def assess_requirement(
         checks=list(requirement.checks),
         adr=list(requirement.adr),
         operations=list(requirement.operations),
+        vendor_independent=_vendor_independent(requirement),
     )
     applied: dict[str, AppliedException] = {}
     missing: list[str] = []
+    unproven: list[str] = []
+    not_applicable: list[str] = []
     errors: list[str] = []
     for check in requirement.checks:
         if check not in observed.implemented or check not in observed.ran:
             missing.append(check)
             continue
-        for _, tally in _tallies(observed, check, requirement.operations):
-            result.cases += tally.cases
+        tallies = [tally for _, tally in _tallies(observed, check, requirement.operations)]
+        proof = _prove(check, requirement, observed, tallies)
+        result.cases += proof.cases
+        result.evidence_cases += max(proof.met, 0)
+        for tally in tallies:
             for evidence in tally.evidence:
                 exception = _exception_for(evidence, profile.exceptions)
                 if exception is None:
@@ -123,7 +237,13 @@ def assess_requirement(
                 excused.exception = exception.id
                 entry.matched += excused.occurrences
                 entry.evidence.append(excused)
+                proof.excused = True
         errors += _errors(observed, check, requirement.operations)
+        if proof.not_applicable:
+            why = observed.not_applicable.get(check, "nothing in this API is subject to it")
+            not_applicable.append(f"{check}: {why}")
+        elif proof.met <= 0 and not proof.excused:
+            unproven.append(check)
     result.exceptions_applied = list(applied.values())
     result.errors = sorted(set(errors))
     if result.failures:
@@ -137,17 +257,29 @@ def assess_requirement(
             f"{check}: {observed.skip_reasons.get(check, 'did not run')}" for check in missing
         ]
         result.reason = "not proven: " + "; ".join(reasons)
-    elif result.cases == 0 and not applied:
-        if observed.answered:
-            result.outcome = Outcome.NOT_APPLICABLE
-            result.reason = "nothing this API answered was subject to its checks"
-        else:
-            result.outcome = Outcome.SKIPPED
-            result.reason = "no request of the run got an answer"
+    elif unproven and result.evidence_cases == 0:
+        result.outcome = Outcome.SKIPPED
+        result.reason = _not_executed(unproven, observed, requirement.operations)
+    elif unproven:
+        # Passed on the evidence of its other checks; say which had none, and why.
+        each = "; ".join(
+            f"{check}: {_missing(check, observed, requirement.operations)}" for check in unproven
+        )
+        result.reason = f"passed on the evidence of its other checks; no evidence for {each}"
+    elif len(not_applicable) == len(requirement.checks):
+        result.outcome = Outcome.NOT_APPLICABLE
+        result.reason = "; ".join(not_applicable)
     return result
 
 
+def _vendor_independent(requirement: Requirement) -> bool:
+    """Every check of the requirement is about the catalogue's spec, not the implementation."""
+    kinds = [CATALOGUE.get(check) for check in requirement.checks]
+    return bool(kinds) and all(item is not None and item.kind is Kind.STATIC for item in kinds)
+
+
 def assess_check(check: str, observed: Observed) -> CheckResult:
+    declared = CATALOGUE.get(check)
     if check not in observed.implemented:
         return CheckResult(
             id=check,
@@ -155,13 +287,16 @@ def assess_check(check: str, observed: Observed) -> CheckResult:
             implemented=False,
             reason=observed.skip_reasons.get(check, "not implemented by this engine"),
         )
-    tallies = _tallies(observed, check, ())
+    tallies = [tally for _, tally in _tallies(observed, check, ())]
+    proof = _prove(check, Requirement("", Level.MUST, "", (check,)), observed, tallies)
     result = CheckResult(
         id=check,
         outcome=Outcome.PASSED,
-        cases=sum(tally.cases for _, tally in tallies),
-        failures=sum(tally.failures for _, tally in tallies),
-        errors=sum(tally.errors for _, tally in tallies),
+        cases=proof.cases,
+        failures=sum(tally.failures for tally in tallies),
+        errors=sum(tally.errors for tally in tallies),
+        evidence_cases=max(proof.met, 0),
+        precondition=declared.precondition.describe if declared else None,
     )
     if check not in observed.ran:
         result.outcome = Outcome.SKIPPED
@@ -170,6 +305,10 @@ def assess_check(check: str, observed: Observed) -> CheckResult:
         result.outcome = Outcome.FAILED
     elif result.errors:
         result.outcome = Outcome.ERROR
-    elif result.cases == 0:
-        result.outcome = Outcome.NOT_APPLICABLE if observed.answered else Outcome.SKIPPED
+    elif proof.not_applicable:
+        result.outcome = Outcome.NOT_APPLICABLE
+        result.reason = observed.not_applicable.get(check)
+    elif proof.met <= 0:
+        result.outcome = Outcome.SKIPPED
+        result.reason = _not_executed([check], observed, ())
     return result

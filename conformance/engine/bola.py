@@ -30,6 +30,7 @@ from typing import Any
 
 from conformance.engine.active import ActiveContext, Observation
 from conformance.engine.auth import PRIMARY, SECONDARY, CredentialError
+from conformance.engine.catalogue import BOLA
 from conformance.engine.datetimes import SchemaWalker
 from conformance.engine.http import Exchange
 from conformance.engine.operations import OperationInfo
@@ -45,7 +46,6 @@ from conformance.engine.spec_requests import (
 )
 from conformance.results import Outcome
 
-BOLA = "sec:bola"
 # Reads first, deletes last: the second subject's attempts must not remove what later ones need.
 METHOD_ORDER = {"GET": 0, "HEAD": 0, "PUT": 1, "PATCH": 1, "POST": 2, "DELETE": 3}
 

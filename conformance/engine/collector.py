@@ -10,20 +10,23 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from schemathesis.engine import Status, StopReason, events
 
-from conformance.engine import check_ids
 from conformance.engine.active import Observation
+from conformance.engine.catalogue import CATALOGUE, CheckDef
 from conformance.engine.evidence import (
     clip_message,
     curl_command,
     request_evidence,
     response_evidence,
 )
+from conformance.engine.facts import Facts
 from conformance.engine.negative_cases import reached_api_valid
 from conformance.engine.operations import OperationInfo
 from conformance.engine.response_checks import CHECK_IDS_BY_NAME
+from conformance.engine.spec_requests import is_secured
 from conformance.results import (
     Evidence,
     OperationCoverage,
@@ -33,6 +36,12 @@ from conformance.results import (
     ResponseTimeSample,
     RunError,
 )
+
+
+def _is_negative(case: Any) -> bool:
+    meta = getattr(case, "meta", None)
+    return meta is not None and bool(meta.generation.mode.is_negative)
+
 
 if TYPE_CHECKING:
     from schemathesis.engine.recorder import Interaction, ScenarioRecorder
@@ -51,19 +60,28 @@ _STATUS = {
 
 def check_id_for(name: str) -> str:
     """The check id for a Schemathesis check name (ours or built in)."""
-    return CHECK_IDS_BY_NAME.get(name) or check_ids.SCHEMATHESIS_CHECKS.get(name) or f"api:{name}"
+    declared = CATALOGUE.by_schemathesis_name(name)
+    return CHECK_IDS_BY_NAME.get(name) or (declared.id if declared else f"api:{name}")
 
 
 @dataclass(slots=True)
 class Tally:
-    cases: int = 0
+    cases: int = 0  # cases sent that the check looked at
+    met: int = 0  # of those, the ones that met its precondition: evidence (failures included)
+    met_404: int = 0  # evidence answered 404 (see facts.Precondition.routed)
+    not_applicable: int = 0  # observations of an active check: "not subject to me"
     failures: int = 0  # occurrences
     errors: int = 0
     evidence: list[Evidence] = field(default_factory=list)
     error_messages: list[str] = field(default_factory=list)
 
+    def add_evidence(self, status: int | None = None) -> None:
+        self.met += 1
+        self.met_404 += status == 404
+
     def add_failure(self, evidence: Evidence) -> None:
-        self.cases += 1
+        """A failure is evidence too (the case that shows it is counted by the caller)."""
+        self.met += 1
         self.failures += 1
         for known in self.evidence:
             # A probe's message names what it judged (which client, which token): two clients'
@@ -108,6 +126,7 @@ class Collector:
         subject_of: Callable[[Mapping[str, str]], str | None] = lambda headers: None,
         listener: Listener | None = None,
         stopped: Callable[[], bool] = lambda: False,
+        document: dict[str, Any] | None = None,
     ) -> None:
         self.redactor = redactor
         # True once the run was stopped (budget, signal): a phase that ends after that was cut
@@ -116,6 +135,11 @@ class Collector:
         self.subject_of = subject_of
         self.listener = listener
         self.operations = {operation.label: operation for operation in operations}
+        self.secured = {
+            operation.label: document is not None and is_secured(document, operation)
+            for operation in operations
+        }
+        self.per_response: list[CheckDef] = CATALOGUE.per_response()
         self.tallies: dict[tuple[str, str | None], Tally] = {}
         self.coverage = {
             operation.label: OperationCoverage(
@@ -157,12 +181,15 @@ class Collector:
         label = observation.operation.label if observation.operation else observation.label
         tally = self.tally(observation.check, label)
         if observation.outcome is Outcome.NOT_APPLICABLE:
+            tally.not_applicable += 1
             return
         if observation.outcome is Outcome.ERROR:
             tally.add_error(clip_message(observation.message or observation.title, self.redactor))
             return
         if observation.outcome is Outcome.PASSED:
             tally.cases += 1
+            answer = observation.exchange.response if observation.exchange else None
+            tally.add_evidence(answer.status if answer is not None else None)
             return
         evidence = Evidence(
             check=observation.check,
@@ -173,6 +200,7 @@ class Collector:
             phase="probes",
             subject=observation.subject,
         )
+        tally.cases += 1
         exchange = observation.exchange
         if exchange is not None:
             sent = exchange.request
@@ -240,19 +268,28 @@ class Collector:
             return
         failures_before = sum(item.failures for item in self.tallies.values())
         self._interactions(recorder, phase)
+        facts = self._facts(recorder)
         for case_id, nodes in recorder.checks.items():
             node = recorder.cases.get(case_id)
             label = node.value.operation.label if node else event.label
+            seen = facts.get(case_id)
             for check in nodes:
                 check_id = check_id_for(check.name)
                 tally = self.tally(check_id, label)
                 if check.status == Status.SUCCESS:
-                    tally.cases += 1
+                    declared = CATALOGUE.get(check_id)
+                    if declared is None:
+                        tally.cases += 1
+                        tally.add_evidence()
+                    elif seen is not None and declared.precondition.met(seen):
+                        tally.add_evidence(seen.status)
                 elif check.status == Status.FAILURE and check.failure_info is not None:
                     if check.name == "negative_data_rejection" and self._sent_valid(
                         recorder, case_id
                     ):
                         continue  # its invalid part never reached the API (negative_cases)
+                    if CATALOGUE.get(check_id) is None:
+                        tally.cases += 1
                     tally.add_failure(
                         self._evidence(check_id, label, phase, recorder, case_id, check)
                     )
@@ -270,6 +307,44 @@ class Collector:
                     status=_STATUS.get(event.status),
                 )
             )
+
+    def _facts(self, recorder: ScenarioRecorder) -> dict[str, Facts]:
+        """The facts of every answered case of a scenario, in the order they were sent; every
+        per-response check looked at each of them (one case sent, for each)."""
+        facts: dict[str, Facts] = {}
+        deleted: list[str] = []  # paths a successful DELETE removed earlier in the scenario
+        for case_id, interaction in recorder.interactions.items():
+            node = recorder.cases.get(case_id)
+            if node is None:
+                continue
+            case, label = node.value, node.value.operation.label
+            for check in self.per_response:
+                self.tally(check.id, label).cases += 1
+            response = interaction.response
+            if response is None:
+                continue
+            method = interaction.request.method.upper()
+            path = urlsplit(interaction.request.uri).path
+            parent = recorder.interactions.get(node.parent_id) if node.parent_id else None
+            created = (
+                parent is not None
+                and parent.request.method.upper() == "POST"
+                and parent.response is not None
+                and (parent.response.status_code == 201 or "location" in parent.response.headers)
+            )
+            facts[case_id] = Facts(
+                method=method,
+                declared=method == case.operation.method.upper(),
+                status=response.status_code,
+                negative=_is_negative(case) and not self._sent_valid(recorder, case_id),
+                secured=self.secured.get(label, False),
+                created_then_read=created and method in ("GET", "HEAD"),
+                deleted_then_read=method != "DELETE"
+                and any(path == gone or path.startswith(gone + "/") for gone in deleted),
+            )
+            if method == "DELETE" and 200 <= response.status_code < 300:
+                deleted.append(path)
+        return facts
 
     @staticmethod
     def _sent_valid(recorder: ScenarioRecorder, case_id: str) -> bool:

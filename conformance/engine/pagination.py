@@ -21,15 +21,18 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from conformance.engine import check_ids
+from conformance.engine import catalogue
 from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.engine.auth import PRIMARY
+from conformance.engine.creation import Follower, creation_request
 from conformance.engine.http import Exchange
+from conformance.engine.operations import OperationInfo
 from conformance.engine.paging import (
     PAGE_NUMBER,
     PAGE_SIZE,
@@ -104,7 +107,7 @@ def _observe(
     paged: PagedOperation, page: Page, title: str, issue: str | None, what: str
 ) -> Observation:
     return Observation(
-        check=check_ids.PAGINATION,
+        check=catalogue.PAGINATION,
         outcome=Outcome.FAILED if issue else Outcome.PASSED,
         title=title if issue else "",
         message=f"{what}: {issue}" if issue else "",
@@ -247,11 +250,64 @@ def _out_of_range(pager: Pager, walk: Walk) -> tuple[Page, str | None] | None:
     return page, f"{what} answered {status}, which the spec does not declare for this operation"
 
 
-def check_operation(ctx: ActiveContext, paged: PagedOperation) -> Iterator[Observation]:
+def _fill(
+    ctx: ActiveContext,
+    paged: PagedOperation,
+    count: int,
+    made: list[tuple[OperationInfo, Exchange]],
+) -> bool:
+    """Create ``count`` items in an empty collection, where the spec declares how (a POST on
+    the same path answering 201): an empty collection shows nothing about paging. True when
+    every one was created; ``made`` gets each creation, to be removed afterwards."""
+    creation = next(
+        (
+            op
+            for op in ctx.operations
+            if op.method == "POST"
+            and op.path == paged.operation.path
+            and "201" in op.declared_statuses
+        ),
+        None,
+    )
+    if creation is None or paged.operation.method != "GET":
+        return False
+    rng = random.Random(f"{ctx.seed if ctx.seed is not None else 0}:{catalogue.PAGINATION}")
+    for _ in range(count):
+        if ctx.stopped:
+            return False
+        request = creation_request(ctx, creation, rng)
+        answer = ctx.http.send(
+            request.method,
+            ctx.url(request.target()),
+            headers={**request.headers, **ctx.credentials(PRIMARY)},
+            body=request.body,
+        )
+        if answer.response is None or answer.response.status != 201:
+            return False
+        made.append((creation, answer))
+    return True
+
+
+def _remove(ctx: ActiveContext, made: list[tuple[OperationInfo, Exchange]]) -> None:
+    """Delete what ``_fill`` created, where the spec declares a DELETE for it: what the
+    pagination check added must not change what later checks find (a subscription more
+    receives every notification)."""
+    follower = Follower(ctx)
+    for creation, exchange in made:
+        resource = follower.locate(creation, exchange)
+        if resource is not None and follower.delete_of(resource) is not None:
+            ctx.http.send("DELETE", resource.url, headers=ctx.credentials(PRIMARY))
+
+
+def check_operation(
+    ctx: ActiveContext,
+    paged: PagedOperation,
+    made: list[tuple[OperationInfo, Exchange]] | None = None,
+) -> Iterator[Observation]:
     label = paged.operation.label
     if paged.problem is not None:
         yield Observation(
-            check=check_ids.PAGINATION,
+            check=catalogue.PAGINATION,
             outcome=Outcome.ERROR,
             title="No valid request to page with",
             message=f"{label} pages, but {paged.problem}.",
@@ -268,7 +324,7 @@ def check_operation(ctx: ActiveContext, paged: PagedOperation) -> Iterator[Obser
         # The run's subject may not read this collection: nothing to page through, and the
         # refusal itself is the security checks' concern.
         yield Observation(
-            check=check_ids.PAGINATION,
+            check=catalogue.PAGINATION,
             outcome=Outcome.NOT_APPLICABLE,
             message=f"{label}: the run's credentials get {response.status}; paging not judged.",
             operation=paged.operation,
@@ -278,7 +334,7 @@ def check_operation(ctx: ActiveContext, paged: PagedOperation) -> Iterator[Obser
         return
     if first.items is None:
         yield Observation(
-            check=check_ids.PAGINATION,
+            check=catalogue.PAGINATION,
             outcome=Outcome.ERROR,
             title="First page not available",
             message=f"{label}: asked for the first page of {size}, but {first.problem}.",
@@ -287,6 +343,11 @@ def check_operation(ctx: ActiveContext, paged: PagedOperation) -> Iterator[Obser
             subject=PRIMARY,
         )
         return
+    if not first.items and _fill(ctx, paged, 2 * size + 1, [] if made is None else made):
+        first = pager.first(size)
+        if first.items is None:
+            return  # it answered once; a second refusal is for the checks of every response
+    assert first.items is not None
     number = 1 if paged.style == "page" else None
     yield _observe(paged, first, "Page size not respected", _size_issue(first, size, number), label)
     yield _observe(paged, first, TOTALS_DISAGREE, _totals_issue(first, size), label)
@@ -302,7 +363,7 @@ def check_operation(ctx: ActiveContext, paged: PagedOperation) -> Iterator[Obser
     walk = _walk(pager, *_walk_start(pager, first, size))
     if walk.problem is not None:
         yield Observation(
-            check=check_ids.PAGINATION,
+            check=catalogue.PAGINATION,
             outcome=Outcome.FAILED,
             title="A following page is not available",
             message=f"{label}: walking pages of {walk.size}, {walk.problem}.",
@@ -334,9 +395,13 @@ def _walk_start(pager: Pager, first: Page, size: int) -> tuple[Page, int]:
     return (start, larger) if start.items is not None else (first, size)
 
 
-@active_check(check_ids.PAGINATION, per_operation=True)
+@active_check(catalogue.PAGINATION, per_operation=True)
 def pagination(ctx: ActiveContext) -> Iterator[Observation]:
     for paged in paged_operations(ctx.document, ctx.operations):
         if ctx.stopped:
             return
-        yield from check_operation(ctx, paged)
+        made: list[tuple[OperationInfo, Exchange]] = []
+        try:
+            yield from check_operation(ctx, paged, made)
+        finally:
+            _remove(ctx, made)

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.engine import check_ids
+from conformance.engine import catalogue
 from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.engine.auth import PRIMARY
 from conformance.engine.datetimes import SchemaWalker
@@ -39,7 +39,7 @@ def _representative(operations: list[OperationInfo]) -> OperationInfo:
     return next((item for item in operations if item.method == "GET"), operations[0])
 
 
-@active_check(check_ids.NO_TRAILING_SLASH, always=True, per_operation=True)
+@active_check(catalogue.NO_TRAILING_SLASH, always=True, per_operation=True)
 def no_trailing_slash(ctx: ActiveContext) -> Iterator[Observation]:
     walker = ctx.walker
     for path, operations in _by_path(ctx.operations).items():
@@ -51,7 +51,7 @@ def no_trailing_slash(ctx: ActiveContext) -> Iterator[Observation]:
         url = ctx.url(fill_path(operation, walker) + "/")
         exchange = ctx.http.send(operation.method, url, headers=ctx.credentials())
         observation = Observation(
-            check=check_ids.NO_TRAILING_SLASH,
+            check=catalogue.NO_TRAILING_SLASH,
             outcome=Outcome.PASSED,
             operation=operation,
             exchange=exchange,
@@ -94,7 +94,7 @@ def allow_issues(allow: str | None, declared: set[str]) -> list[str]:
     return issues
 
 
-@active_check(check_ids.HTTP_METHODS_405, always=True, per_operation=True)
+@active_check(catalogue.HTTP_METHODS_405, always=True, per_operation=True)
 def http_methods_405(ctx: ActiveContext) -> Iterator[Observation]:
     walker = ctx.walker
     for path, operations in _by_path(ctx.operations).items():
@@ -112,7 +112,7 @@ def http_methods_405(ctx: ActiveContext) -> Iterator[Observation]:
             body = b"{}"
         exchange = ctx.http.send(method, url, headers=headers, body=body)
         observation = Observation(
-            check=check_ids.HTTP_METHODS_405,
+            check=catalogue.HTTP_METHODS_405,
             outcome=Outcome.PASSED,
             label=f"{method} {path}",
             exchange=exchange,
@@ -194,7 +194,7 @@ def _openapi_operation(ctx: ActiveContext) -> OperationInfo | None:
     )
 
 
-@active_check(check_ids.PUBLISH_OPENAPI, always=True)
+@active_check(catalogue.PUBLISH_OPENAPI, always=True)
 def publish_openapi(ctx: ActiveContext) -> Iterator[Observation]:
     url = ctx.url("/openapi.json")
     # Deliberately without credentials: the description must be public.
@@ -202,7 +202,7 @@ def publish_openapi(ctx: ActiveContext) -> Iterator[Observation]:
         "GET", url, headers={"Accept": "application/json", "Origin": PROBE_ORIGIN}
     )
     observation = Observation(
-        check=check_ids.PUBLISH_OPENAPI,
+        check=catalogue.PUBLISH_OPENAPI,
         outcome=Outcome.PASSED,
         operation=_openapi_operation(ctx),
         label="GET /openapi.json",

@@ -17,17 +17,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import schemathesis
 from schemathesis.core.failures import Failure, Severity
 
-from conformance.engine import check_ids
+from conformance.engine import catalogue
 from conformance.engine.datetimes import SchemaWalker, date_problem
 from conformance.engine.exchanges import ExchangeProblem, ExchangeValidator
+from conformance.engine.facts import EARLIER_REJECTIONS
 from conformance.engine.leaks import find_leak
 
 if TYPE_CHECKING:
     from schemathesis import Case, CheckContext, Response
-
-# Statuses an API may answer invalid input with besides 400: the request fails before its
-# content is looked at (credentials, routing, method, size, media type).
-EARLIER_REJECTIONS = frozenset({401, 403, 404, 405, 406, 411, 413, 414, 415, 431})
 
 
 class ConformanceFailure(Failure):
@@ -84,6 +81,11 @@ ResponseCheck = Callable[[RunState, "Response", "Case"], bool | None]
 
 
 def _register(check_id: str) -> Callable[[ResponseCheck], ResponseCheck]:
+    """Hand the per-response check ``check_id`` (declared in the catalogue) to Schemathesis."""
+    declared = catalogue.CATALOGUE.get(check_id)
+    if declared is None or declared.kind is not catalogue.Kind.RESPONSE:
+        raise ValueError(f"{check_id} is not declared as a per-response check in the catalogue")
+
     def decorator(func: ResponseCheck) -> ResponseCheck:
         def run(ctx: CheckContext, response: Response, case: Case) -> bool | None:
             state = _state(case)
@@ -117,7 +119,7 @@ def _fail(case: Case, title: str, message: str) -> ConformanceFailure:
     return ConformanceFailure(operation=case.operation.label, title=title, message=message)
 
 
-@_register(check_ids.VERSION_HEADER)
+@_register(catalogue.VERSION_HEADER)
 def version_header(state: RunState, response: Response, case: Case) -> bool | None:
     """Every response carries API-Version equal to info.version (/core/version-header)."""
     value = header(response, "api-version")
@@ -165,7 +167,7 @@ def problem_issues(response: Response) -> list[str]:
     return issues
 
 
-@_register(check_ids.PROBLEM_DETAILS)
+@_register(catalogue.PROBLEM_DETAILS)
 def problem_details(state: RunState, response: Response, case: Case) -> bool | None:
     """4xx/5xx are problem+json with status, title and detail (ADR problem-details)."""
     if response.status_code < 400 or case.method.upper() == "HEAD":
@@ -185,7 +187,7 @@ def _is_negative(case: Case) -> bool:
     return meta is not None and meta.generation.mode.is_negative
 
 
-@_register(check_ids.INVALID_INPUT_400)
+@_register(catalogue.INVALID_INPUT_400)
 def invalid_input_400(state: RunState, response: Response, case: Case) -> bool | None:
     """Invalid input gets 400, never 422 (/core/error-handling/invalid-input)."""
     status = response.status_code
@@ -196,9 +198,11 @@ def invalid_input_400(state: RunState, response: Response, case: Case) -> bool |
             f"The {_where(response, case)}: the API Design Rules require 400 for invalid input, "
             "never 422.",
         )
-    if not _is_negative(case) or not 400 <= status < 500:
-        return True  # valid input, or not rejected at all (api:negative_data_rejection's concern)
-    if status != 400 and status not in EARLIER_REJECTIONS:
+    if not _is_negative(case) or not 400 <= status < 500 or status in EARLIER_REJECTIONS:
+        # Valid input; not rejected at all (api:negative_data_rejection's concern); or
+        # rejected before validation (credentials, routing): no evidence either way.
+        return True
+    if status != 400:
         raise _fail(
             case,
             "Invalid input not answered with 400",
@@ -246,7 +250,7 @@ def security_header_issues(headers: dict[str, str], *, tls: bool, has_body: bool
     return issues
 
 
-@_register(check_ids.SECURITY_HEADERS)
+@_register(catalogue.SECURITY_HEADERS)
 def security_headers(state: RunState, response: Response, case: Case) -> bool | None:
     """Every response carries the mandatory security headers (/core/transport/security-headers)."""
     headers = {name: ", ".join(values) for name, values in response.headers.items()}
@@ -283,7 +287,7 @@ def _response_schema(state: RunState, case: Case, response: Response) -> Any:
     return state.walker.resolve(media).get("schema") if isinstance(media, dict) else None
 
 
-@_register(check_ids.DATE_TIME_FORMAT)
+@_register(catalogue.DATE_TIME_FORMAT)
 def date_time_format(state: RunState, response: Response, case: Case) -> bool | None:
     """Dates are full dates, date-times RFC 3339 in UTC 'Z' (/core/date-time/*)."""
     if case.method.lower() != case.operation.method.lower() or not response.content:
@@ -321,7 +325,7 @@ def _sent_credential(response: Response) -> str | None:
     return credential if len(credential) >= 8 else None
 
 
-@_register(check_ids.NO_INTERNAL_DETAILS)
+@_register(catalogue.NO_INTERNAL_DETAILS)
 def no_internal_details(state: RunState, response: Response, case: Case) -> bool | None:
     """Error bodies reveal no stack traces or internal file paths, and never echo a credential."""
     if response.status_code < 400 or not response.content:
@@ -345,7 +349,7 @@ def no_internal_details(state: RunState, response: Response, case: Case) -> bool
     return None
 
 
-@_register(check_ids.EXCHANGE_VALID)
+@_register(catalogue.EXCHANGE_VALID)
 def exchange_valid(state: RunState, response: Response, case: Case) -> bool | None:
     """openapi-core agrees that the response is one the spec declares."""
     if state.exchanges is None or case.method.lower() != case.operation.method.lower():

@@ -42,18 +42,12 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis.engine import StopReason, from_schema
 
 from conformance import __version__
-from conformance.engine import (  # noqa: F401  (register active checks)
-    check_ids,
-    pagination,
-    probes,
-    sensitive_uris,
-    static,
-)
-from conformance.engine.active import ACTIVE_CHECKS, ALWAYS_RUN, PER_OPERATION, ActiveContext
+from conformance.engine.active import ActiveContext
 from conformance.engine.assess import Observed, assess_check, assess_requirement
 from conformance.engine.auth import PRIMARY, CredentialError, Subjects
 from conformance.engine.behaviour.identity.endpoints import map_onto_provider
 from conformance.engine.behaviour.login import LoginDriverError, driver_for
+from conformance.engine.catalogue import CATALOGUE, load_checks
 from conformance.engine.collector import TESTING_PHASES, Collector, Listener, Progress
 from conformance.engine.datetimes import SchemaWalker
 from conformance.engine.exchanges import ExchangeValidator
@@ -76,6 +70,7 @@ from conformance.results import (
     ShardInfo,
     SpecInfo,
     ToolVersions,
+    Verdict,
     decide_verdict,
     summarise,
 )
@@ -412,17 +407,20 @@ def _run_active_checks(
     ran: set[str],
     shard: Shard | None = None,
 ) -> None:
-    wanted = [check for check in ACTIVE_CHECKS if check in ALWAYS_RUN or check in profile.check_ids]
+    wanted = [
+        bound for bound in CATALOGUE.active() if bound.always or bound.check.id in profile.check_ids
+    ]
     everything = dataclasses.replace(context, operations=list(collector.operations.values()))
-    for check in wanted:
+    for bound in wanted:
+        check = bound.check.id
         if context.stopped:
             return
-        if shard is not None and check not in PER_OPERATION and not shard.first:
+        if shard is not None and not bound.per_operation and not shard.first:
             continue  # an API-wide check: shard 1 runs it
-        scope = context if check in PER_OPERATION else everything
+        scope = context if bound.per_operation else everything
         collector._emit(Progress(kind="phase-started", phase="probes", operation=check))
         failures = 0
-        for observation in ACTIVE_CHECKS[check](scope):
+        for observation in bound.run(scope):
             if observation.outcome is Outcome.ERROR and context.stopped:
                 continue  # a request the stop cut short (or never sent): nothing about the target
             collector.observe(observation)
@@ -552,6 +550,7 @@ def run(
     listener: Listener | None = None,
 ) -> RunReport:
     control = control or RunControl()
+    load_checks()
     config.base_url = validate_base_url(config.base_url)
     try:
         driver_for(config.login_driver, config.vendor)  # one that cannot load: before any request
@@ -613,6 +612,7 @@ def _run(
         subject_of=_subject_matcher(config.subjects),
         listener=listener,
         stopped=lambda: control.stopped,
+        document=document,
     )
     state = RunState(
         api_version=api_version,
@@ -650,11 +650,11 @@ def _run(
         not_run = {phase: too_large for phase in config.phases}
     else:
         with _hypothesis_home(config.hypothesis_dir), _without_local_constants():
+            per_response = {check.id for check in CATALOGUE.per_response()}
             if not _passes(config, generated, seed):
-                ran.update(check_ids.PER_RESPONSE_CHECKS)  # an empty shard: nothing to generate
+                ran.update(per_response)  # an empty shard: nothing to generate
             elif _run_schemathesis(config, seed, state, collector, control, generated, not_run):
-                ran.update(check_ids.SCHEMATHESIS_CHECKS.values())
-                ran.update(check_ids.RESPONSE_CHECKS)
+                ran.update(per_response)
 
     completion = _completion(
         control,
@@ -662,13 +662,18 @@ def _run(
         generated=bool(_passes(config, generated, seed)) and not not_run,
         not_executed=next(iter(not_run.values()), None),
     )
-    implemented = frozenset(check_ids.BUILTIN_CHECKS | set(ACTIVE_CHECKS))
+    implemented = frozenset(
+        {check.id for check in CATALOGUE.per_response()}
+        | {bound.check.id for bound in CATALOGUE.active()}
+    )
     skip_reasons = {
         check: "not implemented by this engine" for check in profile.check_ids - implemented
     }
     for check in implemented - ran:
         skip_reasons[check] = completion.reason or "not selected for this run"
-        if config.shard is not None and not config.shard.first and check not in PER_OPERATION:
+        bound = CATALOGUE.bound(check)
+        api_wide = bound is not None and not bound.per_operation and not bound.check.per_response
+        if config.shard is not None and not config.shard.first and api_wide:
             skip_reasons[check] = f"an API-wide check: shard 1 of {config.shard.count} runs it"
     observed = Observed(
         tallies=collector.tallies,
@@ -679,6 +684,10 @@ def _run(
         answered=any(item.status_codes for item in collector.coverage.values())
         or any(tally.cases for tally in collector.tallies.values()),
         skip_reasons=skip_reasons,
+        statuses={label: dict(item.status_codes) for label, item in collector.coverage.items()},
+        routed=_routed(collector),
+        not_applicable=not_applicable(document) if operations else {},
+        secured=frozenset(label for label, secured in collector.secured.items() if secured),
     )
     requirements = [assess_requirement(item, profile, observed) for item in profile.requirements]
     reported_checks = sorted(profile.check_ids | ran | {c for c, _ in collector.tallies})
@@ -715,7 +724,8 @@ def _run(
         finished_at=_now(),
         duration_s=round(finished - started, 3),
         completion=completion,
-        verdict=decide_verdict(requirements, completion),
+        # A shard is a part of a run: only the merge of all parts has a verdict.
+        verdict=Verdict.PARTIAL if config.shard else decide_verdict(requirements, completion),
         summary=summarise(requirements, collector.total_cases),
         requirements=requirements,
         checks=[assess_check(check, observed) for check in reported_checks],
@@ -737,6 +747,21 @@ def _run(
         if config.shard
         else None,
     )
+
+
+def _routed(collector: Collector) -> bool:
+    """Some answer reached an operation (not 401, 403 or 404), or nothing was generated."""
+    codes = {code for item in collector.coverage.values() for code in item.status_codes}
+    return not codes or bool(codes - {"401", "403", "404"})
+
+
+def not_applicable(document: dict[str, Any]) -> dict[str, str]:
+    """Checks the spec declares nothing for (no date-time in any response, no DELETE, ...)."""
+    return {
+        check.id: check.precondition.not_applicable
+        for check in CATALOGUE
+        if check.precondition.applies is not None and not check.precondition.applies(document)
+    }
 
 
 def _spec_label(config: RunConfig) -> str:
@@ -775,13 +800,12 @@ def _completion(
 def _phases(
     collector: Collector, ran: set[str], config: RunConfig, not_run: Mapping[str, str]
 ) -> list[PhaseResult]:
-    probes_ran = any(check in ran for check in ACTIVE_CHECKS)
+    active = {bound.check.id for bound in CATALOGUE.active()}
+    probes_ran = any(check in ran for check in active)
     probe_status = "skipped"
     if probes_ran:
         failed = any(
-            tally.failures
-            for (check, _), tally in collector.tallies.items()
-            if check in ACTIVE_CHECKS
+            tally.failures for (check, _), tally in collector.tallies.items() if check in active
         )
         probe_status = "failed" if failed else "passed"
     phases = [PhaseResult(name="probes", status=probe_status)]

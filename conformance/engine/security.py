@@ -27,6 +27,13 @@ from collections.abc import Iterable, Iterator
 from conformance.engine import bola
 from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.engine.auth import PRIMARY, CredentialError
+from conformance.engine.catalogue import (
+    EXPIRED_TOKEN,
+    MALFORMED_TOKEN,
+    MISSING_TOKEN,
+    TOKEN_IN_QUERY,
+    WRONG_AUDIENCE,
+)
 from conformance.engine.forged_tokens import (
     MALFORMED,
     audience_tokens,
@@ -39,22 +46,45 @@ from conformance.engine.security_subjects import other_audience_token
 from conformance.engine.spec_requests import SpecRequest, example_request, is_secured
 from conformance.results import Outcome
 
-MISSING_TOKEN = "sec:missing-token"
-MALFORMED_TOKEN = "sec:malformed-token"
-EXPIRED_TOKEN = "sec:expired-token"
-WRONG_AUDIENCE = "sec:wrong-audience"
-TOKEN_IN_QUERY = "sec:token-in-query"
 BOLA = bola.BOLA
 QUERY_TOKEN_PARAMETER = "access_token"
 
 
 def secured_requests(ctx: ActiveContext, check: str) -> list[SpecRequest]:
     seed = ctx.seed if ctx.seed is not None else 0
-    return [
+    requests = [
         example_request(ctx.document, operation, random.Random(f"{seed}:{check}:{operation.label}"))
         for operation in ctx.operations
         if is_secured(ctx.document, operation)
     ]
+    return requests if _own_credentials_accepted(ctx, requests) else []
+
+
+CONTROL_READS = 3  # secured reads tried with the run's own credentials
+
+
+def _own_credentials_accepted(ctx: ActiveContext, requests: list[SpecRequest]) -> bool:
+    """Whether the API accepts the run's own credentials on a secured read (the control).
+
+    A rejection of a forged or missing token is evidence only where the genuine one is taken
+    for what it is: an API that answers 401 to everything (a wrong token, a wrong audience
+    configured) rejects everything and proves nothing. Without a secured read to try, the
+    rejections are judged.
+    """
+    reads = [request for request in requests if request.method == "GET"][:CONTROL_READS]
+    if not reads or PRIMARY not in ctx.subjects:
+        return True
+    try:
+        credentials = ctx.credentials(PRIMARY)
+    except CredentialError:
+        return False
+    for request in reads:
+        response = send(ctx, request, credentials).response
+        # A 403 knows who is asking (the token is genuine, the permission missing): only a
+        # 401 says the credentials themselves were refused.
+        if response is not None and response.status != 401:
+            return True
+    return False
 
 
 def send(

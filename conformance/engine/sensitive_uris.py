@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from conformance.engine import check_ids
+from conformance.engine import catalogue
 from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.engine.auth import PRIMARY
 from conformance.engine.identifiers import is_valid_bsn
@@ -110,7 +110,7 @@ def response_issues(headers: dict[str, str], body: bytes, media_type: str, sent:
 
 
 # -- per response, inside Schemathesis's run ----------------------------------------------
-@_register(check_ids.NO_SENSITIVE_URIS)
+@_register(catalogue.NO_SENSITIVE_URIS)
 def no_sensitive_uris_in_responses(state: RunState, response: Response, case: Case) -> bool | None:
     """No URI a response hands out carries a BSN (/core/transport/no-sensitive-uris)."""
     headers = {name: ", ".join(values) for name, values in response.headers.items()}
@@ -159,12 +159,12 @@ def _readable(operation: OperationInfo) -> bool:
     )
 
 
-@active_check(check_ids.NO_SENSITIVE_URIS, per_operation=True)
+@active_check(catalogue.NO_SENSITIVE_URIS, per_operation=True)
 def no_sensitive_uris(ctx: ActiveContext) -> Iterator[Observation]:
     for operation in ctx.operations:
         issues = spec_issues(operation)
         yield Observation(
-            check=check_ids.NO_SENSITIVE_URIS,
+            check=catalogue.NO_SENSITIVE_URIS,
             outcome=Outcome.FAILED if issues else Outcome.PASSED,
             title="The spec puts a BSN in a URI" if issues else "",
             message=f"{operation.label}: {'; '.join(issues)}; send it in the request body instead."
@@ -185,7 +185,7 @@ def no_sensitive_uris(ctx: ActiveContext) -> Iterator[Observation]:
             continue  # an unanswered request shows nothing about URIs; other checks report it
         issues = response_issues(response.headers, response.body, response.media_type, unquote(url))
         yield Observation(
-            check=check_ids.NO_SENSITIVE_URIS,
+            check=catalogue.NO_SENSITIVE_URIS,
             outcome=Outcome.FAILED if issues else Outcome.PASSED,
             title="Response puts a BSN in a URI" if issues else "",
             message=f"GET {url} answered {response.status}: {'; '.join(sorted(set(issues))[:5])}."

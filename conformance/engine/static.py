@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from conformance.engine import check_ids
+from conformance.engine import catalogue
 from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.lint import Severity, lint_spec
 from conformance.results import Outcome
@@ -17,11 +17,11 @@ from conformance.spec.labels import portable_label
 SHOWN_FINDINGS = 10
 
 
-@active_check(check_ids.LINT_ADR)
+@active_check(catalogue.LINT_ADR)
 def lint_adr(ctx: ActiveContext) -> Iterator[Observation]:
     if ctx.spec is None:
         yield Observation(
-            check=check_ids.LINT_ADR,
+            check=catalogue.LINT_ADR,
             outcome=Outcome.ERROR,
             title="No spec to lint",
             message="the run was given a document, not a loaded spec file",
@@ -29,7 +29,7 @@ def lint_adr(ctx: ActiveContext) -> Iterator[Observation]:
         return
     errors = [item for item in lint_spec(ctx.spec) if item.severity is Severity.ERROR]
     if not errors:
-        yield Observation(check=check_ids.LINT_ADR, outcome=Outcome.PASSED)
+        yield Observation(check=catalogue.LINT_ADR, outcome=Outcome.PASSED)
         return
     shown = [
         f"{portable_label(item.file)}:{item.line}:{item.column} {item.rule} "
@@ -39,7 +39,7 @@ def lint_adr(ctx: ActiveContext) -> Iterator[Observation]:
     ]
     more = f" (and {len(errors) - SHOWN_FINDINGS} more)" if len(errors) > SHOWN_FINDINGS else ""
     yield Observation(
-        check=check_ids.LINT_ADR,
+        check=catalogue.LINT_ADR,
         outcome=Outcome.FAILED,
         title=f"{len(errors)} error-level ADR lint finding(s)",
         message="; ".join(shown) + more,

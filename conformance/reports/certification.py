@@ -220,6 +220,9 @@ def _verdict(
         reasons.append(f"SHOULD requirement(s) failed: {_ids(should_failed)}")
     if waived:
         reasons.append(f"failure(s) accepted by a waiver: {_ids(waived)}")
+    if report.part is not None:
+        reasons.insert(0, f"{report.part}: a part of a run; merge all parts for the verdict")
+        return CertificationVerdict.INCOMPLETE, reasons
     if failed:
         return CertificationVerdict.NOT_CERTIFIED, reasons
     if unexecuted or not report.completion.complete:
@@ -240,10 +243,12 @@ def certify(
         _judge(result, [w for w in waivers if w.requirement == result.id], today)
         for result in report.requirements
     ]
-    verdict, reasons = _verdict(report, standings)
+    # A requirement about the profile itself (its spec lints clean) is shown, not scored.
+    scored = [item for item in standings if not item.result.vendor_independent]
+    verdict, reasons = _verdict(report, scored)
     return Certification(
         verdict=verdict,
-        score=score(standings),
+        score=score(scored),
         reasons=tuple(reasons),
         requirements=tuple(standings),
         evaluated_on=today,

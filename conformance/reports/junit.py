@@ -38,6 +38,8 @@ class _Suite:
         self.classname = classname
         self.cases: list[ET.Element] = []
         self.counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        # Per requirement: cases sent and cases that were evidence (a pass needs evidence).
+        self.properties: list[tuple[str, str]] = []
 
     def case(self, name: str) -> ET.Element:
         element = ET.Element("testcase", name=_clean(name), classname=self.classname, time="0")
@@ -112,6 +114,12 @@ def _requirement_cases(
             )
         else:
             suite.skipped(name, f"not executed: {result.reason or 'skipped'}")
+    suite.properties += [
+        (f"{result.id}.cases", str(result.cases)),
+        (f"{result.id}.evidence_cases", str(result.evidence_cases)),
+    ]
+    if result.vendor_independent:
+        suite.properties.append((f"{result.id}.scored", "false: a property of the profile"))
 
 
 def _check_case(suite: _Suite, check: CheckResult) -> None:
@@ -186,7 +194,7 @@ def junit_xml(report: RunReport, certification: Certification) -> bytes:
         }
         element = ET.SubElement(root, "testsuite", attributes)
         properties = ET.SubElement(element, "properties")
-        for name, value in _properties(report, certification):
+        for name, value in _properties(report, certification) + suite.properties:
             ET.SubElement(properties, "property", name=name, value=_clean(value))
         element.extend(suite.cases)
         ET.SubElement(element, "system-out").text = _clean(summary)

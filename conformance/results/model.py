@@ -38,6 +38,8 @@ class Verdict(StrEnum):
     INCONCLUSIVE = (
         "inconclusive"  # nothing failed, but the run is incomplete or a MUST was not proven
     )
+    # One shard of a run (run --shard I/N): a part, not a verdict; merge gives the verdict.
+    PARTIAL = "partial"
 
 
 @dataclass(slots=True)
@@ -105,11 +107,17 @@ class RequirementResult:
     operations: list[str] = field(
         default_factory=list
     )  # operationIds it is limited to; empty = all
-    reason: str | None = None  # why it is skipped, in error, or not applicable
-    cases: int = 0  # evaluations of its checks that counted towards it
+    reason: str | None = None  # why it is skipped (not executed), in error, or not applicable
+    cases: int = 0  # cases sent that its checks looked at
     failures: list[Evidence] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     exceptions_applied: list[AppliedException] = field(default_factory=list)
+    # Of those cases, the ones that met the precondition of a check: evidence. A requirement
+    # passes only with evidence for each of its checks.
+    evidence_cases: int = 0
+    # A property of the profile itself (e.g. its spec lints clean), the same for every
+    # implementation: shown, never scored as the implementation's.
+    vendor_independent: bool = False
 
 
 @dataclass(slots=True)
@@ -123,6 +131,8 @@ class CheckResult:
     failures: int = 0  # occurrences, exceptions included
     errors: int = 0
     reason: str | None = None
+    evidence_cases: int = 0  # cases that met the check's precondition
+    precondition: str | None = None  # when a case is evidence for it, in plain words
 
 
 @dataclass(slots=True)
@@ -278,6 +288,22 @@ class RunReport:
     def is_conformant(self) -> bool:
         return self.verdict is Verdict.CONFORMANT
 
+    @property
+    def part(self) -> str | None:
+        """``partial (shard I/N)`` for a shard's report; None for a whole (or merged) run."""
+        if self.shard is None:
+            return None
+        return f"partial (shard {self.shard.index}/{self.shard.count})"
+
+    @property
+    def found_failure(self) -> bool:
+        """A MUST requirement failed (what a shard's exit code says about its part)."""
+        return any(
+            result.outcome is Outcome.FAILED and result.level is Level.MUST
+            for result in self.requirements
+            if not result.vendor_independent
+        )
+
     def requirement(self, requirement_id: str) -> RequirementResult:
         for result in self.requirements:
             if result.id == requirement_id:
@@ -302,9 +328,15 @@ class RunReport:
 def decide_verdict(requirements: list[RequirementResult], completion: Completion) -> Verdict:
     """A failed MUST decides at once; otherwise only a complete run with every MUST proven conforms.
 
-    A skipped MUST is never a pass: it makes the verdict inconclusive, as does an error.
+    A skipped MUST is never a pass: it makes the verdict inconclusive, as does an error. A
+    requirement that is a property of the profile itself (``vendor_independent``) does not
+    count for the implementation, either way.
     """
-    musts = [result for result in requirements if result.level is Level.MUST]
+    musts = [
+        result
+        for result in requirements
+        if result.level is Level.MUST and not result.vendor_independent
+    ]
     if any(result.outcome is Outcome.FAILED for result in musts):
         return Verdict.NOT_CONFORMANT
     proven = (Outcome.PASSED, Outcome.NOT_APPLICABLE)
@@ -314,6 +346,8 @@ def decide_verdict(requirements: list[RequirementResult], completion: Completion
 
 
 def summarise(requirements: list[RequirementResult], cases: int) -> Summary:
+    """Counts of the implementation's requirements (not those of the profile itself)."""
+    requirements = [result for result in requirements if not result.vendor_independent]
     counts = {outcome.value: 0 for outcome in Outcome}
     for result in requirements:
         counts[result.outcome.value] += 1

@@ -15,7 +15,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -36,59 +36,10 @@ PROFILE_FILE = "profile.yaml"
 LEVELS = ("MUST", "SHOULD", "MAY")
 _VERSION_DIR = re.compile(r"v(\d+)")
 
-# The check ids the engine knows (the shared vocabulary). A profile may name others in these
-# namespaces (the schema only fixes the shape), but they are reported as warnings: most likely a
-# typo, otherwise a check that does not exist yet. bb:<block>:<name> ids are free to name.
-KNOWN_CHECKS = frozenset(
-    {
-        *(
-            f"api:{name}"
-            for name in (
-                "not_a_server_error",
-                "status_code_conformance",
-                "content_type_conformance",
-                "response_headers_conformance",
-                "response_schema_conformance",
-                "negative_data_rejection",
-                "positive_data_acceptance",
-                "missing_required_header",
-                "unsupported_method",
-                "use_after_free",
-                "ensure_resource_availability",
-                "ignored_auth",
-            )
-        ),
-        "openapi:exchange-valid",
-        *(
-            f"adr:{name}"
-            for name in (
-                "version-header",
-                "problem-details",
-                "no-trailing-slash",
-                "http-methods-405",
-                "publish-openapi",
-                "invalid-input-400",
-                "security-headers",
-                "date-time-format",
-                "pagination",
-                "no-sensitive-uris",
-            )
-        ),
-        *(
-            f"sec:{name}"
-            for name in (
-                "missing-token",
-                "malformed-token",
-                "expired-token",
-                "wrong-audience",
-                "token-in-query",
-                "bola",
-                "no-internal-details",
-            )
-        ),
-        "lint:adr",
-    }
-)
+# Which check ids exist is the engine's catalogue (conformance.engine.catalogue), one layer up:
+# a caller that knows them passes them as ``known_checks``, and a profile naming another id gets
+# a warning (most likely a typo, otherwise a check that does not exist yet).
+KnownChecks = Collection[str] | None
 
 
 class CatalogError(SpecLoadError):
@@ -191,12 +142,19 @@ def discover(root: str | Path | None = None) -> list[tuple[str, int, Path]]:
     return sorted(found, key=lambda item: (item[0], item[1]))
 
 
-def list_blocks(root: str | Path | None = None) -> list[CatalogEntry]:
+def list_blocks(
+    root: str | Path | None = None, known_checks: KnownChecks = None
+) -> list[CatalogEntry]:
     """Every block version in the catalogue, each profile and spec loaded and checked."""
-    return [_entry(block, major, folder) for block, major, folder in discover(root)]
+    return [_entry(block, major, folder, known_checks) for block, major, folder in discover(root)]
 
 
-def get_block(name: str, major: int | None = None, root: str | Path | None = None) -> CatalogEntry:
+def get_block(
+    name: str,
+    major: int | None = None,
+    root: str | Path | None = None,
+    known_checks: KnownChecks = None,
+) -> CatalogEntry:
     """One block; without ``major``, its highest version."""
     versions = [(m, folder) for block, m, folder in discover(root) if block == name]
     if not versions:
@@ -207,15 +165,15 @@ def get_block(name: str, major: int | None = None, root: str | Path | None = Non
         )
     if major is None:
         major, folder = max(versions)
-        return _entry(name, major, folder)
+        return _entry(name, major, folder, known_checks)
     for candidate, folder in versions:
         if candidate == major:
-            return _entry(name, major, folder)
+            return _entry(name, major, folder, known_checks)
     available = ", ".join(f"v{m}" for m, _f in sorted(versions))
     raise CatalogError(f"block '{name}' has no version v{major} (available: {available})")
 
 
-def _entry(block: str, major: int, folder: Path) -> CatalogEntry:
+def _entry(block: str, major: int, folder: Path, known_checks: KnownChecks) -> CatalogEntry:
     profile = load_profile(folder / PROFILE_FILE)
     if profile.block != block:
         raise _at(
@@ -226,7 +184,8 @@ def _entry(block: str, major: int, folder: Path) -> CatalogEntry:
     spec = _load_block_spec(profile)
     _check_spec_major(profile, spec, major)
     _check_operations(profile, spec)
-    return CatalogEntry(block, major, folder, profile, spec, tuple(_warnings(profile)))
+    warnings = tuple(_warnings(profile, known_checks))
+    return CatalogEntry(block, major, folder, profile, spec, warnings)
 
 
 def load_profile(path: str | Path) -> Profile:
@@ -363,15 +322,14 @@ def _check_operations(profile: Profile, spec: LoadedSpec) -> None:
                 )
 
 
-def _warnings(profile: Profile) -> Iterable[str]:
+def _warnings(profile: Profile, known_checks: KnownChecks) -> Iterable[str]:
     for requirement in profile.requirements:
         for check in requirement.checks:
             namespace = check.split(":", 1)[0]
-            if namespace == "bb":
+            if namespace == "bb" and check.split(":")[1] != profile.block:
                 block = check.split(":")[1]
-                if block != profile.block:
-                    yield f"{requirement.id}: check {check} belongs to block '{block}'"
-            elif check not in KNOWN_CHECKS:
+                yield f"{requirement.id}: check {check} belongs to block '{block}'"
+            elif known_checks is not None and check not in known_checks:
                 yield f"{requirement.id}: check {check} is not a known check id"
 
 

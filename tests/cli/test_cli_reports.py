@@ -168,12 +168,13 @@ def test_merge_combines_shards(tmp_path: Path, capsys) -> None:
         make_report({"GDI-MSG-001": Outcome.FAILED}, run_id="00000000-0000-4000-8000-000000000002"),
     )
     out = tmp_path / "merged.json"
-    assert main(["merge", str(one), str(two), "--out", str(out)]) == 0
+    # The merge gives the verdict (a MUST failed in one part): exit 1.
+    assert main(["merge", str(one), str(two), "--out", str(out)]) == 1
     merged = read_report(out)
     assert merged.requirement("GDI-MSG-001").outcome is Outcome.FAILED
     assert merged.requirement("GDI-MSG-003").outcome is Outcome.PASSED
     assert merged.summary.cases == 240
-    assert "2 shards, 240 cases, complete" in capsys.readouterr().out
+    assert "2 shards, 240 cases, complete, not conformant" in capsys.readouterr().out
 
 
 def test_merge_refuses_reports_of_different_runs(tmp_path: Path, capsys) -> None:

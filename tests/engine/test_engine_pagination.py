@@ -268,3 +268,29 @@ def test_a_collection_the_subject_may_not_read_is_not_judged(tasks_spec: LoadedS
         (observation,) = pagination(context)
     assert observation.outcome is Outcome.NOT_APPLICABLE
     assert "401" in observation.message
+
+
+@pytest.mark.parametrize("flaw", ["ignores-page-size", "overlapping-pages", "unstable-order"])
+def test_an_empty_collection_is_filled_judged_and_emptied(
+    flaw: str, tasks_spec: LoadedSpec, tmp_path: Path
+) -> None:
+    # An empty collection shows nothing about paging: the check creates items through the POST
+    # on the same path, judges the pages, and deletes what it created.
+    app = TARGET.create_app(flaws=(flaw,), tokens=(TOKEN,))
+    with serve_asgi(app) as origin:
+        report = run(
+            RunConfig(
+                spec=tasks_spec,
+                base_url=origin + BASE_PATH,
+                subjects=credentials(),
+                seed=3,
+                phases=(),
+                hypothesis_dir=tmp_path / "hypothesis",
+            )
+        )
+    assert report.check("adr:pagination").outcome is Outcome.FAILED
+    assert report.requirement("GDI-GEN-017").outcome is Outcome.FAILED
+    assert app.tasks == {}  # left as it was found
+    created = [item for item in app.received if item[0] == "POST"]
+    deleted = [item for item in app.received if item[0] == "DELETE"]
+    assert len(created) >= 5 and len(deleted) >= 5

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from tasks_target import TARGET_DIR, RunTarget
 
-from conformance.engine import ACTIVE_CHECKS, BUILTIN_CHECKS, ProfileError, generic_profile
+from conformance.engine import CATALOGUE, ProfileError, generic_profile
 from conformance.engine.profile import parse_profile, resolve_block
 from conformance.results import Outcome, Verdict
 from conformance.spec import SpecLoadError, load_spec
@@ -41,7 +41,7 @@ def test_generic_profile_only_names_checks_the_engine_implements() -> None:
     generic = generic_profile()
     assert generic.kind == "generic" and generic.id_prefix == "GDI-GEN"
     assert len(generic.requirements) >= 15
-    assert generic.check_ids <= BUILTIN_CHECKS | set(ACTIVE_CHECKS)
+    assert generic.check_ids <= CATALOGUE.ids
 
 
 def test_exception_turns_failures_into_visible_exceptions(run_target: RunTarget) -> None:
@@ -128,10 +128,32 @@ def test_unimplemented_check_leaves_a_must_skipped_never_passed(run_target: RunT
     assert report.summary.must_unproven == ["GDI-GEN-002"]
 
 
-def test_not_applicable_when_nothing_is_subject_to_a_check(run_target: RunTarget) -> None:
-    # Without generated testing no response is judged for problem details.
+def test_not_executed_when_no_exchange_was_evidence(run_target: RunTarget) -> None:
+    # Without generated testing no error response was judged for problem details: not a pass.
     report = run_target(profile=profile([PROBLEMS]), phases=())
-    assert report.requirement("GDI-GEN-001").outcome is Outcome.NOT_APPLICABLE
+    result = report.requirement("GDI-GEN-001")
+    assert result.outcome is Outcome.SKIPPED
+    assert result.reason == (
+        "no request got an answer (adr:problem-details: no error response was returned)"
+    )
+    assert (result.cases, result.evidence_cases) == (0, 0)
+    assert report.verdict is Verdict.INCONCLUSIVE
+
+
+def test_not_applicable_when_the_spec_declares_nothing_subject_to_a_check(
+    run_target: RunTarget,
+) -> None:
+    headers = {
+        "id": "GDI-GEN-001",
+        "level": "MUST",
+        "statement": "Required headers are required.",
+        "checks": ["api:missing_required_header"],
+    }
+    report = run_target(profile=profile([headers]), phases=("examples",))
+    result = report.requirement("GDI-GEN-001")
+    assert result.outcome is Outcome.NOT_APPLICABLE
+    assert result.reason == "api:missing_required_header: the spec requires no request header"
+    assert report.verdict is Verdict.CONFORMANT
 
 
 LINT = {"id": "GDI-GEN-001", "level": "MUST", "statement": "Lint clean.", "checks": ["lint:adr"]}

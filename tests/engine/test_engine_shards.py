@@ -13,7 +13,10 @@ from conformance.cli import main as cli_main
 from conformance.engine import RunConfig, Shard, run
 from conformance.engine.operations import OperationInfo
 from conformance.engine.sharding import shard_generated_operations, shard_operations, split_paths
+from conformance.reports.certificate import report_digest, verify_certificate
+from conformance.reports.certification import CertificationVerdict, certify
 from conformance.reports.merge import MergeError, merge_reports
+from conformance.reports.signing import load_public_key
 from conformance.results import Outcome, RunReport, Verdict, read_report, validate_report
 from conformance.spec import LoadedSpec
 
@@ -175,20 +178,64 @@ def test_missing_or_repeated_shards(tasks_spec: LoadedSpec, tmp_path: Path) -> N
 
 
 def test_cli_shards_then_merge(tmp_path: Path, capsys) -> None:
+    # A CI matrix of one shard per job is green when the implementation is: every shard of a
+    # conformant target exits 0, and says it is a part, not a verdict.
+    assert cli_main(["keygen", "--out", str(tmp_path / "keys")]) == 0
     with serve_tasks() as (base_url, _app):
         for index in (1, 2):
             options = ["--max-examples", "3", "--seed", "9", "--shard", f"{index}/2"]
             options += ["--report-dir", str(tmp_path / f"shard-{index}")]
-            code = cli_main(run_arguments(base_url, *options))
-            assert code in (0, 1)
+            assert cli_main(run_arguments(base_url, *options)) == 0
+            out = capsys.readouterr().out
+            assert f"PARTIAL (SHARD {index}/2): no failure in this part" in out
     shards = [read_report(tmp_path / f"shard-{index}" / "report.json") for index in (1, 2)]
     assert [(s.shard.index, s.shard.count) for s in shards if s.shard] == [(1, 2), (2, 2)]
-    out = tmp_path / "merged.json"
+    for shard in shards:
+        assert shard.verdict is Verdict.PARTIAL
+        certification = certify(shard)
+        assert certification.verdict is CertificationVerdict.INCOMPLETE
+        assert certification.reasons[0].startswith(f"{shard.part}: a part of a run")
+    out = tmp_path / "merged" / "report.json"
+    out.parent.mkdir()
     paths = [str(tmp_path / f"shard-{index}" / "report.json") for index in (2, 1)]
-    assert cli_main(["merge", *paths, "--out", str(out)]) == 0
+    key = str(tmp_path / "keys" / "signing-key.pem")
+    assert cli_main(["merge", *paths, "--out", str(out), "--signing-key", key]) == 0
+    assert "complete, conformant" in capsys.readouterr().out
     merged = json.loads(out.read_text())
     assert merged.get("shard") is None and merged["completion"]["complete"] is True
+    assert merged["verdict"] == "conformant"
     assert {op["operation"] for op in merged["operations"]} == ALL_OPERATIONS
+    public = load_public_key(tmp_path / "keys" / "signing-key.pub.pem")
+    verified = verify_certificate((out.parent / "certificate.json").read_bytes(), public)
+    assert verified.verdict == "certified"
+    assert verified.payload["run"]["report_sha256"] == report_digest(read_report(out))
+
+
+def test_a_shard_cannot_be_signed(tmp_path: Path, capsys) -> None:
+    assert cli_main(["keygen", "--out", str(tmp_path / "keys")]) == 0
+    key = str(tmp_path / "keys" / "signing-key.pem")
+    with serve_tasks() as (base_url, app):
+        options = ["--shard", "1/2", "--signing-key", key, "--report-dir", str(tmp_path / "s")]
+        assert cli_main(run_arguments(base_url, *options)) == 2
+        assert app.received == []  # refused before anything was sent
+    err = capsys.readouterr().err
+    assert "a shard is a part of a run, not a verdict" in err and "merge" in err
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_shard_exits_1_when_its_part_found_a_failure(tmp_path: Path, capsys) -> None:
+    # GET /tasks/{taskId} (without createdAt) is generated in shard 1 only; shard 2 can still
+    # reach it through its stateful share, so only shard 1 is sure to find it.
+    codes = []
+    with serve_tasks("schema-violation") as (base_url, _app):
+        for index in (1, 2):
+            options = ["--max-examples", "3", "--seed", "9", "--shard", f"{index}/2"]
+            options += ["--report-dir", str(tmp_path / f"shard-{index}")]
+            codes.append(cli_main(run_arguments(base_url, *options)))
+    shards = [read_report(tmp_path / f"shard-{index}" / "report.json") for index in (1, 2)]
+    assert codes == [1 if shard.found_failure else 0 for shard in shards]
+    assert codes[0] == 1
+    assert "PARTIAL (SHARD 1/2): a MUST failed in this part" in capsys.readouterr().out
 
 
 def _run_with_processes(tmp_path: Path, name: str, *flaws: str) -> tuple[int, Counter, dict]:

@@ -299,9 +299,15 @@ def test_unknown_check_ids_are_warnings(tmp_path: Path):
     data = profile_data()
     data["requirements"][0]["checks"] = ["adr:version-headr", "bb:identity:pkce"]
     add_block(tmp_path, profile=data)
-    [entry] = list_blocks(tmp_path)
+    # The ids that exist are the engine's (its check catalogue), given by the caller.
+    known = {"adr:version-header", *(c for r in data["requirements"][1:] for c in r["checks"])}
+    [entry] = list_blocks(tmp_path, known_checks=known)
     assert entry.warnings == (
         "GDI-MSG-001: check adr:version-headr is not a known check id",
+        "GDI-MSG-001: check bb:identity:pkce belongs to block 'identity'",
+    )
+    [unchecked] = list_blocks(tmp_path)
+    assert unchecked.warnings == (
         "GDI-MSG-001: check bb:identity:pkce belongs to block 'identity'",
     )
 

@@ -22,6 +22,8 @@ from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.engine.behaviour.login import LoginDriverError, driver_for
 from conformance.engine.behaviour.roles import Role, Roles, RoleUnavailable
 from conformance.engine.behaviour.settings import BehaviourSettings, SettingError
+from conformance.engine.catalogue import BEHAVIOUR, CheckDef, Kind, declare
+from conformance.engine.facts import RECORDED
 from conformance.engine.http import Exchange
 from conformance.engine.operations import OperationInfo
 from conformance.results import Outcome
@@ -248,11 +250,28 @@ def citizen_logins(ctx: ActiveContext) -> dict[str, Any]:
     return {"driver": driver, "citizens": citizens}
 
 
+# A behaviour check records a pass only where its scenario reached a judgement.
+REACHED_JUDGEMENT = RECORDED.named(
+    "a scenario that reached its judgement", "no scenario of the check reached a judgement"
+)
+
+
 def behaviour_check(check_id: str) -> Callable[[BehaviourFunction], BehaviourFunction]:
-    """Register ``func`` as the active check ``check_id``; see the module docstring."""
+    """Declare ``func`` in the catalogue as the behaviour check ``check_id`` (run in the order
+    of declaration, after the probes); see the module docstring."""
 
     def decorator(func: BehaviourFunction) -> BehaviourFunction:
         BEHAVIOUR_CHECKS[check_id] = func
+        summary = (func.__doc__ or "").strip().splitlines()
+        declare(
+            CheckDef(
+                id=check_id,
+                kind=Kind.BEHAVIOUR,
+                applies_to=summary[0] if summary else check_id,
+                precondition=REACHED_JUDGEMENT,
+                order=BEHAVIOUR + len(BEHAVIOUR_CHECKS),
+            )
+        )
 
         def run(ctx: ActiveContext) -> Iterator[Observation]:
             try:

@@ -1,0 +1,170 @@
+"""Resources of a check's own: the request that creates one, and where it then lives.
+
+Checks that need a resource of their own (read after create, delete then read, an empty
+collection to page through) create it with the request the spec calls valid. Where the spec
+gives the body no example, Schemathesis would generate one; ``minimal`` makes the plainest
+instance of the schema instead, so that the same seed sends the same request. ``Follower``
+finds the created resource without a link: the Location header, else the id in the body
+matched to the path parameter of a read one level below the creation's path.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from conformance.engine.active import ActiveContext
+from conformance.engine.datetimes import SchemaWalker
+from conformance.engine.http import Exchange
+from conformance.engine.operations import OperationInfo
+from conformance.engine.spec_requests import (
+    MADE_UP,
+    MAX_DEPTH,
+    SpecRequest,
+    composed_example,
+    example_request,
+    operation_object,
+)
+
+FORMATS = {
+    "date": "2024-01-01",
+    "date-time": "2024-01-01T12:00:00Z",
+    "email": "test@example.org",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "uri": "https://example.org/",
+}
+
+
+def minimal(schema: Any, walker: SchemaWalker, depth: int = 0) -> Any:
+    """The smallest plain instance of ``schema``: its example, default or first enum value where
+    it gives one, else required properties only, the shortest string, the lowest number. For a
+    creation whose spec gives no example body (Schemathesis would generate one)."""
+    schema = walker.resolve(schema)
+    if not isinstance(schema, dict) or depth > MAX_DEPTH:
+        return None
+    found, value = composed_example(schema, walker)
+    if found:
+        return value
+    for part in (schema.get("allOf") or [])[:1] + (
+        schema.get("oneOf") or schema.get("anyOf") or []
+    )[:1]:
+        return minimal(part, walker, depth + 1)
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        properties = schema.get("properties") or {}
+        return {
+            name: minimal(properties.get(name, {}), walker, depth + 1)
+            for name in schema.get("required") or []
+        }
+    if kind == "array":
+        return [minimal(schema.get("items") or {}, walker, depth + 1)] * schema.get("minItems", 0)
+    if kind in ("integer", "number"):
+        low = schema.get("minimum", 1)
+        return int(low) if kind == "integer" else low
+    if kind == "boolean":
+        return False
+    if kind == "string":
+        if schema.get("format") in FORMATS:
+            return FORMATS[schema["format"]]
+        return "x" * max(int(schema.get("minLength", 1)), 1)
+    return None
+
+
+def creation_request(
+    ctx: ActiveContext, operation: OperationInfo, rng: random.Random
+) -> SpecRequest:
+    request = example_request(ctx.document, operation, rng)
+    kind = request.headers.get("Content-Type", "")
+    if request.body_source == MADE_UP and "json" in kind:
+        walker = SchemaWalker(ctx.document)
+        body = walker.resolve(operation_object(ctx.document, operation).get("requestBody") or {})
+        media = walker.resolve((body.get("content") or {}).get(kind) or {})
+        value = minimal(media.get("schema") or {}, walker)
+        request.body_value, request.body = value, json.dumps(value).encode()
+    return request
+
+
+_PARAMETER = re.compile(r"\{([^}/]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A resource the API just created, and where the spec lets us read (and delete) it."""
+
+    creation: OperationInfo
+    read: OperationInfo
+    url: str
+    created: Exchange
+
+
+def _template(path: str) -> re.Pattern[str]:
+    parts = _PARAMETER.split(path)
+    pattern = "".join(
+        "([^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
+    )
+    return re.compile(f"^{pattern}$")
+
+
+def _body(exchange: Exchange) -> Any:
+    response = exchange.response
+    if response is None:
+        return None
+    try:
+        return json.loads(response.body)
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _identifier(body: Any, parameter: str) -> str | None:
+    """The value in a created resource's body that fills ``parameter`` (taskId <- id)."""
+    if not isinstance(body, dict):
+        return None
+    for key in (parameter, "id", "identifier"):
+        value = body.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+            return str(value)
+    return None
+
+
+class Follower:
+    def __init__(self, ctx: ActiveContext) -> None:
+        self.ctx = ctx
+        self.base_path = urlsplit(ctx.base_url).path.rstrip("/")
+        self.reads = [op for op in ctx.operations if op.method == "GET" and "{" in op.path]
+
+    def locate(self, creation: OperationInfo, created: Exchange) -> Resource | None:
+        response = created.response
+        assert response is not None
+        location = response.header("location")
+        if location:
+            url = urljoin(self.ctx.base_url + "/", location)
+            path = urlsplit(url).path
+            if path.startswith(self.base_path + "/"):
+                relative = path[len(self.base_path) :]
+                for read in self.reads:
+                    if _template(read.path).match(relative):
+                        return Resource(creation, read, url, created)
+        for read in self.reads:
+            parent, _, last = read.path.rpartition("/")
+            found = _PARAMETER.fullmatch(last)
+            if parent != creation.path or found is None:
+                continue
+            identifier = _identifier(_body(created), found.group(1))
+            if identifier is not None:
+                url = self.ctx.url(read.path.replace(last, identifier))
+                return Resource(creation, read, url, created)
+        return None
+
+    def delete_of(self, resource: Resource) -> OperationInfo | None:
+        return next(
+            (
+                op
+                for op in self.ctx.operations
+                if op.method == "DELETE" and op.path == resource.read.path
+            ),
+            None,
+        )

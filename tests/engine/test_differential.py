@@ -1,0 +1,23 @@
+"""Never weaker than Schemathesis: on the same spec, target and seed, every failure that
+``schemathesis run --checks all`` reports appears in our report, for every mutant of the tasks
+target (and the reference, where neither may find anything of substance)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from differential import compare
+from tasks_target import TARGET
+
+pytestmark = pytest.mark.slow
+
+MUTANTS = sorted(TARGET.FLAWS)
+
+
+@pytest.mark.parametrize("flaw", MUTANTS)
+def test_every_failure_the_cli_finds_is_in_our_report(flaw: str, tmp_path: Path) -> None:
+    comparison = compare(flaw, tmp_path)
+    missed = [(found.kind, found.operations) for found in comparison.missed]
+    assert missed == [], f"{flaw}: the CLI found {missed}; we found {sorted(comparison.ours)}"
+    assert comparison.ours, f"{flaw}: our run found nothing"
