@@ -165,6 +165,13 @@ def register(subparsers: Any) -> None:
         "--spec", type=Path, metavar="PATH", help="a spec file, checked with the generic profile"
     )
     what.add_argument(
+        "--ref-root",
+        type=Path,
+        metavar="DIR",
+        help="with --spec: let $refs also read local files below DIR (by default only below "
+        "the spec's own folder)",
+    )
+    what.add_argument(
         "--base-url",
         metavar="URL",
         help="where the API runs (identity: the issuer); default: the vendor file's",
@@ -331,7 +338,7 @@ def build_config(args: argparse.Namespace) -> RunConfig:
     if args.bb:
         profile, spec = resolve_block(args.bb)
     else:
-        profile, spec = None, load_spec(args.spec)
+        profile, spec = None, load_spec(args.spec, ref_root=args.ref_root)
     return RunConfig(
         spec=spec,
         base_url=base_url,

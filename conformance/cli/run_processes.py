@@ -40,6 +40,7 @@ from conformance.results import Redactor, Verdict, read_report
 _VALUE_OPTIONS = (
     ("bb", "--bb"),
     ("spec", "--spec"),
+    ("ref_root", "--ref-root"),
     ("base_url", "--base-url"),
     ("max_examples", "--max-examples"),
     ("max_time", "--max-time"),

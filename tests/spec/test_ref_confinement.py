@@ -122,6 +122,19 @@ def test_run_refuses_the_spec_before_contacting_anything(
     assert SECRET not in out + err
 
 
+def test_run_reads_outside_the_folder_only_with_ref_root(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = layout(tmp_path, "../secret.yaml#/x")
+    argv = ["run", "--spec", str(spec), "--base-url", "http://127.0.0.1:9"]
+    argv += ["--ref-root", str(tmp_path), "--report-dir", str(tmp_path / "out")]
+    assert main(argv) == 2  # the spec loads; nothing listens on port 9
+    out, err = capsys.readouterr()
+    assert "outside the spec's folder" not in err
+    assert "127.0.0.1:9" in err
+    assert SECRET not in out + err
+
+
 def test_ref_root_adds_a_folder_and_keeps_the_spec_s_own(tmp_path: Path) -> None:
     spec = layout(tmp_path, "parts/ok.yaml")
     elsewhere = tmp_path / "elsewhere"
