@@ -112,6 +112,8 @@ SECURED_SUCCESS = Precondition(
     "a 2xx answer from a secured operation",
     "no secured operation ever answered 2xx",
     lambda facts: facts.secured and 200 <= facts.status < 300,
+    applies=lambda document: spec_secures_an_operation(document),
+    not_applicable="the spec secures no operation (no security requirement)",
 )
 CREATED_THEN_READ = Precondition(
     "a read that followed a creation (a 201 or a Location)",
@@ -155,6 +157,21 @@ def spec_declares_creation(document: dict[str, Any]) -> bool:
         "201" in walker.resolve(operation.get("responses") or {})
         for _, operation in _operations(document)
     )
+
+
+def spec_secures_an_operation(document: dict[str, Any]) -> bool:
+    """Some operation demands credentials: a non-empty security list (its own, else the
+    document's) without an empty ``{}`` alternative, as ``spec_requests.is_secured`` reads it."""
+    default = document.get("security")
+    for _, operation in _operations(document):
+        security = operation.get("security", default)
+        if (
+            isinstance(security, list)
+            and security
+            and all(isinstance(item, dict) and item for item in security)
+        ):
+            return True
+    return False
 
 
 def spec_declares_deletion(document: dict[str, Any]) -> bool:

@@ -32,7 +32,9 @@ from conformance.engine.facts import (
     REACHED,
     SECURED_SUCCESS,
     Facts,
+    spec_secures_an_operation,
 )
+from conformance.engine.runner import not_applicable as runner_not_applicable
 from conformance.reports.certification import CertificationVerdict, certify
 from conformance.reports.html import render_html
 from conformance.reports.junit import junit_xml
@@ -390,3 +392,27 @@ def test_preconditions_say_which_exchanges_are_evidence() -> None:
     assert SECURED_SUCCESS.met(_facts()) and not SECURED_SUCCESS.met(_facts(secured=False))
     assert CREATED_THEN_READ.met(_facts(created_then_read=True))
     assert not CREATED_THEN_READ.met(_facts())
+
+
+@pytest.mark.parametrize(
+    ("security", "secured"),
+    [
+        ({}, False),  # no security anywhere: nothing to authenticate
+        ({"op": [{}]}, False),  # anonymous access allowed
+        ({"op": [{"bearer": []}]}, True),
+        ({"doc": [{"bearer": []}], "op": []}, False),  # the operation opts out
+        ({"doc": [{"bearer": []}]}, True),  # the document's requirement applies
+    ],
+)
+def test_security_checks_apply_only_where_the_spec_secures_something(
+    security: dict[str, list[dict[str, list[str]]]], secured: bool
+) -> None:
+    operation: dict[str, object] = {"responses": {"200": {"description": "ok"}}}
+    if "op" in security:
+        operation["security"] = security["op"]
+    document: dict[str, object] = {"openapi": "3.0.3", "paths": {"/a": {"get": operation}}}
+    if "doc" in security:
+        document["security"] = security["doc"]
+    assert spec_secures_an_operation(document) is secured
+    not_applicable = runner_not_applicable(document)
+    assert ("api:ignored_auth" in not_applicable) is not secured
