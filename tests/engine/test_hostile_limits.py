@@ -9,8 +9,8 @@ the budget's clock starts only once the command's package is imported. Peak memo
 child's own high-water resident set size (``VmHWM`` in /proc/<pid>/status), read every 50 ms
 while it runs: not ``os.wait4``'s ``ru_maxrss``, which also keeps the high-water mark of the
 image the child was forked from before it executed the command, so a test worker that had
-grown to 330 MB made every child "peak" at 330 MB. The child runs with an address-space limit, so that a regression fails with
-a MemoryError instead of exhausting the machine.
+grown to 330 MB made every child "peak" at 330 MB. The child runs with an address-space
+limit, so that a regression fails with a MemoryError instead of exhausting the machine.
 """
 
 from __future__ import annotations
