@@ -334,3 +334,11 @@ def test_an_opaque_token_without_an_introspection_client_is_refused(provider_at_
     with pytest.raises(ProblemError, match="not a well-formed JWT") as caught:
         verify(verifier, provider_at_root.opaque(aud=AUDIENCE))
     assert caught.value.status == 401
+
+
+@pytest.mark.parametrize("value", ["messaging", "identity=c:k", "messaging=c", "messaging=:k"])
+def test_a_bad_introspection_option_is_refused(value):
+    from building_blocks.common.server import parse_introspection
+
+    with pytest.raises(ValueError, match="expected messaging\\|registries=CLIENT_ID:KEY_FILE"):
+        parse_introspection([value])
