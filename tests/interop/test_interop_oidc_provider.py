@@ -138,3 +138,31 @@ def test_an_unknown_opaque_token_is_refused(deployment):
     assert refused.status_code == 401
     assert "not active" in refused.json()["detail"]
     assert 'error="invalid_token"' in refused.headers["www-authenticate"]
+
+
+def test_a_resource_server_that_cannot_introspect_is_blamed_not_the_provider(
+    deployment, tmp_path, capsys
+):
+    # A messaging block that was given no introspection client refuses every opaque token;
+    # the harness asks the provider about the token (as the client it was issued to), finds
+    # it fit, and blames messaging.
+    blind = BlockProcess(
+        "messaging",
+        data_dir=tmp_path / "blind",
+        identity_url=deployment["identity"],
+        log_path=tmp_path / "blind.log",
+    )
+    try:
+        urls = {**deployment, "messaging": blind.start(60)}
+        config = vendor_file(tmp_path, urls)
+        reports = tmp_path / "reports"
+        code = main(
+            ["interop", "--config", str(config), "--report-dir", str(reports), "--seed", "7",
+             "--scenario", "geboorte"]
+        )  # fmt: skip
+    finally:
+        blind.stop()
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert "geboorte failed at subscribe (messaging 'messaging' at fault)" in out
+    assert "although the access token meets the identity profile" in out
