@@ -7,21 +7,33 @@ Messaging and registries protect their operations with::
     @router.post("/messages")
     async def send(token: AccessToken = Depends(verifier.require("messaging:send"))): ...
 
-The verifier reads the identity block's discovery document (``<issuer>/.well-known/
-openid-configuration``, issuer = ``<identity base URL>/oidc``) and its JWKS, caches the keys
-(re-fetching on an unknown ``kid``, at most once per ``min_refresh_interval``) and checks the
-signature (RS256/PS256 only), ``iss``, ``aud``, ``exp``/``nbf``/``iat`` with a small leeway and
-the scopes the operation needs. Failures are problem+json with a ``WWW-Authenticate`` challenge
-(RFC 6750): 401 for a missing or invalid token, 403 for a missing scope, 400 for a token sent in
-the query string (which leaks into logs and histories; the NL GOV profile forbids it).
+The verifier works with any OpenID provider. It reads the discovery document from the configured
+issuer URL (``<url>/.well-known/openid-configuration``; a GDI identity block's base URL has its
+issuer at ``<url>/oidc``, tried when the first answers 404), trusts the issuer the document names
+only when it is the URL the document came from (OpenID Connect Discovery 1.0 section 4.3), and:
+
+- verifies a JWT access token (RFC 9068) locally against the discovered ``jwks_uri``, caching the
+  keys (re-fetching on an unknown ``kid``, at most once per ``min_refresh_interval``): signature
+  (RS256/PS256 only), ``iss``, ``aud``, ``exp``/``nbf``/``iat`` with a small leeway;
+- asks the discovered introspection endpoint (RFC 7662) about any other (opaque) token, as its
+  own client (``IntrospectionClient``: private_key_jwt), and keeps each answer briefly
+  (``introspection_cache_seconds``, never past the token's ``exp``);
+
+then checks the scopes the operation needs. Failures are problem+json with a
+``WWW-Authenticate`` challenge (RFC 6750): 401 for a missing or invalid token, 403 for a missing
+scope, 400 for a token sent in the query string (which leaks into logs and histories; the NL GOV
+profile forbids it), 503 when the provider cannot be asked.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,6 +45,11 @@ from building_blocks.common.redact import block_logger
 from building_blocks.common.settings import Settings
 
 ALLOWED_ALGORITHMS = ("RS256", "PS256")
+WELL_KNOWN = "/.well-known/openid-configuration"
+# Where a GDI identity block's base URL has its issuer (tried after the URL itself).
+REFERENCE_ISSUER_PATH = "/oidc"
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+INTROSPECTION_CACHE_ENTRIES = 1024
 
 _logger = block_logger("building_blocks.common.auth")
 
@@ -48,6 +65,31 @@ class AccessToken:
     oin: str | None  # the organisation's OIN, for organisation clients
     bsn: str | None  # only for clients allowed to see it
     expires_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class IntrospectionClient:
+    """The resource server's own registration at the OpenID provider, for RFC 7662
+    introspection: authenticated with private_key_jwt (RFC 7523), the key in a PEM file."""
+
+    client_id: str
+    key_path: Path
+
+    def assertion(self, audience: str) -> str:
+        try:
+            key = self.key_path.read_bytes()
+        except OSError as exc:
+            raise ValueError(f"cannot read the introspection key {self.key_path}: {exc}") from exc
+        now = int(time.time())
+        claims = {
+            "iss": self.client_id,
+            "sub": self.client_id,
+            "aud": audience,
+            "iat": now,
+            "exp": now + 60,
+            "jti": secrets.token_urlsafe(24),
+        }
+        return jwt.encode(claims, key, algorithm="RS256")
 
 
 def _challenge(
@@ -74,8 +116,12 @@ class TokenVerifier:
         keys_max_age: float = 300.0,
         http_timeout: float = 5.0,
         algorithms: Iterable[str] = ALLOWED_ALGORITHMS,
+        introspection_client: IntrospectionClient | None = None,
+        introspection_cache_seconds: float = 10.0,
     ) -> None:
+        # The configured URL until discovery names the issuer (the same, or the URL + /oidc).
         self.issuer = issuer.rstrip("/")
+        self.configured_url = self.issuer
         self.audience = audience
         self.realm = realm or audience
         self.leeway = leeway
@@ -88,27 +134,54 @@ class TokenVerifier:
         self._fetched_at: float | None = None  # monotonic time of the last fetch attempt
         self._loaded_at: float | None = None  # monotonic time of the last successful fetch
         self._lock: asyncio.Lock | None = None
+        self.introspection_client = introspection_client
+        self.introspection_cache_seconds = introspection_cache_seconds
+        self._introspection_endpoint: str | None = None
+        # sha256 of the token -> (its claims, monotonic time the answer may be kept until)
+        self._introspected: dict[str, tuple[dict[str, Any], float]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, *, audience: str, **options: Any) -> TokenVerifier:
-        if settings.identity_issuer is None:
+        if settings.identity_url is None:
             raise ValueError(f"{settings.block} needs identity_url to verify access tokens")
-        return cls(issuer=settings.identity_issuer, audience=audience, **options)
+        if settings.introspection_client_id and settings.introspection_key:
+            options.setdefault(
+                "introspection_client",
+                IntrospectionClient(settings.introspection_client_id, settings.introspection_key),
+            )
+        return cls(issuer=settings.identity_url, audience=audience, **options)
 
     @property
     def discovery_url(self) -> str:
-        return f"{self.issuer}/.well-known/openid-configuration"
+        return f"{self.issuer}{WELL_KNOWN}"
+
+    async def _discover(self, client: httpx.AsyncClient) -> dict[str, Any]:
+        """The provider's metadata from the configured URL (or, for a GDI identity block's
+        base URL, from URL + /oidc); its issuer must be the URL it was found under."""
+        candidates = [self.configured_url]
+        if not self.configured_url.endswith(REFERENCE_ISSUER_PATH):
+            candidates.append(self.configured_url + REFERENCE_ISSUER_PATH)
+        for index, candidate in enumerate(candidates):
+            response = await client.get(candidate + WELL_KNOWN)
+            if response.status_code == 404 and index + 1 < len(candidates):
+                continue
+            response.raise_for_status()
+            discovery = response.json()
+            if not isinstance(discovery, dict) or discovery.get("issuer") != candidate:
+                named = discovery.get("issuer") if isinstance(discovery, dict) else None
+                raise ValueError(f"discovery at {candidate} names issuer {named!r}")
+            return discovery
+        raise ValueError("no discovery document")  # not reached: the last answer raised
 
     # -- keys ---------------------------------------------------------------------------------
 
     async def _fetch_keys(self) -> dict[str | None, tuple[jwt.PyJWK, str | None]]:
         # trust_env=False: the identity block is reached directly, never through a proxy.
         async with httpx.AsyncClient(timeout=self.http_timeout, trust_env=False) as client:
-            response = await client.get(self.discovery_url)
-            response.raise_for_status()
-            discovery = response.json()
-            if discovery.get("issuer") != self.issuer:
-                raise ValueError(f"discovery names issuer {discovery.get('issuer')!r}")
+            discovery = await self._discover(client)
+            self.issuer = str(discovery["issuer"])
+            endpoint = discovery.get("introspection_endpoint")
+            self._introspection_endpoint = endpoint if isinstance(endpoint, str) else None
             jwks_uri = discovery.get("jwks_uri")
             if not isinstance(jwks_uri, str):
                 raise ValueError("discovery has no jwks_uri")
@@ -184,6 +257,13 @@ class TokenVerifier:
 
     async def verify(self, token: str, scopes: Iterable[str] = ()) -> AccessToken:
         """The token's claims, or a ``ProblemError`` (401 invalid token, 403 missing scope)."""
+        if token.count(".") != 2 and self.introspection_client is not None:
+            claims = await self._introspect(token)  # an opaque token: ask its issuer
+        else:
+            claims = await self._decode(token)
+        return self._granted(claims, scopes)
+
+    async def _decode(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError:
@@ -222,6 +302,74 @@ class TokenVerifier:
             raise self._invalid("The access token's signature is invalid.") from None
         except jwt.InvalidTokenError:
             raise self._invalid("The access token is invalid.") from None
+        return dict(claims)
+
+    def _unavailable(self) -> ProblemError:
+        return ProblemError(
+            503,
+            "Service Unavailable",
+            "The identity service that issues access tokens cannot be asked about this token.",
+            headers={"Retry-After": "5"},
+        )
+
+    async def _introspect(self, token: str) -> dict[str, Any]:
+        """RFC 7662: the claims of an active token meant for this service, kept briefly."""
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        now = time.monotonic()
+        cached = self._introspected.get(digest)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        if self._loaded_at is None:
+            await self._refresh(force=False)
+        client = self.introspection_client
+        if self._introspection_endpoint is None or client is None:
+            raise self._unavailable()
+        try:
+            assertion = client.assertion(self.issuer)
+            async with httpx.AsyncClient(timeout=self.http_timeout, trust_env=False) as http:
+                response = await http.post(
+                    self._introspection_endpoint,
+                    data={
+                        "token": token,
+                        "token_type_hint": "access_token",
+                        "client_id": client.client_id,
+                        "client_assertion_type": JWT_BEARER,
+                        "client_assertion": assertion,
+                    },
+                    headers={"Accept": "application/json"},
+                )
+            response.raise_for_status()
+            answer = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            _logger.warning("cannot introspect at %s: %s", self._introspection_endpoint, exc)
+            raise self._unavailable() from None
+        if not isinstance(answer, dict) or answer.get("active") is not True:
+            raise self._invalid("The access token is not active.")
+        claims = self._introspected_claims(answer)
+        keep = min(now + self.introspection_cache_seconds, now + claims["exp"] - time.time())
+        if len(self._introspected) >= INTROSPECTION_CACHE_ENTRIES:
+            self._introspected = {k: v for k, v in self._introspected.items() if v[1] > now}
+            while len(self._introspected) >= INTROSPECTION_CACHE_ENTRIES:
+                self._introspected.pop(next(iter(self._introspected)))
+        self._introspected[digest] = (claims, keep)
+        return claims
+
+    def _introspected_claims(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """The checks a JWT gets, applied to an introspection answer."""
+        if answer.get("iss", self.issuer) != self.issuer:
+            raise self._invalid("The access token was not issued by the trusted issuer.")
+        exp = answer.get("exp")
+        if not isinstance(exp, int) or exp + self.leeway < time.time():
+            raise self._invalid("The access token has expired.")
+        audience = answer.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        if self.audience not in audiences:
+            raise self._invalid("The access token is not meant for this service.")
+        if answer.get("token_type", "Bearer").lower() != "bearer":
+            raise self._invalid("Only bearer access tokens are accepted.")
+        return answer
+
+    def _granted(self, claims: dict[str, Any], scopes: Iterable[str]) -> AccessToken:
         token_scopes = _scopes(claims.get("scope"))
         missing = [scope for scope in scopes if scope not in token_scopes]
         if missing:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
-from building_blocks.common.server import ServeError
+from building_blocks.common.server import Introspection, ServeError
 
 
 class BlockProcess:
@@ -42,8 +42,10 @@ class BlockProcess:
         env: Mapping[str, str] | None = None,
         on_output: Callable[[str], None] | None = None,
         also: Sequence[str] = (),
+        introspection: Mapping[str, Introspection] | None = None,
     ) -> None:
         self.block = block
+        self.introspection = dict(introspection or {})
         self.blocks = (block, *also)
         self.host = host
         self.port = port
@@ -70,6 +72,9 @@ class BlockProcess:
             cmd += ["--identity", self.identity_url]
         if self.enable_test_login:
             cmd.append("--enable-test-login")
+        for name, client in self.introspection.items():
+            if name in self.blocks:
+                cmd += ["--introspection", f"{name}={client.client_id}:{client.key}"]
         cmd.append("--exit-with-parent")
         return cmd
 

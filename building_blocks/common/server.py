@@ -33,6 +33,15 @@ from building_blocks.common.settings import BLOCKS, Settings
 
 ReadyCallback = Callable[[str, str], None]
 
+
+@dataclass(frozen=True, slots=True)
+class Introspection:
+    """A resource server's own client at the OpenID provider, to introspect opaque tokens."""
+
+    client_id: str
+    key: Path
+
+
 LOG_CONFIG: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -101,6 +110,7 @@ def prepare_settings(
     data_dir: Path,
     identity_url: str | None,
     enable_test_login: bool,
+    introspection: Introspection | None = None,
 ) -> Settings:
     block_dir = Path(data_dir) / block
     try:
@@ -113,6 +123,8 @@ def prepare_settings(
         public_url=public_url,
         identity_url=identity_url,
         enable_test_login=enable_test_login,
+        introspection_client_id=introspection.client_id if introspection else None,
+        introspection_key=introspection.key if introspection else None,
     )
 
 
@@ -127,6 +139,7 @@ def serve_block(
     on_ready: ReadyCallback = print_ready,
     exit_with_parent: bool = False,
     factory: AppFactory | None = None,
+    introspection: Introspection | None = None,
 ) -> None:
     """Serve ``block`` until SIGINT/SIGTERM. Raises ``BlockNotAvailable`` or ``ServeError``."""
     serve_blocks(
@@ -139,6 +152,7 @@ def serve_block(
         on_ready=on_ready,
         exit_with_parent=exit_with_parent,
         factories={block: factory} if factory is not None else None,
+        introspection={block: introspection} if introspection is not None else None,
     )
 
 
@@ -161,6 +175,7 @@ def serve_blocks(
     on_ready: ReadyCallback = print_ready,
     exit_with_parent: bool = False,
     factories: Mapping[str, AppFactory] | None = None,
+    introspection: Mapping[str, Introspection] | None = None,
 ) -> None:
     """Serve ``blocks`` (each on its port of ``ports``, 0: a free one) in this process until
     SIGINT/SIGTERM. A resource server verifies tokens of ``identity_url``, or else of the
@@ -189,6 +204,7 @@ def serve_blocks(
                 data_dir=data_dir,
                 identity_url=None if block == "identity" else identity_url,
                 enable_test_login=enable_test_login,
+                introspection=(introspection or {}).get(block),
             )
             app = made[block](settings)
             base_url = public_url + getattr(app, "base_path", f"/{block}/v1")
@@ -269,6 +285,20 @@ def _signals_stop(served: list[_Served]) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def parse_introspection(values: Sequence[str]) -> dict[str, Introspection]:
+    """``BLOCK=CLIENT_ID:KEY_FILE`` per resource server."""
+    result: dict[str, Introspection] = {}
+    for value in values:
+        block, _, rest = value.partition("=")
+        client_id, _, key = rest.partition(":")
+        if block not in BLOCKS or block == "identity" or not client_id or not key:
+            raise ValueError(
+                f"--introspection {value!r}: expected messaging|registries=CLIENT_ID:KEY_FILE"
+            )
+        result[block] = Introspection(client_id, Path(key))
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m building_blocks.common.server")
     parser.add_argument("blocks", nargs="+", choices=BLOCKS, metavar="block")
@@ -284,7 +314,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--identity", default=None)
     parser.add_argument("--enable-test-login", action="store_true")
     parser.add_argument("--exit-with-parent", action="store_true")
+    parser.add_argument(
+        "--introspection",
+        action="append",
+        default=[],
+        metavar="BLOCK=CLIENT_ID:KEY_FILE",
+        help="a resource server's own client at the OpenID provider, to introspect opaque "
+        "access tokens (private_key_jwt with the PEM key file); repeatable",
+    )
     args = parser.parse_args(argv)
+    try:
+        introspection = parse_introspection(args.introspection)
+    except ValueError as exc:
+        parser.error(str(exc))
     ports = args.ports or [0]
     if len(ports) == 1 and len(args.blocks) > 1 and ports[0] == 0:
         ports = ports * len(args.blocks)
@@ -299,6 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             identity_url=args.identity,
             enable_test_login=args.enable_test_login,
             exit_with_parent=args.exit_with_parent,
+            introspection=introspection,
         )
     except (BlockNotAvailable, ServeError) as exc:
         print(f"{parser.prog}: {exc}", file=sys.stderr)

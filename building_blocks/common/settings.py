@@ -15,8 +15,11 @@ class Settings:
     """``data_dir`` belongs to this block alone (the server gives each block its own folder).
 
     ``public_url`` is the origin clients reach the block at (``http://127.0.0.1:8081``); the
-    block's base URL is ``public_url + base path``. ``identity_url`` is the identity block's base
-    URL (``http://127.0.0.1:8080/identity/v1``), which resource servers need to verify tokens.
+    block's base URL is ``public_url + base path``. ``identity_url`` is where resource servers
+    find the issuer of access tokens: any OpenID provider's issuer, or the identity block's base
+    URL (``http://127.0.0.1:8080/identity/v1``, issuer at ``/oidc``). A resource server that
+    meets opaque access tokens introspects them (RFC 7662) as its own client at that provider:
+    ``introspection_client_id`` with the private key in ``introspection_key`` (private_key_jwt).
     """
 
     block: str
@@ -25,6 +28,8 @@ class Settings:
     identity_url: str | None = None
     enable_test_login: bool = False
     seed_dir: Path = field(default=Path())
+    introspection_client_id: str | None = None
+    introspection_key: Path | None = None
 
     def __post_init__(self) -> None:
         if self.block not in BLOCKS:

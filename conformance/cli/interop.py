@@ -7,8 +7,10 @@
 With three URLs, the scenarios run once and DIR/report.json (+ report.html, junit.xml) says
 which step failed and which block is at fault. With ``--config`` (YAML: implementations per
 block, each a name and a base_url, or ``reference: true`` to start the reference
-implementation locally) every combination runs, each into DIR/<identity>__<registries>__
-<messaging>/, and DIR/matrix.json and DIR/matrix.html give the overview.
+implementation locally, a reference registries or messaging with its ``introspection`` client
+for providers whose access tokens are opaque) every combination runs, each into
+DIR/<identity>__<registries>__<messaging>/, and DIR/matrix.json and DIR/matrix.html give the
+overview.
 
 Exit 0: every scenario passed in every combination; 1: a scenario failed or could not be
 carried out; 2: nothing could run (bad arguments or configuration, an implementation that does
@@ -244,7 +246,7 @@ class References:
         key = (block, entry.name, identity_url if block != "identity" else None)
         if key not in self.urls:
             from building_blocks.common.process import BlockProcess
-            from building_blocks.common.server import ServeError
+            from building_blocks.common.server import Introspection, ServeError
 
             index = len(self.urls)
             process = BlockProcess(
@@ -253,6 +255,11 @@ class References:
                 identity_url=identity_url if block != "identity" else None,
                 enable_test_login=block == "identity",
                 log_path=self.data_dir / f"{block}-{index}.log",
+                introspection={
+                    block: Introspection(entry.introspection_client_id, entry.introspection_key)
+                }
+                if entry.introspection_client_id and entry.introspection_key
+                else None,
             )
             try:
                 self.urls[key] = process.start(60)

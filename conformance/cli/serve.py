@@ -56,7 +56,20 @@ def register(subparsers: Any) -> None:
         "--identity",
         metavar="URL",
         default=None,
-        help="base URL of the identity block that issues access tokens (messaging, registries)",
+        help="base URL of the identity block that issues access tokens (messaging, registries), "
+        "or the issuer of any OpenID provider",
+    )
+    parser.add_argument(
+        "--introspection-client-id",
+        metavar="ID",
+        help="this resource server's own client at the OpenID provider, to introspect opaque "
+        "access tokens (RFC 7662)",
+    )
+    parser.add_argument(
+        "--introspection-key",
+        type=Path,
+        metavar="FILE",
+        help="the PEM private key of --introspection-client-id (private_key_jwt)",
     )
     parser.add_argument(
         "--enable-test-login",
@@ -85,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     except BlockNotAvailable as exc:
         return _fail(str(exc))
     # Imported here: the web server stack is only needed when something is served.
-    from building_blocks.common.server import ServeError, serve_block
+    from building_blocks.common.server import Introspection, ServeError, serve_block
 
     if args.block in ("identity", "all") and not args.enable_test_login:
         print(TEST_LOGIN_OFF, file=sys.stderr, flush=True)
@@ -103,6 +116,9 @@ def run(args: argparse.Namespace) -> int:
             data_dir=data_dir,
             identity_url=args.identity,
             enable_test_login=args.enable_test_login,
+            introspection=Introspection(args.introspection_client_id, args.introspection_key)
+            if args.introspection_client_id and args.introspection_key
+            else None,
         )
         return ExitCode.CONFORMANT
     except (ServeError, BlockNotAvailable) as exc:

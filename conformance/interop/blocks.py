@@ -7,7 +7,8 @@ catalogue specs: nothing here knows how any implementation works inside.
 
 A refusal with 401 or 403 by a resource server is judged before it is blamed: the harness
 checks the access token against the identity profile itself (signature against the JWKS,
-issuer, expiry, audience, scope, and the claim the resource server needs to know the caller).
+issuer, expiry, audience, scope, and the claim the resource server needs to know the caller);
+an opaque token is judged by what introspection (RFC 7662) tells the client it was issued to.
 A token that breaks the profile blames identity; a good token that was refused blames the
 resource server.
 """
@@ -138,6 +139,7 @@ class IdentityBlock:
         self.citizen_fields = dict(citizen_fields or {})
         self._metadata: dict[str, Any] | None = None
         self._jwks: dict[str, Any] | None = None
+        self._issued: dict[str, TestClient] = {}  # access token -> the client it was issued to
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -187,6 +189,7 @@ class IdentityBlock:
         if reply.status != 200 or not isinstance(token, str):
             raise failure(reply, IDENTITY, what, "200 with an access_token")
         self.wire.redactor.add_secret(token)
+        self._issued[token] = client
         return token
 
     def organisation_token(self, scopes: list[str], actor: str) -> str:
@@ -269,7 +272,7 @@ class IdentityBlock:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
-            return ["it is not a JWT"]
+            return self._opaque_token_problems(token, audience=audience, scope=scope, claim=claim)
         algorithm = header.get("alg")
         if algorithm not in SIGNING_ALGORITHMS:
             return [f"it is signed with {algorithm!r}, not RS256 or PS256"]
@@ -289,6 +292,44 @@ class IdentityBlock:
                 continue
         if claims is None:
             return ["its signature does not verify against the identity provider's JWKS"]
+        return self._claim_problems(claims, audience=audience, scope=scope, claim=claim)
+
+    def _opaque_token_problems(
+        self, token: str, *, audience: str, scope: str, claim: tuple[str, str] | None
+    ) -> list[str]:
+        """An opaque token, judged by what introspection (RFC 7662) says of it to the client it
+        was issued to."""
+        client = self._issued.get(token)
+        endpoint = self.metadata.get("introspection_endpoint")
+        if client is None or not isinstance(endpoint, str):
+            return ["it is not a JWT, and the identity provider cannot be asked about it"]
+        form = {
+            "token": token,
+            "client_id": client.client_id,
+            "client_assertion_type": JWT_BEARER,
+            "client_assertion": self._assertion(client),
+        }
+        try:
+            reply = self.wire.send(IDENTITY, "POST", endpoint, form=form)
+        except StepFailed:
+            return ["its introspection did not answer"]
+        answer = reply.json()
+        if reply.status != 200 or not isinstance(answer, dict):
+            return [f"its introspection answered {reply.status}"]
+        if answer.get("active") is not True:
+            return ["its introspection says it is not active"]
+        # iss is optional in an introspection answer (RFC 7662 section 2.2).
+        claims = {"iss": self.issuer, **answer}
+        return self._claim_problems(claims, audience=audience, scope=scope, claim=claim)
+
+    def _claim_problems(
+        self,
+        claims: Mapping[str, Any],
+        *,
+        audience: str,
+        scope: str,
+        claim: tuple[str, str] | None,
+    ) -> list[str]:
         problems = []
         if claims.get("iss") != self.issuer:
             problems.append(f"iss is {claims.get('iss')!r}, not {self.issuer!r}")

@@ -13,6 +13,10 @@ The configuration (YAML) lists implementations per block::
       - {name: reference, reference: true}
       - {name: berichtenbox-x, base_url: https://berichten.example/messaging/v1}
 
+A reference registries or messaging entry may name its own client at the identity providers,
+with which it introspects opaque access tokens (RFC 7662, private_key_jwt; the key file relative
+to the configuration): ``introspection: {client_id: messaging-rs, key: keys/messaging-rs.pem}``.
+
 ``run_matrix`` plays the scenarios against every combination (identity x registries x
 messaging), writes one report per combination through ``write_report`` and returns the
 ``Matrix``: per combination and scenario the outcome and, when it failed, the step and the
@@ -58,6 +62,8 @@ class Entry:
     name: str
     base_url: str | None = None
     reference: bool = False
+    introspection_client_id: str | None = None  # reference resource servers: own client
+    introspection_key: Path | None = None  # its private key (PEM)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +75,23 @@ class MatrixConfig:
         return self.entries[block]
 
 
-def _entry(block: str, index: int, raw: Any, where: str) -> Entry:
+def _introspection(raw: Any, place: str, folder: Path) -> tuple[str, Path]:
+    if not isinstance(raw, dict) or set(raw) != {"client_id", "key"}:
+        raise MatrixConfigError(f"{place}.introspection: give client_id and key (a PEM file)")
+    client_id, key = raw["client_id"], raw["key"]
+    if not isinstance(client_id, str) or not client_id or not isinstance(key, str) or not key:
+        raise MatrixConfigError(f"{place}.introspection: client_id and key must be text")
+    path = (folder / key).resolve()
+    if not path.is_file():
+        raise MatrixConfigError(f"{place}.introspection: no key file {key!r}")
+    return client_id, path
+
+
+def _entry(block: str, index: int, raw: Any, where: str, folder: Path) -> Entry:
     place = f"{where}: {block}[{index}]"
     if not isinstance(raw, dict):
         raise MatrixConfigError(f"{place}: expected a mapping with name and base_url or reference")
-    unknown = sorted(set(raw) - {"name", "base_url", "reference"})
+    unknown = sorted(set(raw) - {"name", "base_url", "reference", "introspection"})
     if unknown:
         raise MatrixConfigError(f"{place}: unknown key(s) {', '.join(unknown)}")
     name = raw.get("name")
@@ -90,10 +108,19 @@ def _entry(block: str, index: int, raw: Any, where: str) -> Entry:
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
             raise MatrixConfigError(f"{place}: base_url must be an http(s) URL")
     url = base_url.rstrip("/") if isinstance(base_url, str) else None
-    return Entry(block, name, url, reference)
+    if "introspection" not in raw:
+        return Entry(block, name, url, reference)
+    if not reference or block == "identity":
+        raise MatrixConfigError(
+            f"{place}: introspection is for reference registries and messaging entries"
+        )
+    client_id, key = _introspection(raw["introspection"], place, folder)
+    return Entry(block, name, url, reference, client_id, key)
 
 
-def parse_matrix_config(document: Any, where: str) -> MatrixConfig:
+def parse_matrix_config(document: Any, where: str, folder: Path | None = None) -> MatrixConfig:
+    """``folder``: where relative paths (introspection keys) start (default: the current one)."""
+    folder = folder if folder is not None else Path()
     if not isinstance(document, dict):
         raise MatrixConfigError(f"{where}: expected a mapping with identity, registries, messaging")
     unknown = sorted(set(document) - set(BLOCKS))
@@ -104,7 +131,7 @@ def parse_matrix_config(document: Any, where: str) -> MatrixConfig:
         listed = document.get(block)
         if not isinstance(listed, list) or not listed:
             raise MatrixConfigError(f"{where}: {block} must list at least one implementation")
-        entries[block] = tuple(_entry(block, i, raw, where) for i, raw in enumerate(listed))
+        entries[block] = tuple(_entry(block, i, raw, where, folder) for i, raw in enumerate(listed))
         names = [entry.name for entry in entries[block]]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
@@ -123,7 +150,7 @@ def load_matrix_config(path: Path) -> MatrixConfig:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         raise MatrixConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
-    return parse_matrix_config(document, str(path))
+    return parse_matrix_config(document, str(path), path.resolve().parent)
 
 
 # (entry, the identity implementation of the combination) -> the entry's base URL. Reference

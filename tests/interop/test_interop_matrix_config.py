@@ -93,3 +93,64 @@ def test_config_and_urls_do_not_mix(tmp_path: Path, capsys: pytest.CaptureFixtur
     code = main(["interop", "--config", str(config), "--identity", "http://127.0.0.1:9/i/v1"])
     assert code == 2
     assert "either --config" in capsys.readouterr().err
+
+
+def test_a_reference_resource_server_may_name_its_introspection_client(tmp_path: Path) -> None:
+    (tmp_path / "rs.pem").write_text("a PEM key", encoding="utf-8")
+    document = {
+        **GOOD,
+        "messaging": [
+            {
+                "name": "reference",
+                "reference": True,
+                "introspection": {"client_id": "messaging-rs", "key": "rs.pem"},
+            }
+        ],
+    }
+    (entry,) = parse_matrix_config(document, "interop.yaml", tmp_path).of("messaging")
+    assert entry.introspection_client_id == "messaging-rs"
+    assert entry.introspection_key == (tmp_path / "rs.pem").resolve()
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            {
+                "name": "x",
+                "base_url": "http://a/b",
+                "introspection": {"client_id": "c", "key": "k"},
+            },
+            "introspection is for reference registries and messaging entries",
+        ),
+        (
+            {"name": "r", "reference": True, "introspection": {"client_id": "c"}},
+            "introspection: give client_id and key",
+        ),
+        (
+            {"name": "r", "reference": True, "introspection": {"client_id": "c", "key": "none"}},
+            "no key file 'none'",
+        ),
+    ],
+)
+def test_an_unusable_introspection_client_is_named(
+    tmp_path: Path, entry: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(MatrixConfigError, match=message):
+        parse_matrix_config({**GOOD, "messaging": [entry]}, "interop.yaml", tmp_path)
+
+
+def test_a_reference_block_is_started_with_its_introspection_client(tmp_path: Path) -> None:
+    from building_blocks.common.process import BlockProcess
+    from building_blocks.common.server import Introspection, parse_introspection
+
+    key = tmp_path / "rs.pem"
+    process = BlockProcess(
+        "messaging",
+        data_dir=tmp_path,
+        identity_url="http://127.0.0.1:9",
+        introspection={"messaging": Introspection("messaging-rs", key)},
+    )
+    command = process.command()
+    value = command[command.index("--introspection") + 1]
+    assert parse_introspection([value]) == {"messaging": Introspection("messaging-rs", key)}

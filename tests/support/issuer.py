@@ -9,6 +9,9 @@ it points to, exactly where the identity block serves them, and mints signed acc
 
 ``issuer.identity_url`` is what a block's ``--identity`` / ``Settings.identity_url`` takes.
 ``rotate()`` replaces the signing key; ``jwks_requests`` counts JWKS fetches.
+``opaque(claims)`` mints an opaque token its introspection endpoint answers for (RFC 7662, any
+client assertion accepted); ``introspections`` keeps the form of every introspection request.
+``at_root=True`` puts the issuer at the server root, as most OpenID providers have it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -40,8 +44,10 @@ def public_jwk(key: RSAPrivateKey, kid: str, alg: str | None = None) -> dict[str
 
 
 class FakeIssuer:
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", *, at_root: bool = False) -> None:
         self.key = new_rsa_key()
+        self.opaque_tokens: dict[str, dict[str, Any]] = {}
+        self.introspections: list[dict[str, str]] = []
         self.kid = secrets.token_hex(8)
         self.jwk_alg: str | None = None
         self.jwks_requests = 0
@@ -50,12 +56,14 @@ class FakeIssuer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                if self.path == "/identity/v1/oidc/.well-known/openid-configuration":
+                prefix = urlsplit(issuer.issuer).path
+                if self.path == f"{prefix}/.well-known/openid-configuration":
                     body: dict[str, Any] = {
                         "issuer": issuer.discovery_issuer or issuer.issuer,
                         "jwks_uri": f"{issuer.issuer}/jwks",
+                        "introspection_endpoint": f"{issuer.issuer}/introspect",
                     }
-                elif self.path == "/identity/v1/oidc/jwks":
+                elif self.path == f"{prefix}/jwks":
                     issuer.jwks_requests += 1
                     body = {"keys": [public_jwk(issuer.key, issuer.kid, issuer.jwk_alg)]}
                 else:
@@ -68,13 +76,26 @@ class FakeIssuer:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(parse_qsl(self.rfile.read(length).decode()))
+                issuer.introspections.append(form)
+                claims = issuer.opaque_tokens.get(form.get("token", ""))
+                body = {"active": True, **claims} if claims else {"active": False}
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
 
         self._server = ThreadingHTTPServer((host, 0), Handler)
         port = self._server.server_address[1]
-        self.identity_url = f"http://{host}:{port}/identity/v1"
-        self.issuer = f"{self.identity_url}/oidc"
+        self.identity_url = f"http://{host}:{port}" + ("" if at_root else "/identity/v1")
+        self.issuer = self.identity_url if at_root else f"{self.identity_url}/oidc"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self) -> None:
@@ -88,6 +109,12 @@ class FakeIssuer:
         """A new signing key under a new kid; the old one is no longer published."""
         self.key = new_rsa_key()
         self.kid = secrets.token_hex(8)
+
+    def opaque(self, **claims: Any) -> str:
+        """An opaque access token whose introspection answers ``claims`` (iss, exp added)."""
+        token = secrets.token_urlsafe(32)
+        self.opaque_tokens[token] = {"iss": self.issuer, "exp": int(time.time()) + 300, **claims}
+        return token
 
     def token(
         self,
@@ -121,8 +148,8 @@ class FakeIssuer:
 
 
 @contextmanager
-def fake_issuer() -> Iterator[FakeIssuer]:
-    issuer = FakeIssuer()
+def fake_issuer(*, at_root: bool = False) -> Iterator[FakeIssuer]:
+    issuer = FakeIssuer(at_root=at_root)
     issuer.start()
     try:
         yield issuer

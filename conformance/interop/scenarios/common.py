@@ -1,6 +1,7 @@
 """What the life-event scenarios share: the stage they play on and the steps they have in common.
 
-The municipality (client ``gemeente-utrecht``) acts with one client_credentials token; its
+The municipality (client ``gemeente-utrecht``) acts with client_credentials tokens (one for the
+register, one for messaging); its
 notification system subscribes a callback on the harness's loopback receiver; citizens log in
 through ``burger-portaal`` (authorization code + PKCE, via the login driver) and read their
 inbox. Every value a run must not share with an earlier one (idempotency keys, the receiver's
@@ -31,12 +32,8 @@ from conformance.interop.steps import MESSAGING, REGISTRIES, StepFailed
 
 MUNICIPALITY = "municipality"
 SUBSCRIBER = "municipality's notification system"
-MUNICIPALITY_SCOPES = [
-    "registries:declare",
-    "registries:read",
-    "messaging:send",
-    "messaging:subscribe",
-]
+REGISTRIES_SCOPES = ["registries:declare", "registries:read"]
+MESSAGING_SCOPES = ["messaging:send", "messaging:subscribe"]
 MESSAGE_RECEIVED = "nl.gdi.messaging.message-received"
 CLOUDEVENTS_JSON = "application/cloudevents+json"
 
@@ -74,8 +71,19 @@ class Sent:
     text: str
 
 
-def municipality_token(stage: Stage) -> str:
-    return stage.identity.organisation_token(MUNICIPALITY_SCOPES, MUNICIPALITY)
+@dataclass(frozen=True, slots=True)
+class MunicipalityTokens:
+    registries: str
+    messaging: str
+
+
+def municipality_token(stage: Stage) -> MunicipalityTokens:
+    """One token per resource server, each with that server's scopes: a provider may issue an
+    access token for a single audience only (RFC 8707; oidc-provider does)."""
+    return MunicipalityTokens(
+        registries=stage.identity.organisation_token(REGISTRIES_SCOPES, MUNICIPALITY),
+        messaging=stage.identity.organisation_token(MESSAGING_SCOPES, MUNICIPALITY),
+    )
 
 
 def registries_refused(stage: Stage, reply: Any, token: str, what: str, expected: str, scope: str):

@@ -38,8 +38,8 @@ FIRST_NAMES = ("Sophie", "Daan", "Emma", "Noah", "Julia", "Lucas", "Mila", "Sem"
 CHILD_FIELDS = ["burgerservicenummer", "naam", "geboorte", "ouders", "verblijfplaats"]
 
 STEPS = (
-    Step("municipality-token", IDENTITY, "The municipality gets an access token "
-         "(client_credentials with private_key_jwt)"),
+    Step("municipality-token", IDENTITY, "The municipality gets an access token for the "
+         "register and one for messaging (client_credentials with private_key_jwt)"),
     Step("subscribe", MESSAGING, "The municipality's notification system subscribes a callback "
          "to message events"),
     Step("declare-birth", REGISTRIES, "The municipality declares the birth; the register gives "
@@ -118,9 +118,12 @@ def play(journey: Journey, stage: Stage) -> None:
     from conformance.interop.people import couples
 
     mother, other = stage.random.choice(couples(stage.persons))
-    token = journey.run("municipality-token", lambda: municipality_token(stage), actor=MUNICIPALITY)
+    tokens_of = journey.run(
+        "municipality-token", lambda: municipality_token(stage), actor=MUNICIPALITY
+    )
+    token, messaging_token = tokens_of.registries, tokens_of.messaging
     subscription, path = journey.run(
-        "subscribe", lambda: subscribe(stage, token, "geboorte"), actor=SUBSCRIBER
+        "subscribe", lambda: subscribe(stage, messaging_token, "geboorte"), actor=SUBSCRIBER
     )
     try:
         child, declaration = journey.run(
@@ -140,7 +143,7 @@ def play(journey: Journey, stage: Stage) -> None:
         sent = journey.run(
             "notify-parents",
             lambda: send_messages(
-                stage, token, [("mother", mother), ("other parent", other)], subject, text
+                stage, messaging_token, [("mother", mother), ("other parent", other)], subject, text
             ),
             actor=MUNICIPALITY,
         )
@@ -148,11 +151,11 @@ def play(journey: Journey, stage: Stage) -> None:
         journey.run("parents-read-message", lambda: read_messages(stage, sent, tokens))
         journey.run(
             "subscriber-notified",
-            lambda: await_notifications(stage, token, path, sent),
+            lambda: await_notifications(stage, messaging_token, path, sent),
             actor=SUBSCRIBER,
         )
     finally:
-        stage.messaging.unsubscribe(token, subscription, SUBSCRIBER)
+        stage.messaging.unsubscribe(messaging_token, subscription, SUBSCRIBER)
 
 
 GEBOORTE = Scenario(

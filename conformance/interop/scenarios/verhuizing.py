@@ -40,8 +40,8 @@ CANDIDATES = 20  # one query can name up to 20 persons
 ADDRESS_FIELDS = ["straat", "huisnummer", "postcode", "woonplaats", "datumAanvangAdreshouding"]
 
 STEPS = (
-    Step("municipality-token", IDENTITY, "The municipality gets an access token "
-         "(client_credentials with private_key_jwt)"),
+    Step("municipality-token", IDENTITY, "The municipality gets an access token for the "
+         "register and one for messaging (client_credentials with private_key_jwt)"),
     Step("subscribe", MESSAGING, "The municipality's notification system subscribes a callback "
          "to message events"),
     Step("find-resident", REGISTRIES, "The municipality finds a test resident whose current "
@@ -146,9 +146,12 @@ def _changed(
 
 
 def play(journey: Journey, stage: Stage) -> None:
-    token = journey.run("municipality-token", lambda: municipality_token(stage), actor=MUNICIPALITY)
+    tokens_of = journey.run(
+        "municipality-token", lambda: municipality_token(stage), actor=MUNICIPALITY
+    )
+    token, messaging_token = tokens_of.registries, tokens_of.messaging
     subscription, path = journey.run(
-        "subscribe", lambda: subscribe(stage, token, "verhuizing"), actor=SUBSCRIBER
+        "subscribe", lambda: subscribe(stage, messaging_token, "verhuizing"), actor=SUBSCRIBER
     )
     try:
         resident, old = journey.run(
@@ -170,18 +173,18 @@ def play(journey: Journey, stage: Stage) -> None:
         )
         sent = journey.run(
             "notify-resident",
-            lambda: send_messages(stage, token, [("resident", resident)], subject, text),
+            lambda: send_messages(stage, messaging_token, [("resident", resident)], subject, text),
             actor=MUNICIPALITY,
         )
         tokens = journey.run("resident-logs-in", lambda: log_in(stage, sent))
         journey.run("resident-reads-message", lambda: read_messages(stage, sent, tokens))
         journey.run(
             "subscriber-notified",
-            lambda: await_notifications(stage, token, path, sent),
+            lambda: await_notifications(stage, messaging_token, path, sent),
             actor=SUBSCRIBER,
         )
     finally:
-        stage.messaging.unsubscribe(token, subscription, SUBSCRIBER)
+        stage.messaging.unsubscribe(messaging_token, subscription, SUBSCRIBER)
 
 
 VERHUIZING = Scenario(

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
 from support.demo_blocks import create_app as create_demo_app
 from support.issuer import FakeIssuer, fake_issuer, new_rsa_key
 from support.services import serve_asgi
@@ -220,14 +221,124 @@ def test_discovery_naming_another_issuer_is_not_trusted(own_issuer):
     assert caught.value.status == 503
 
 
-def test_from_settings_uses_the_identity_issuer(tmp_path: Path):
+def test_from_settings_starts_discovery_at_the_identity_url(tmp_path: Path):
     settings = Settings(
         block="messaging", data_dir=tmp_path, identity_url="http://127.0.0.1:9/identity/v1/"
     )
     verifier = TokenVerifier.from_settings(settings, audience="urn:nld:gdi:messaging")
-    assert verifier.issuer == "http://127.0.0.1:9/identity/v1/oidc"
-    assert verifier.discovery_url.endswith("/identity/v1/oidc/.well-known/openid-configuration")
+    # Discovery starts at the configured URL; the reference identity's issuer (URL + /oidc) is
+    # trusted once its discovery document names it.
+    assert verifier.configured_url == "http://127.0.0.1:9/identity/v1"
+    assert verifier.introspection_client is None
     with pytest.raises(ValueError, match="identity_url"):
         TokenVerifier.from_settings(
             Settings(block="messaging", data_dir=tmp_path), audience="urn:nld:gdi:messaging"
         )
+
+
+# -- any OpenID provider: discovery from its issuer, opaque tokens introspected (RFC 7662) ------
+
+
+@pytest.fixture
+def provider_at_root() -> Iterator[FakeIssuer]:
+    """An issuer at the server root, as most OpenID providers have it."""
+    with fake_issuer(at_root=True) as running:
+        yield running
+
+
+def introspecting(issuer: FakeIssuer, tmp_path: Path, **options) -> TokenVerifier:
+    key = tmp_path / "resource-server.key.pem"
+    key.write_bytes(
+        new_rsa_key().private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    settings = Settings(
+        block="messaging",
+        data_dir=tmp_path,
+        identity_url=issuer.identity_url,
+        introspection_client_id="messaging-rs",
+        introspection_key=key,
+    )
+    return TokenVerifier.from_settings(settings, audience=AUDIENCE, **options)
+
+
+def test_an_issuer_at_the_server_root_is_discovered(provider_at_root, tmp_path):
+    verifier = introspecting(provider_at_root, tmp_path)
+    assert verify(verifier, good_token(provider_at_root)).subject == "gemeente-utrecht"
+    assert verifier.issuer == provider_at_root.issuer
+
+
+def test_the_reference_identity_url_finds_its_issuer_at_oidc(own_issuer, tmp_path):
+    verifier = introspecting(own_issuer, tmp_path)
+    assert verify(verifier, good_token(own_issuer)).subject == "gemeente-utrecht"
+    assert verifier.issuer == own_issuer.identity_url + "/oidc"
+
+
+def test_an_opaque_token_is_introspected_as_the_resource_servers_own_client(
+    provider_at_root, tmp_path
+):
+    verifier = introspecting(provider_at_root, tmp_path)
+    token = provider_at_root.opaque(aud=AUDIENCE, scope="demo:read", bsn="999993653")
+    claims = verify(verifier, token, ("demo:read",))
+    assert claims.bsn == "999993653" and claims.scopes == {"demo:read"}
+    (form,) = provider_at_root.introspections
+    assert form["token"] == token and form["client_id"] == "messaging-rs"
+    assertion = jwt.decode(form["client_assertion"], options={"verify_signature": False})
+    assert assertion["iss"] == assertion["sub"] == "messaging-rs"
+    assert assertion["aud"] == provider_at_root.issuer
+    # Asked again at once: the answer is kept briefly, the provider is not asked twice.
+    verify(verifier, token, ("demo:read",))
+    assert len(provider_at_root.introspections) == 1
+
+
+def test_without_a_cache_every_use_is_introspected(provider_at_root, tmp_path):
+    verifier = introspecting(provider_at_root, tmp_path, introspection_cache_seconds=0)
+    token = provider_at_root.opaque(aud=AUDIENCE, scope="demo:read")
+    for _ in range(3):
+        verify(verifier, token)
+    assert len(provider_at_root.introspections) == 3
+
+
+@pytest.mark.parametrize(
+    ("claims", "message"),
+    [
+        ({"aud": "urn:nld:gdi:other"}, "not meant for this service"),
+        ({"aud": AUDIENCE, "iss": "https://evil.test"}, "not issued by the trusted issuer"),
+        ({"aud": AUDIENCE, "exp": 1}, "has expired"),
+    ],
+)
+def test_an_introspected_token_gets_the_checks_a_jwt_gets(
+    provider_at_root, tmp_path, claims, message
+):
+    verifier = introspecting(provider_at_root, tmp_path)
+    with pytest.raises(ProblemError, match=message) as caught:
+        verify(verifier, provider_at_root.opaque(**claims))
+    assert caught.value.status == 401
+
+
+def test_an_inactive_token_is_401_and_a_missing_scope_403(provider_at_root, tmp_path):
+    verifier = introspecting(provider_at_root, tmp_path)
+    with pytest.raises(ProblemError, match="not active") as caught:
+        verify(verifier, "no-such-token")
+    assert caught.value.status == 401
+    with pytest.raises(ProblemError) as caught:
+        verify(verifier, provider_at_root.opaque(aud=AUDIENCE, scope="demo:read"), ("demo:write",))
+    assert caught.value.status == 403
+
+
+def test_an_opaque_token_without_an_introspection_client_is_refused(provider_at_root):
+    verifier = TokenVerifier(issuer=provider_at_root.issuer, audience=AUDIENCE)
+    with pytest.raises(ProblemError, match="not a well-formed JWT") as caught:
+        verify(verifier, provider_at_root.opaque(aud=AUDIENCE))
+    assert caught.value.status == 401
+
+
+@pytest.mark.parametrize("value", ["messaging", "identity=c:k", "messaging=c", "messaging=:k"])
+def test_a_bad_introspection_option_is_refused(value):
+    from building_blocks.common.server import parse_introspection
+
+    with pytest.raises(ValueError, match="expected messaging\\|registries=CLIENT_ID:KEY_FILE"):
+        parse_introspection([value])

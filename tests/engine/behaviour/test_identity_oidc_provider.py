@@ -128,13 +128,14 @@ def test_form_login_says_which_page_it_could_not_handle(
              "scope": "openid", "state": "s", "code_challenge": oauth_client.pkce_pair()[1],
              "code_challenge_method": "S256"}
         )  # fmt: skip
-        # The driver carries the provider's cookies itself: the harness's client keeps none.
+        # The driver keeps the provider's interaction cookie only when it sends the requests.
         request = LoginRequest(
-            url, REDIRECT, CITIZEN, lambda u: http.send("GET", u),
-            lambda method, to, headers, body: http.send(
-                method, to, headers=dict(headers), body=body
-            ),
-        )  # fmt: skip
+            url,
+            REDIRECT,
+            CITIZEN,
+            lambda u: http.send("GET", u),
+            lambda method, u, headers, body: http.send(method, u, headers=dict(headers), body=body),
+        )
         with pytest.raises(NoRedirect, match=r"no login step matches the page .*/interaction/"):
             driver(request)
 
