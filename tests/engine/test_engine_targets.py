@@ -70,6 +70,7 @@ def test_conformant_report_covers_every_operation_and_phase(conformant_report: R
         "GET /tasks",
         "POST /tasks",
         "GET /tasks/{taskId}",
+        "PATCH /tasks/{taskId}",
         "DELETE /tasks/{taskId}",
     }
     for operation in report.operations:
