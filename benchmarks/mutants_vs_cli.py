@@ -1,6 +1,7 @@
 """Mutants of the tasks target: what our ``run`` and ``schemathesis run --checks all`` find.
 
-For every mutant (fixtures/targets/tasks, one defect each) both run on the same spec, target and
+For every mutant (fixtures/targets/tasks, one defect each, the stateful ones included: lost
+write, ineffective delete, stale read after update) both run on the same spec, target and
 seed, one after the other on this machine; printed side by side: the defects each detects,
 the failures the CLI found that we miss (the goal is 0) and those we find that it misses, and
 the median time per mutant of each (as a ratio: ours / the CLI's). The CLI's time includes
@@ -42,7 +43,8 @@ def main() -> int:
             cli = ", ".join(sorted({found.kind for found in result.cli})) or "-"
             print(
                 f"{flaw:26} ours {len(result.ours):2} checks failed  cli: {cli}  "
-                f"missed {len(result.missed)}  ({result.our_seconds:.1f}s / "
+                f"missed {len(result.missed)}  beyond {len(result.extra)}  "
+                f"({result.our_seconds:.1f}s / "
                 f"{result.cli_seconds:.1f}s)",
                 flush=True,
             )
@@ -50,6 +52,7 @@ def main() -> int:
     cli = sum(1 for row in rows if row.cli)
     missed = sum(len(row.missed) for row in rows)
     beyond = sum(1 for row in rows if row.ours and not row.cli)
+    extra = sum(len(row.extra) for row in rows)
     our_median = statistics.median(row.our_seconds for row in rows)
     cli_median = statistics.median(row.cli_seconds for row in rows)
     print()
@@ -57,6 +60,7 @@ def main() -> int:
     print(f"detected: ours {ours}, schemathesis CLI {cli}")
     print(f"CLI-found failures we miss: {missed} (goal 0)")
     print(f"mutants we detect that the CLI does not: {beyond}")
+    print(f"failed checks of ours with no CLI finding of their kind: {extra}")
     print(
         f"median seconds per mutant: ours {our_median:.2f}, CLI {cli_median:.2f} "
         f"(ratio {our_median / cli_median:.2f})"

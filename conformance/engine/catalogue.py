@@ -36,6 +36,7 @@ from conformance.engine.facts import (
     spec_declares_creation,
     spec_declares_date_times,
     spec_declares_required_headers,
+    spec_declares_update,
     spec_pages,
 )
 
@@ -398,6 +399,16 @@ READ_AFTER_CREATE = _active(
         "a resource created (201) and found by its Location or the id in its body",
         "no creation answered 201 with a Location or an id to follow",
     ).where(spec_declares_creation, CREATED_THEN_READ.not_applicable),
+)
+READ_AFTER_UPDATE = _active(
+    "api:read-after-update",
+    Kind.ACTIVE,
+    "resources a PUT or PATCH changed (2xx), read again at the same URL (no link needed)",
+    STATEFUL + 3,
+    precondition=RECORDED.named(
+        "an update answered 2xx followed by a read of the same resource",
+        "no update of a created resource answered 2xx with a changed field the read could show",
+    ).where(spec_declares_update, "the spec declares no PUT or PATCH on a path it also reads"),
 )
 
 # The modules that bind implementations to these ids (and declare the behaviour checks), in the

@@ -178,6 +178,16 @@ def spec_declares_deletion(document: dict[str, Any]) -> bool:
     return any(method == "delete" for method, _ in _operations(document))
 
 
+def spec_declares_update(document: dict[str, Any]) -> bool:
+    """Some path declares both a read (GET) and an update (PUT or PATCH) of what it names."""
+    walker = SchemaWalker(document)
+    for item in (document.get("paths") or {}).values():
+        item = walker.resolve(item)
+        if isinstance(item, dict) and "get" in item and ("put" in item or "patch" in item):
+            return True
+    return False
+
+
 def spec_declares_required_headers(document: dict[str, Any]) -> bool:
     walker = SchemaWalker(document)
     for item in (document.get("paths") or {}).values():

@@ -10,7 +10,12 @@ matched to the path parameter of a read one level below the creation's path), an
 - api:read-after-create: read it at once; a 404 or 410 is a lost write;
 - api:use_after_free: where the spec declares a DELETE on that path, delete it (2xx) and read
   it again; a 2xx is an ineffective delete (the requests of this check of our own, next to
-  Schemathesis's judgement of its stateful sequences).
+  Schemathesis's judgement of its stateful sequences);
+- api:read-after-update: where the spec declares a PUT or PATCH on that path, change every plain
+  field the resource shows to another value the schema allows, and read it again; a field that
+  the update's answer confirms (or, with no body, that was sent and is no identifier or
+  timestamp) but the read still shows with its old value is a stale read. A field the read
+  shows with a third value (the server normalised it) proves nothing either way.
 
 A creation the API refuses (401, 403, a 4xx for the example) proves nothing; it is not judged.
 """
@@ -18,16 +23,27 @@ A creation the API refuses (401, 403, a 4xx for the example) proves nothing; it 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
+from typing import Any
 
 from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.engine.auth import PRIMARY, CredentialError
-from conformance.engine.catalogue import READ_AFTER_CREATE, USE_AFTER_FREE
-from conformance.engine.creation import Follower, Resource, creation_request
+from conformance.engine.catalogue import READ_AFTER_CREATE, READ_AFTER_UPDATE, USE_AFTER_FREE
+from conformance.engine.creation import (
+    UPDATES,
+    Follower,
+    Resource,
+    creation_request,
+    json_body,
+    update_request,
+)
 from conformance.engine.http import Exchange
+from conformance.engine.operations import OperationInfo
 from conformance.results import Outcome
 
 GONE = (404, 410)
+TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T")  # a date-time: a server may keep its own
 
 
 def _creations(ctx: ActiveContext, check: str) -> Iterator[tuple[Resource, dict[str, str]]]:
@@ -124,3 +140,106 @@ def delete_then_read(ctx: ActiveContext) -> Iterator[Observation]:
         elif response.status not in GONE:
             continue
         yield observation
+
+
+def _updated_paths(ctx: ActiveContext) -> set[str]:
+    reads = {op.path for op in ctx.operations if op.method == "GET"}
+    return {op.path for op in ctx.operations if op.method in UPDATES and op.path in reads}
+
+
+def _expected(
+    changes: dict[str, Any], answer: Any, identifiers: set[str], timestamps: set[str]
+) -> dict[str, Any]:
+    """What the read must show after the update: the values its answer confirms; with no body,
+    what was sent, less the fields a server commonly keeps for itself."""
+    if isinstance(answer, dict):
+        return {name: answer[name] for name in changes if name in answer}
+    return {
+        name: value
+        for name, value in changes.items()
+        if name not in identifiers and name not in timestamps
+    }
+
+
+def _judge_update(
+    ctx: ActiveContext,
+    resource: Resource,
+    update: OperationInfo,
+    current: dict[str, Any],
+    credentials: dict[str, str],
+    rng: random.Random,
+) -> Observation | None:
+    made = update_request(ctx, update, current, rng)
+    if made is None:
+        return None
+    request, changes = made
+    query = request.target().partition("?")[2]
+    url = resource.url + ("?" + query if query else "")
+    updated = ctx.http.send(
+        update.method, url, headers={**request.headers, **credentials}, body=request.body
+    )
+    if updated.response is None or not 200 <= updated.response.status < 300:
+        return None  # not updated: nothing to judge
+    parameter = resource.read.path.rpartition("{")[2].rstrip("}")
+    timestamps = {name for name, value in changes.items() if TIMESTAMP.match(str(value))}
+    expected = _expected(changes, json_body(updated), {"id", "identifier", parameter}, timestamps)
+    exchange = _read(ctx, resource.url, credentials)
+    observation = Observation(
+        check=READ_AFTER_UPDATE,
+        outcome=Outcome.PASSED,
+        operation=update,
+        exchange=exchange,
+        subject=PRIMARY,
+    )
+    response = exchange.response
+    if response is None:
+        observation.outcome, observation.title = Outcome.ERROR, "No answer"
+        observation.message = f"GET {resource.url}: {exchange.error}"
+        return observation
+    read = json_body(exchange)
+    if not 200 <= response.status < 300 or not isinstance(read, dict):
+        return None
+    stale = {
+        name: value
+        for name, value in expected.items()
+        if value != current.get(name) and read.get(name) == current.get(name)
+    }
+    shown = [name for name, value in expected.items() if read.get(name) == value]
+    if stale:
+        fields = ", ".join(f"{name} {value!r}" for name, value in stale.items())
+        before = ", ".join(f"{name} {current.get(name)!r}" for name in stale)
+        observation.outcome = Outcome.FAILED
+        observation.title = "Update not visible to a read"
+        observation.message = (
+            f"{update.method} {resource.url} answered {updated.response.status} and set "
+            f"{fields}, but GET {resource.url} right after answered {response.status} with "
+            f"{before}, the values from before the update: the change was not stored."
+        )
+    elif not shown:
+        return None  # every field read back as a third value: no evidence either way
+    return observation
+
+
+@active_check(READ_AFTER_UPDATE)
+def read_after_update(ctx: ActiveContext) -> Iterator[Observation]:
+    if not _updated_paths(ctx):
+        return  # nothing the spec lets us update and read: create nothing
+    follower = Follower(ctx)
+    rng = random.Random(f"{ctx.seed if ctx.seed is not None else 0}:{READ_AFTER_UPDATE}:body")
+    for resource, credentials in _creations(ctx, READ_AFTER_UPDATE):
+        try:
+            for update in follower.updates_of(resource):
+                if ctx.stopped:
+                    break
+                before = _read(ctx, resource.url, credentials)
+                current = json_body(before)
+                if before.response is None or not 200 <= before.response.status < 300:
+                    break  # not readable: read-after-create reports that
+                if not isinstance(current, dict):
+                    break
+                observation = _judge_update(ctx, resource, update, current, credentials, rng)
+                if observation is not None:
+                    yield observation
+        finally:
+            if follower.delete_of(resource) is not None:  # leave the target as it was found
+                ctx.http.send("DELETE", resource.url, headers=credentials)

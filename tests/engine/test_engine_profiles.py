@@ -84,6 +84,7 @@ def test_exception_limited_to_operations_excuses_only_those(run_target: RunTarge
     assert {item.operation_id for item in result.failures} == {
         "createTask",
         "getTask",
+        "updateTask",
         "deleteTask",
     }
     assert {item.operation_id for item in result.exceptions_applied[0].evidence} == {"listTasks"}

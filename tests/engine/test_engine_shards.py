@@ -20,7 +20,13 @@ from conformance.reports.signing import load_public_key
 from conformance.results import Outcome, RunReport, Verdict, read_report, validate_report
 from conformance.spec import LoadedSpec
 
-ALL_OPERATIONS = {"GET /tasks", "POST /tasks", "GET /tasks/{taskId}", "DELETE /tasks/{taskId}"}
+ALL_OPERATIONS = {
+    "GET /tasks",
+    "POST /tasks",
+    "GET /tasks/{taskId}",
+    "PATCH /tasks/{taskId}",
+    "DELETE /tasks/{taskId}",
+}
 
 
 def _operation(method: str, path: str) -> OperationInfo:
@@ -159,15 +165,15 @@ def test_a_flaw_in_one_shard_fails_the_merged_run(tasks_spec: LoadedSpec, tmp_pa
 
 
 def test_missing_or_repeated_shards(tasks_spec: LoadedSpec, tmp_path: Path) -> None:
-    reports = _shard_runs(tasks_spec, tmp_path, 5)
-    # Four operations, five shards: the fifth has no operation of its own, only its stateful share.
-    assert reports[4].shard is not None and reports[4].shard.operations == []
-    assert reports[4].completion.complete
-    phases = {phase for op in reports[4].operations for phase in op.cases_by_phase}
+    reports = _shard_runs(tasks_spec, tmp_path, 6)
+    # Five operations, six shards: the sixth has no operation of its own, only its stateful share.
+    assert reports[5].shard is not None and reports[5].shard.operations == []
+    assert reports[5].completion.complete
+    phases = {phase for op in reports[5].operations for phase in op.cases_by_phase}
     assert phases == {"stateful"}
-    partial = merge_reports(reports[:4])
+    partial = merge_reports(reports[:5])
     assert not partial.completion.complete
-    assert "shard(s) 5 of 5 not merged" in (partial.completion.reason or "")
+    assert "shard(s) 6 of 6 not merged" in (partial.completion.reason or "")
     assert partial.verdict is not Verdict.CONFORMANT
     again = RunReport.from_dict({**reports[1].to_dict(), "run_id": "another"})
     with pytest.raises(MergeError, match="shard 2 was given twice"):

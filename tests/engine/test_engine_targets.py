@@ -70,6 +70,7 @@ def test_conformant_report_covers_every_operation_and_phase(conformant_report: R
         "GET /tasks",
         "POST /tasks",
         "GET /tasks/{taskId}",
+        "PATCH /tasks/{taskId}",
         "DELETE /tasks/{taskId}",
     }
     for operation in report.operations:
@@ -107,6 +108,7 @@ FLAWS = [
     ("echo-secrets", "GDI-GEN-015", "sec:no-internal-details"),
     ("lost-write", "GDI-GEN-014", "api:read-after-create"),
     ("ineffective-delete", "GDI-GEN-014", "api:use_after_free"),
+    ("stale-read", "GDI-GEN-014", "api:read-after-update"),
 ]
 
 
@@ -182,7 +184,11 @@ def _without_links(spec_path: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     ("flaw", "check"),
-    [("lost-write", "api:read-after-create"), ("ineffective-delete", "api:use_after_free")],
+    [
+        ("lost-write", "api:read-after-create"),
+        ("ineffective-delete", "api:use_after_free"),
+        ("stale-read", "api:read-after-update"),
+    ],
 )
 def test_stateful_defects_are_found_without_links(
     flaw: str, check: str, run_target: RunTarget, tmp_path: Path

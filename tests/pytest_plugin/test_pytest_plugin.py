@@ -27,7 +27,13 @@ pytestmark = pytest.mark.slow
 SPEC = TARGET_DIR / "openapi.yaml"
 FAST = ("--gdi-max-examples", "2", "--gdi-seed", "7", "-p", "no:cacheprovider")
 AUTH = (f"--gdi-header=Authorization: Bearer {TOKEN}",)
-OPERATIONS = ("GET /tasks", "POST /tasks", "GET /tasks/{taskId}", "DELETE /tasks/{taskId}")
+OPERATIONS = (
+    "GET /tasks",
+    "POST /tasks",
+    "GET /tasks/{taskId}",
+    "PATCH /tasks/{taskId}",
+    "DELETE /tasks/{taskId}",
+)
 
 
 @pytest.fixture(scope="module")
