@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import rfc8785
 
@@ -210,12 +210,40 @@ def _check_openapi(root: Document, *, require: bool) -> str:
 def canonical_sha256(document: Any, sources: SourceMap | None = None) -> str:
     """sha256 of the RFC 8785 (JCS) canonical JSON of ``document``."""
     try:
-        canonical = rfc8785.dumps(document)
+        return _streamed_sha256(document)
     except rfc8785.CanonicalizationError:
         # JCS numbers are IEEE doubles: integers beyond 2**53 are hashed as the double they
         # are, and infinities or NaN (possible in YAML) are refused with their position.
-        canonical = rfc8785.dumps(_ints_as_doubles(document, sources))
-    return hashlib.sha256(canonical).hexdigest()
+        return _streamed_sha256(_ints_as_doubles(document, sources))
+
+
+class _HashSink:
+    """Where rfc8785 writes the canonical form: into the hash, a block at a time, so the
+    canonical text of a large spec is never held whole."""
+
+    BLOCK = 1 << 16
+
+    def __init__(self) -> None:
+        self.hash = hashlib.sha256()
+        self._pending = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self._pending += data
+        if len(self._pending) >= self.BLOCK:
+            self.hash.update(self._pending)
+            self._pending.clear()
+        return len(data)
+
+    def hexdigest(self) -> str:
+        self.hash.update(self._pending)
+        self._pending.clear()
+        return self.hash.hexdigest()
+
+
+def _streamed_sha256(document: Any) -> str:
+    sink = _HashSink()
+    rfc8785.dump(document, cast(IO[bytes], sink))
+    return sink.hexdigest()
 
 
 def _ints_as_doubles(value: Any, sources: SourceMap | None, pointer: Pointer = ()) -> Any:
