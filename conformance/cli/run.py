@@ -362,6 +362,19 @@ def _fail(message: str) -> int:
     return ExitCode.COULD_NOT_RUN
 
 
+def _report_of_unreachable(config: RunConfig, report_dir: Path, why: str) -> Path | None:
+    """A report of a run that never started (every requirement not executed, with ``why``), so
+    that every run leaves one on disk; unsigned, as it judges nothing. None when even that
+    cannot be made."""
+    control = RunControl()
+    control.stop(f"the target never answered: {why}")  # no request is sent
+    try:
+        report = run(config, control=control)
+    except (TargetUnreachable, RunSetupError, CredentialError):
+        return None
+    return write_run_report(report, report_dir, config.subjects.redactor, None)
+
+
 def main(args: argparse.Namespace) -> int:
     if args.shard is not None and args.signing_key is not None:
         return _fail(
@@ -388,6 +401,10 @@ def main(args: argparse.Namespace) -> int:
         with stop_on_signals(control), display:
             report = run(config, control=control, listener=display.update)
     except TargetUnreachable as exc:
+        if args.shard is None:  # a shard's parent says why, for the whole run
+            written = _report_of_unreachable(config, args.report_dir, str(exc))
+            if written is not None:
+                print(f"{PROG}: report (incomplete, nothing judged): {written}", file=sys.stderr)
         return _fail(f"the target is unreachable: {exc}")
     except (RunSetupError, CredentialError) as exc:
         return _fail(config.subjects.redactor.text(str(exc)))

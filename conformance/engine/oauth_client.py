@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 import time
 from collections.abc import Mapping, Sequence
@@ -28,7 +29,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import httpx
 import jwt
 import yaml
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
@@ -62,6 +62,8 @@ JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 WELL_KNOWN = "/.well-known/openid-configuration"
 DEFAULT_TIMEOUT = 10.0
 LOGIN_PAGE_BYTES = 1024 * 1024
+# Provider metadata, tokens and key sets are a few KB; a MB leaves room for any real one.
+OAUTH_ANSWER_BYTES = 1024 * 1024
 
 PrivateKey = RSAPrivateKey | EllipticCurvePrivateKey
 KeyInput = PrivateKey | Path | str
@@ -179,18 +181,45 @@ def issuer_candidates(identity_url: str) -> list[str]:
     return list(dict.fromkeys((url, issuer_of(url))))
 
 
-def _client(http: httpx.Client | None) -> httpx.Client:
-    return http or httpx.Client(timeout=DEFAULT_TIMEOUT, follow_redirects=False)
+def _client(http: HttpClient | None) -> HttpClient:
+    # The run's limits on every answer: a provider that sends an endless, trickled or
+    # deeply nested document cannot hold the run or exhaust its memory.
+    return http or HttpClient(timeout=DEFAULT_TIMEOUT, max_response_bytes=OAUTH_ANSWER_BYTES)
 
 
-def _send(http: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
-    try:
-        return http.request(method, url, **kwargs)
-    except httpx.HTTPError as exc:
-        raise OAuthClientError(f"cannot reach {url}: {exc.__class__.__name__}") from exc
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status_code: int
+    headers: Mapping[str, str]  # names lower-case
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
-def discover(identity_url: str, *, http: httpx.Client | None = None) -> ProviderMetadata:
+def _send(
+    http: HttpClient,
+    method: str,
+    url: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
+) -> _Answer:
+    exchange = http.request(method, url, params=params, form=data)
+    if exchange.response is None:
+        if exchange.answered:  # an answer that may not be read (nested too deeply)
+            raise OAuthClientError(f"{url}: {exchange.error}")
+        raise OAuthClientError(f"cannot reach {url}: {exchange.error}")
+    if exchange.response.truncated:
+        raise OAuthClientError(
+            f"{url} answered with more than {http.max_response_bytes} bytes",
+            status=exchange.response.status,
+        )
+    response = exchange.response
+    return _Answer(response.status, response.headers, response.body)
+
+
+def discover(identity_url: str, *, http: HttpClient | None = None) -> ProviderMetadata:
     """The provider metadata of the issuer at ``identity_url`` (see the module docstring)."""
     client = _client(http)
     try:
@@ -226,7 +255,7 @@ def discover(identity_url: str, *, http: httpx.Client | None = None) -> Provider
 
 
 def _token_request(
-    http: httpx.Client, metadata: ProviderMetadata, form: Mapping[str, str]
+    http: HttpClient, metadata: ProviderMetadata, form: Mapping[str, str]
 ) -> TokenResponse:
     response = _send(http, "POST", metadata.token_endpoint, data=dict(form))
     try:
@@ -269,7 +298,7 @@ def fetch_client_credentials(
     key: KeyInput,
     scopes: Sequence[str] = (),
     *,
-    http: httpx.Client | None = None,
+    http: HttpClient | None = None,
 ) -> TokenResponse:
     client = _client(http)
     try:
@@ -311,7 +340,7 @@ REDIRECTS = (302, 303, 307)  # RFC 6749 3.1.2 allows any redirection; these are 
 
 
 def authorization_redirect(
-    http: httpx.Client, metadata: ProviderMetadata, params: Mapping[str, str]
+    http: HttpClient, metadata: ProviderMetadata, params: Mapping[str, str]
 ) -> dict[str, str]:
     """Send an authorization request and return the query of the redirect it answers with."""
     if metadata.authorization_endpoint is None:
@@ -377,7 +406,7 @@ def fetch_citizen_tokens(
     scopes: Sequence[str] = ("openid",),
     redirect_uri: str | None = None,
     nonce: str | None = None,
-    http: httpx.Client | None = None,
+    http: HttpClient | None = None,
     driver: LoginDriver | None = None,
     fields: Mapping[str, str] | None = None,
 ) -> TokenResponse:

@@ -133,12 +133,20 @@ class Bundler:
                 key: self._walk(value[key], document, (*source, key), (*bundled, key))
                 for key in keys
             }
+            if all(walked[key] is value[key] for key in value):
+                # Nothing below changed: shared with the document as written, not copied
+                # (a copy of a large spec doubled the loader's memory). Neither is changed
+                # in place; whoever edits one copies first (the engine, Schemathesis).
+                return value
             return walked if keys is value else {key: walked[key] for key in value}
         if isinstance(value, list):
-            return [
+            items = [
                 self._walk(item, document, (*source, index), (*bundled, index))
                 for index, item in enumerate(value)
             ]
+            return (
+                value if all(new is old for new, old in zip(items, value, strict=True)) else items
+            )
         return value
 
     def _reference(
@@ -164,7 +172,11 @@ class Bundler:
             if key != "$ref"
         }
         if target_doc is self.root:
-            return {"$ref": to_fragment(target), **siblings}
+            fragment = to_fragment(target)
+            unchanged = fragment == ref["$ref"] and all(
+                siblings[key] is ref[key] for key in siblings
+            )
+            return ref if unchanged else {"$ref": fragment, **siblings}
         placed = self._placement(target_doc, target)
         if placed is not None:
             return {"$ref": to_fragment(placed), **siblings}

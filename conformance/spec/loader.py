@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import rfc8785
 
@@ -210,12 +210,40 @@ def _check_openapi(root: Document, *, require: bool) -> str:
 def canonical_sha256(document: Any, sources: SourceMap | None = None) -> str:
     """sha256 of the RFC 8785 (JCS) canonical JSON of ``document``."""
     try:
-        canonical = rfc8785.dumps(document)
+        return _streamed_sha256(document)
     except rfc8785.CanonicalizationError:
         # JCS numbers are IEEE doubles: integers beyond 2**53 are hashed as the double they
         # are, and infinities or NaN (possible in YAML) are refused with their position.
-        canonical = rfc8785.dumps(_ints_as_doubles(document, sources))
-    return hashlib.sha256(canonical).hexdigest()
+        return _streamed_sha256(_ints_as_doubles(document, sources))
+
+
+class _HashSink:
+    """Where rfc8785 writes the canonical form: into the hash, a block at a time, so the
+    canonical text of a large spec is never held whole."""
+
+    BLOCK = 1 << 16
+
+    def __init__(self) -> None:
+        self.hash = hashlib.sha256()
+        self._pending = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self._pending += data
+        if len(self._pending) >= self.BLOCK:
+            self.hash.update(self._pending)
+            self._pending.clear()
+        return len(data)
+
+    def hexdigest(self) -> str:
+        self.hash.update(self._pending)
+        self._pending.clear()
+        return self.hash.hexdigest()
+
+
+def _streamed_sha256(document: Any) -> str:
+    sink = _HashSink()
+    rfc8785.dump(document, cast(IO[bytes], sink))
+    return sink.hexdigest()
 
 
 def _ints_as_doubles(value: Any, sources: SourceMap | None, pointer: Pointer = ()) -> Any:
@@ -242,23 +270,32 @@ def _not_json_number(value: Any, pointer: Pointer, sources: SourceMap | None) ->
     return SpecLoadError.at(message, sources.locate(pointer), format_path(pointer))
 
 
-def _fetch_remote(url: str) -> str:
-    import httpx  # only needed when remote references are allowed
+REMOTE_REDIRECTS = 5  # a published spec may move; a chain longer than this is a loop
 
-    try:
-        with (
-            httpx.Client(timeout=REMOTE_TIMEOUT_SECONDS, follow_redirects=True) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code != 200:
-                raise SpecLoadError(f"fetching {url} answered HTTP {response.status_code}")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body.extend(chunk)
-                if len(body) > MAX_SPEC_BYTES:
-                    raise SpecLoadError(
-                        f"{url} is larger than the {MAX_SPEC_BYTES // 1_048_576} MB a spec may be"
-                    )
-    except httpx.HTTPError as exc:
-        raise SpecLoadError(f"cannot fetch {url}: {exc}") from None
-    return decode_bytes(bytes(body), url)
+
+def _fetch_remote(url: str) -> str:
+    """A remote spec, read with the harness's limits: its size, the whole answer's time (a
+    trickled answer ends too) and, for JSON, its depth."""
+    from urllib.parse import urljoin
+
+    from conformance.httplimits import HttpClient
+
+    with HttpClient(timeout=REMOTE_TIMEOUT_SECONDS, max_response_bytes=MAX_SPEC_BYTES) as http:
+        address = url
+        for _ in range(REMOTE_REDIRECTS + 1):
+            exchange = http.send("GET", address)
+            response = exchange.response
+            if response is None:
+                raise SpecLoadError(f"cannot fetch {url}: {exchange.error}")
+            location = response.header("location")
+            if response.status in (301, 302, 303, 307, 308) and location:
+                address = urljoin(address, location)
+                continue
+            if response.status != 200:
+                raise SpecLoadError(f"fetching {url} answered HTTP {response.status}")
+            if response.truncated:
+                raise SpecLoadError(
+                    f"{url} is larger than the {MAX_SPEC_BYTES // 1_048_576} MB a spec may be"
+                )
+            return decode_bytes(response.body, url)
+    raise SpecLoadError(f"fetching {url}: more than {REMOTE_REDIRECTS} redirects")

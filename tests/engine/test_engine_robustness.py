@@ -28,7 +28,14 @@ from tasks_target import (
 
 from conformance.cli import main as cli_main
 from conformance.engine import RunConfig, RunControl, TargetUnreachable, run
-from conformance.results import REDACTED, Outcome, Verdict, read_report
+from conformance.results import (
+    REDACTED,
+    Outcome,
+    RunReport,
+    Verdict,
+    read_report,
+    validate_report,
+)
 
 SPEC = str(TARGET_DIR / "openapi.yaml")
 
@@ -87,7 +94,18 @@ def test_cli_unreachable_target_exits_2_fast(tmp_path: Path, capsys) -> None:
     assert code == 2
     assert "unreachable" in capsys.readouterr().err
     assert time.monotonic() - started < 10
-    assert not (tmp_path / "report.json").exists()
+    # Every run leaves a report: here one of nothing judged, and why.
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    validate_report(data)
+    report = RunReport.from_dict(data)
+    assert not report.completion.complete
+    assert "the target never answered" in (report.completion.reason or "")
+    assert report.verdict is not Verdict.CONFORMANT
+    judged = [item for item in report.requirements if not item.vendor_independent]
+    assert judged
+    for requirement in judged:
+        assert requirement.outcome is Outcome.SKIPPED, requirement
+        assert "the target never answered" in (requirement.reason or ""), requirement
 
 
 @pytest.mark.parametrize(

@@ -197,6 +197,10 @@ def test_a_trickled_first_answer_does_not_hold_the_run(
     outcome.within(MAX_TIME, startup_seconds)
     assert outcome.code == 2, outcome.output
     assert "did not answer within" in outcome.output, outcome.output
+    # A report all the same: nothing judged, and why.
+    assert outcome.report is not None, outcome.output
+    assert not outcome.report.completion.complete
+    assert "the target never answered" in (outcome.report.completion.reason or "")
 
 
 def test_trickled_api_answers_do_not_hold_the_run(tmp_path: Path, startup_seconds: float) -> None:

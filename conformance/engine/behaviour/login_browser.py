@@ -38,11 +38,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from websockets.sync.client import ClientConnection, connect
 
 from conformance.engine.behaviour.login import LoginRequest, NoRedirect
-from conformance.engine.http import Exchange, ReceivedResponse, SentRequest
+from conformance.engine.http import Exchange, HttpClient, ReceivedResponse, SentRequest
 
 CHROMIUM_VARIABLE = "GDI_CONFORMANCE_CHROMIUM"
 # The flags CI's HTML report check uses too: no sandbox (containers), nothing phoning home.
@@ -58,6 +57,7 @@ FLAGS = (
 )
 LISTENING = re.compile(r"DevTools listening on (ws://\S+)")
 FORM_WAIT = 5.0  # seconds a page's script may take to draw its form
+DEVTOOLS_LIST_BYTES = 1024 * 1024  # the list of the one page the harness opened
 
 
 class BrowserError(Exception):
@@ -233,8 +233,11 @@ class BrowserLoginDriver:
             ) from None
 
     def _drive(self, request: LoginRequest, origin: str, deadline: float) -> str:
-        with httpx.Client(timeout=5.0, trust_env=False) as http:
-            pages = http.get(origin + "/json/list").json()
+        with HttpClient(timeout=5.0, max_response_bytes=DEVTOOLS_LIST_BYTES) as http:
+            listed = http.send("GET", origin + "/json/list").response
+        if listed is None or listed.status != 200 or listed.truncated:
+            raise NoRedirect("the browser did not list its pages")
+        pages = json.loads(listed.body)
         page = next(item for item in pages if item.get("type") == "page")
         with connect(page["webSocketDebuggerUrl"], proxy=None, max_size=None) as socket:
             session = _Session(socket, deadline)

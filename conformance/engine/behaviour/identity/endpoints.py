@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
+from conformance.engine.http import HttpClient
 from conformance.spec.loader import LoadedSpec
 
 WELL_KNOWN = "/.well-known/openid-configuration"
+# A discovery document is a few KB; a MB leaves room for any real one.
+METADATA_BYTES = 1024 * 1024
 # Operation ids of the identity catalogue spec and the metadata member that locates each.
 ENDPOINT_OF_OPERATION = {
     "getJwks": "jwks_uri",
@@ -65,13 +67,17 @@ def fetch_metadata(
     candidates = [base]
     if spec_discovery_path and spec_discovery_path.endswith(WELL_KNOWN):
         candidates.append(base + spec_discovery_path[: -len(WELL_KNOWN)])
-    # trust_env=False: the target is reached directly, as every other request of the run.
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as http:
+    # The run's own client: the target reached directly, every answer bounded in size, time
+    # and depth (this request comes before the run proper, but within its budget).
+    with HttpClient(timeout=timeout, max_response_bytes=METADATA_BYTES) as http:
         for issuer in dict.fromkeys(candidates):
+            exchange = http.send("GET", issuer + WELL_KNOWN, headers={"Accept": "application/json"})
+            response = exchange.response
+            if response is None or response.status != 200 or response.truncated:
+                continue
             try:
-                response = http.get(issuer + WELL_KNOWN, headers={"Accept": "application/json"})
-                document = response.json() if response.status_code == 200 else None
-            except (httpx.HTTPError, ValueError):
+                document = json.loads(response.body)
+            except ValueError:
                 continue
             if isinstance(document, dict):
                 return issuer, document
