@@ -41,6 +41,7 @@ pytestmark = pytest.mark.slow
 
 SPEC = REPOSITORY / "fixtures" / "hostile" / "openapi.yaml"
 MAX_TIME = 10.0
+LOAD_MARGIN_S = 5.0  # see Outcome.within
 MAX_RSS_BYTES = 300 * 1024 * 1024
 # Far above the 300 MB the harness may use (threads reserve address space they never touch),
 # far below what a runaway read would take.
@@ -57,7 +58,13 @@ class Outcome:
 
     def within(self, budget: float, allowance: float) -> None:
         assert "Traceback" not in self.output, self.output[-3000:]
-        assert self.seconds <= budget * 1.1 + allowance, f"{self.seconds:.1f}s"
+        # The budget's own clock is checked exactly (the report's duration); from outside, the
+        # start-up measured once may be slower now on a shared machine, so it counts twice,
+        # plus a margin. A run that ignores its budget still fails: the cases here hung for
+        # minutes or ran to several times their budget before.
+        assert self.seconds <= budget * 1.1 + 2 * allowance + LOAD_MARGIN_S, f"{self.seconds:.1f}s"
+        if self.report is not None:
+            assert self.report.duration_s <= budget * 1.1, f"{self.report.duration_s:.1f}s"
         assert self.peak_rss <= MAX_RSS_BYTES, f"{self.peak_rss / 2**20:.0f} MB"
 
 
