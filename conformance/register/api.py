@@ -4,6 +4,7 @@ publishing with a vendor or the admin token, keys and vendor tokens with the adm
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Annotated, Any
 
@@ -18,6 +19,18 @@ from conformance.register.publication import publish
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SHA256 = r"^[0-9a-f]{64}$"
+# The exact PEM (SubjectPublicKeyInfo) of an Ed25519 key: a fixed 12-byte DER prefix and 32 key
+# bytes, any of which ``cryptography`` loads; openapi.yaml states the same pattern.
+ED25519_PEM = re.compile(
+    r"-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]="
+    r"\n-----END PUBLIC KEY-----\n?"
+)
+VENDOR_RULE = "a name starting with a letter or digit, without '/', '..' or control characters"
+# Vendor names the admin may give (openapi.yaml: VendorName): a letter or digit first, no
+# path separators, no '..', no control characters, so that every one has a slug.
+VENDOR_NAME = re.compile(
+    r"[A-Za-z0-9](?:\.?[A-Za-z0-9\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u00FF &'+,()-])*\.?"
+)
 
 
 def engine_of(request: Request) -> Engine:
@@ -81,12 +94,18 @@ def _fields(body: dict[str, Any], allowed: Iterable[str], required: Iterable[str
 
 
 def _string(body: dict[str, Any], name: str, limit: int, *, optional: bool = False) -> str | None:
-    value = body.get(name)
-    if value is None and optional:
+    # Only an absent optional field is left out: null is not a string (openapi.yaml).
+    if name not in body and optional:
         return None
+    value = body.get(name)
     if not isinstance(value, str) or len(value) > limit:
         raise _invalid(name, f"must be a string of at most {limit} characters")
     return value
+
+
+def _matching(name: str, value: str | None, pattern: re.Pattern[str], what: str) -> None:
+    if value is not None and pattern.fullmatch(value) is None:
+        raise _invalid(name, f"must be {what}")
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -178,9 +197,25 @@ def api_router() -> APIRouter:
         kind = _string(body, "kind", 16) or ""
         label = _string(body, "label", 200, optional=True) or ""
         vendor = _string(body, "vendor", 100, optional=True)
+        if "PRIVATE KEY" not in pem:  # a private key gets its own warning from add_key
+            _matching("publicKey", pem, ED25519_PEM, "an Ed25519 public key in PEM (SPKI)")
+        _matching("vendor", vendor, VENDOR_NAME, VENDOR_RULE)
         with engine_of(request).begin() as connection:
             key = access.add_key(connection, pem, label=label, kind=kind, vendor=vendor)
-        return json_response(key, 201)
+        url = f"{API_BASE}/keys/{key['fingerprint'].removeprefix('SHA256:')}"
+        return json_response(key, 201, headers={"Location": url})
+
+    @router.get("/keys/{key_sha256}")
+    def get_key(request: Request, key_sha256: CertificateId) -> Response:
+        with engine_of(request).connect() as connection:
+            keys = access.list_keys(connection)
+        key = next((item for item in keys if item["fingerprint"] == f"SHA256:{key_sha256}"), None)
+        if key is None:
+            raise Refused(404, "Not Found", f"no trusted key SHA256:{key_sha256}")
+        if key["revokedAt"] is not None:
+            # Revoked keys are never trusted again (POST /keys refuses them); GET /keys lists them.
+            raise Refused(404, "Not Found", f"the key SHA256:{key_sha256} was revoked")
+        return json_response(key)
 
     @router.delete("/keys/{key_sha256}")
     def delete_key(
@@ -200,6 +235,7 @@ def api_router() -> APIRouter:
         body = await json_body(request)
         _fields(body, ("vendor", "label"), ("vendor",))
         vendor = _string(body, "vendor", 100) or ""
+        _matching("vendor", vendor, VENDOR_NAME, VENDOR_RULE)
         label = _string(body, "label", 200, optional=True) or f"vendor {vendor}"
         with engine_of(request).begin() as connection:
             token = access.create_vendor_token(connection, vendor, label)

@@ -60,16 +60,19 @@ def _report_validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(report_schema())
 
 
+# A certificate the register cannot verify against a key it trusts is refused with 403: the
+# request is well-formed (no schema can say which text is signed by a trusted key), the
+# register declines to vouch for it (RFC 9110, 15.5.4).
 def _claimed_fingerprint(certificate: bytes) -> str:
     try:
         document = json.loads(certificate)
         claimed = document["signature"]["key_fingerprint"]
     except (ValueError, TypeError, KeyError, UnicodeDecodeError):
         raise Refused(
-            400, "Not a certificate", "the certificate is not a signed gdi-conformance certificate"
+            403, "Not a certificate", "the certificate is not a signed gdi-conformance certificate"
         ) from None
     if not isinstance(claimed, str) or len(claimed) > 80:
-        raise Refused(400, "Not a certificate", "the certificate names no key fingerprint")
+        raise Refused(403, "Not a certificate", "the certificate names no key fingerprint")
     return claimed
 
 
@@ -89,7 +92,7 @@ def _verified_payload(connection: Connection, certificate: bytes) -> tuple[dict[
     if key is None or key.revoked_at is not None:
         state = "no longer trusts (revoked)" if key is not None else "does not trust"
         raise Refused(
-            400,
+            403,
             "Untrusted signing key",
             f"the certificate is signed by the key {claimed}, which this register {state}; "
             "nothing was stored",
@@ -97,7 +100,7 @@ def _verified_payload(connection: Connection, certificate: bytes) -> tuple[dict[
     try:
         verified = verify_certificate(certificate, parse_public_key(key.public_pem))
     except CertificateInvalid as exc:
-        raise Refused(400, "Certificate does not verify", f"{exc}; nothing was stored") from None
+        raise Refused(403, "Certificate does not verify", f"{exc}; nothing was stored") from None
     return verified.payload, key
 
 

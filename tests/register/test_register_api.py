@@ -187,7 +187,7 @@ def test_a_revoked_key_no_longer_publishes_and_its_certificates_say_so(register:
         assert admin.delete(f"/api/v1/keys/{fingerprint}").status_code == 204
         later = signed(register.authority, run=2)
         refused = admin.post("/api/v1/publications", json=later.body())
-        assert refused.status_code == 400
+        assert refused.status_code == 403
         assert "no longer trusts" in refused.json()["detail"]
         certificate = admin.get(f"/api/v1/certificates/{sha}").json()
     assert certificate["verified"] is False
@@ -270,3 +270,41 @@ def test_the_register_never_loads_the_engine() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_admin_operations_refuse_what_the_spec_calls_invalid(register: Register) -> None:
+    key = pem(Ed25519PrivateKey.generate())
+    invalid = [
+        ("/api/v1/vendor-tokens", {"label": None, "vendor": "0"}, "label"),
+        ("/api/v1/vendor-tokens", {"vendor": "../etc"}, "vendor"),
+        ("/api/v1/vendor-tokens", {"vendor": " Acme"}, "vendor"),
+        ("/api/v1/keys", {"publicKey": "", "kind": "authority"}, "publicKey"),
+        ("/api/v1/keys", {"publicKey": key.strip() + "\n\n", "kind": "authority"}, "publicKey"),
+        ("/api/v1/keys", {"publicKey": key, "kind": "authority", "label": None}, "label"),
+        ("/api/v1/keys", {"publicKey": key, "kind": "vendor", "vendor": None}, "vendor"),
+    ]
+    with register.client(ADMIN_TOKEN) as admin:
+        for path, body, field in invalid:
+            answer = admin.post(path, json=body)
+            assert answer.status_code == 400, (body, answer.text)
+            assert answer.json()["invalidParams"][0]["name"] == field
+        made = admin.post("/api/v1/vendor-tokens", json={"vendor": "0"})
+        assert made.status_code == 201 and made.json()["vendor"]["slug"] == "0"
+
+
+def test_a_trusted_key_is_read_where_its_creation_says_and_is_gone_once_revoked(
+    register: Register,
+) -> None:
+    key = {"publicKey": pem(Ed25519PrivateKey.generate()), "kind": "authority", "label": "CA 2"}
+    with register.client(ADMIN_TOKEN) as admin:
+        created = admin.post("/api/v1/keys", json=key)
+        assert created.status_code == 201, created.text
+        location = created.headers["location"]
+        assert location.endswith(created.json()["fingerprint"].removeprefix("SHA256:"))
+        read = admin.get(location)
+        assert read.status_code == 200 and read.json()["label"] == "CA 2"
+        assert admin.delete(location).status_code == 204
+        gone = admin.get(location)
+        assert gone.status_code == 404 and "revoked" in gone.json()["detail"]
+        listed = admin.get("/api/v1/keys").json()["keys"]
+        assert [item["revokedAt"] is not None for item in listed] == [False, True]

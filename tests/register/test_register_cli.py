@@ -176,12 +176,6 @@ def test_the_registers_own_api_passes_lint() -> None:
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="true findings of the harness on the register's admin operations: POST /vendor-tokens "
-    "accepts a null label (GDI-GEN-003); POST /keys and POST /publications answer 400 to "
-    "requests the spec calls valid (an empty or unverifiable key or certificate: GDI-GEN-011)",
-)
 def test_the_registers_own_api_passes_a_conformance_run(register: Register, tmp_path: Path) -> None:
     with register.client(register.vendor_token) as client:
         for run in (1, 2):

@@ -40,17 +40,17 @@ def test_a_tampered_certificate_is_refused(register: Register) -> None:
     item = signed(register.authority, failed=("GDI-MSG-001",))
     forged = tampered(item, b'"verdict":"not-certified"', b'"verdict":"certified"')
     status, detail = refused(register, forged.body())
-    assert status == 400
+    assert status == 403
     assert "signature does not match" in detail and "nothing was stored" in detail
     reindented = Signed(json.dumps(json.loads(item.certificate), indent=1).encode(), item.report)
     status, detail = refused(register, reindented.body())
-    assert (status, "changed after signing" in detail) == (400, True)
+    assert (status, "changed after signing" in detail) == (403, True)
 
 
 def test_a_certificate_signed_by_an_untrusted_key_is_refused(register: Register) -> None:
     stranger = Ed25519PrivateKey.generate()
     status, detail = refused(register, signed(stranger).body())
-    assert status == 400
+    assert status == 403
     assert "does not trust" in detail
 
 
@@ -111,10 +111,19 @@ def test_a_name_that_would_take_over_another_products_address_is_refused(
     assert status == 409 and "belongs to the vendor 'Acme BV'" in detail
 
 
+@pytest.mark.parametrize("certificate", ["not json", "", "{}", '{"signature": {}}'])
+def test_text_that_is_not_a_trusted_certificate_is_forbidden(
+    register: Register, certificate: str
+) -> None:
+    # Well-formed by the spec (any string), but not signed by a key the register trusts.
+    status, detail = refused(register, {"certificate": certificate, "report": {}})
+    assert status == 403
+    assert "certificate" in detail
+
+
 @pytest.mark.parametrize(
     "body",
     [
-        {"certificate": "not json", "report": {}},
         {"certificate": 5, "report": {}},
         {"report": {}},
         {"certificate": "{}", "report": {}, "extra": 1},
