@@ -109,7 +109,7 @@ class IdentityScenario(Scenario):
     block = "identity"
 
     def prepare(self, http: httpx.Client) -> None:
-        self.metadata = discover(self.identity_url, http=http)
+        self.metadata = discover(self.identity_url)
         self.key = KEYS / f"{ORGANISATION}.key.pem"
         self.issued: list[str] = []
         self.revoked: set[str] = set()
