@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.chromium import FLAGS as CHROMIUM_FLAGS
 from support.sample_reports import make_report
 
 from conformance.interop import GEBOORTE
@@ -32,17 +33,6 @@ from conformance.results import Outcome, ProductInfo
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-)
 
 CHECKER = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>checker</title></head>
