@@ -23,6 +23,7 @@ from conformance.engine.auth import (
 )
 from conformance.engine.catalogue import CATALOGUE, CheckDef, Kind, checks_excused_by, load_checks
 from conformance.engine.collector import Listener, Progress
+from conformance.engine.config import RunConfig
 from conformance.engine.http import Exchange, HttpClient
 from conformance.engine.profile import (
     Profile,
@@ -33,7 +34,6 @@ from conformance.engine.profile import (
     resolve_block,
 )
 from conformance.engine.runner import (
-    RunConfig,
     RunControl,
     RunSetupError,
     TargetUnreachable,

@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -49,6 +49,7 @@ from conformance.engine.behaviour.identity.endpoints import map_onto_provider
 from conformance.engine.behaviour.login import LoginDriverError, driver_for
 from conformance.engine.catalogue import CATALOGUE, load_checks
 from conformance.engine.collector import TESTING_PHASES, Collector, Listener, Progress
+from conformance.engine.config import DEFAULT_MAX_RESPONSE_BYTES, RunConfig
 from conformance.engine.datetimes import SchemaWalker
 from conformance.engine.exchanges import ExchangeValidator
 from conformance.engine.formats import register_formats
@@ -64,7 +65,6 @@ from conformance.results import (
     Completion,
     Outcome,
     PhaseResult,
-    ProductInfo,
     ProfileInfo,
     RunReport,
     ShardInfo,
@@ -74,13 +74,8 @@ from conformance.results import (
     decide_verdict,
     summarise,
 )
-from conformance.spec import LoadedSpec
 from conformance.spec.labels import portable_label
-from conformance.spec.vendor import VendorConfig
 
-DEFAULT_MAX_EXAMPLES = 25
-DEFAULT_REQUEST_TIMEOUT = 10.0
-DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
 REACHABILITY_TIMEOUT = 5.0
 # Schemathesis analyses the whole spec before its first case: past about a thousand operations
 # that analysis alone takes minutes and more than 300 MB (0.1 MB and 2 ms per path, growing
@@ -100,36 +95,6 @@ class TargetUnreachable(Exception):
 
 class RunSetupError(Exception):
     """The run cannot start (unusable spec for Schemathesis, credentials, base URL)."""
-
-
-@dataclass(slots=True)
-class RunConfig:
-    spec: LoadedSpec
-    base_url: str
-    profile: Profile | None = None  # None: the generic GDI profile
-    subjects: Subjects = field(default_factory=Subjects)
-    seed: int | None = None  # None: a random seed, recorded in the report
-    max_examples: int = DEFAULT_MAX_EXAMPLES
-    max_time: float | None = None  # seconds for the whole run; None: no limit
-    workers: int = 1
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-    phases: tuple[str, ...] = TESTING_PHASES
-    hypothesis_dir: Path | None = None  # None: the user's cache (see hypothesis_cache_dir)
-    spec_label: str | None = None  # how the report names the spec (default: a portable label)
-    product: ProductInfo | None = None  # whose implementation is tested, as its vendor names it
-    shard: Shard | None = None  # test only this part of the API (see sharding)
-    # Crash the implementation and start it again (see ActiveContext.restart); None: no way to.
-    restart: Callable[[], None] | None = None
-    # How the identity checks log test citizens in (see behaviour.login): test-login,
-    # module:callable or an entry point name; None: the environment's choice, else test-login.
-    login_driver: str | None = None
-    # The vendor file: test clients, test users and login for the identity checks (see
-    # conformance.spec.vendor); None: the harness's own set-up.
-    vendor: VendorConfig | None = None
-    # When max_time began to run (time.monotonic()); None: when run() is called. The command
-    # line starts it with the process, so that loading a large spec counts too.
-    budget_started: float | None = None
 
 
 class RunControl:
@@ -551,7 +516,7 @@ def run(
 ) -> RunReport:
     control = control or RunControl()
     load_checks()
-    config.base_url = validate_base_url(config.base_url)
+    config = dataclasses.replace(config, base_url=validate_base_url(config.base_url))
     try:
         driver_for(config.login_driver, config.vendor)  # one that cannot load: before any request
     except LoginDriverError as exc:
@@ -585,7 +550,8 @@ def _run(
     # An OpenID provider's endpoints are where its discovery document says, not the spec's paths
     # (the lint check still judges the spec as written).
     written = config.spec
-    config.spec = map_onto_provider(config.spec, config.base_url, timeout=config.request_timeout)
+    mapped = map_onto_provider(config.spec, config.base_url, timeout=config.request_timeout)
+    config = dataclasses.replace(config, spec=mapped)
     redactor = config.subjects.redactor
     for subject in config.subjects:
         try:
