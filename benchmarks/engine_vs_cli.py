@@ -218,7 +218,7 @@ def run_ours(
     target: Target, seed: int, examples: int, workdir: Path, processes: int = 1, threads: int = 1
 ) -> Measure:
     """``processes`` > 1: ``--workers N`` (N shard processes, merged); ``threads`` > 1:
-    ``--shard 1/1 --workers N`` (N Schemathesis threads in one process)."""
+    ``--threads N`` (N Schemathesis threads in one process)."""
     report = workdir / f"ours-{processes}-{threads}"
     command = [sys.executable, "-m", "conformance", "run", "--spec", str(target.ours_spec)]
     command += ["--base-url", target.base_url, *_header_args("--header", target.headers)]
@@ -227,7 +227,7 @@ def run_ours(
     if processes > 1:
         command += ["--workers", str(processes)]
     if threads > 1:
-        command += ["--shard", "1/1", "--workers", str(threads)]
+        command += ["--threads", str(threads)]
     before = served_requests(target)
     wall, cpu = _timed([command], workdir)
     name = "ours" + (f" {processes} processes" if processes > 1 else "")

@@ -37,7 +37,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 
 from conformance import __version__
-from conformance.cli.argtypes import positive_float, positive_int
 from conformance.cli.certify_blocks import (
     BlockResult,
     OverviewEntry,
@@ -54,20 +53,9 @@ from conformance.cli.help import ExamplesFormatter, examples
 from conformance.cli.interruption import stop_on_signals
 from conformance.cli.memory import child_environment, limit_malloc_arenas, release_memory
 from conformance.cli.report_inputs import read_waivers_file
-from conformance.cli.run import (
-    UsageError,
-    add_login_driver_option,
-    add_subject_options,
-    login_driver_choice,
-    target_of,
-)
-from conformance.cli.vendor_file import (
-    add_config_option,
-    block_name,
-    read_vendor,
-    restart_hook,
-    vendor_waivers,
-)
+from conformance.cli.run_config import UsageError, login_driver_choice, read_vendor, target_of
+from conformance.cli.run_options import BUDGET, CREDENTIALS, WHAT, RunOptions, add_run_options
+from conformance.cli.vendor_file import block_name, restart_hook, vendor_waivers
 from conformance.engine import PRIMARY, SECONDARY, IdentityClient, RunControl, Subjects
 from conformance.exitcodes import ExitCode
 from conformance.paths import seed_root
@@ -128,7 +116,7 @@ def register(subparsers: Any) -> None:
         epilog=EXAMPLES,
         formatter_class=ExamplesFormatter,
     )
-    # Grouped for --help; the options themselves are defined as before, on their group.
+    # Grouped for --help; the options shared with run and pytest come from the table.
     what = parser.add_argument_group("what to certify")
     product = parser.add_argument_group("the product under test")
     credentials = parser.add_argument_group(
@@ -141,12 +129,9 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="start and certify the reference blocks (all three, or the one named by --bb)",
     )
-    what.add_argument("--bb", metavar="NAME[@vMAJOR]", help="certify one block's implementation")
-    what.add_argument("--base-url", metavar="URL", help="where the implementation runs (--bb)")
     output.add_argument(
         "--report-dir", type=Path, default=Path("reports"), metavar="DIR", help="default: ./reports"
     )
-    budget.add_argument("--seed", type=int, help="seed of the generated cases (default: random)")
     output.add_argument(
         "--signing-key",
         type=Path,
@@ -160,31 +145,11 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_LANGUAGE,
         help=f"language of the HTML reports and the overview (default: {DEFAULT_LANGUAGE})",
     )
+    add_run_options("certify", {WHAT: what, BUDGET: budget, CREDENTIALS: credentials})
     product.add_argument("--vendor", help="the vendor of the product under test")
     product.add_argument("--product", help="the product's name")
     product.add_argument("--product-version", metavar="VERSION", help="the product's version")
     product.add_argument("--waivers", type=Path, metavar="FILE", help="YAML file of waivers")
-    budget.add_argument(
-        "--max-examples",
-        type=positive_int,
-        default=25,
-        metavar="N",
-        help="generated cases per operation and phase (default: 25)",
-    )
-    budget.add_argument(
-        "--max-time", type=positive_float, metavar="S", help="time budget per block in seconds"
-    )
-    budget.add_argument("--workers", type=positive_int, default=1, metavar="N")
-    budget.add_argument(
-        "--request-timeout", type=positive_float, default=10.0, metavar="S", help="default: 10"
-    )
-    credentials.add_argument(
-        "--identity", metavar="URL", help="identity block that issues tokens (with --client)"
-    )
-    add_subject_options(credentials, "", "the primary subject")
-    add_subject_options(credentials, "secondary-", "the secondary subject (a second user)")
-    add_login_driver_option(credentials)
-    add_config_option(what)
     parser.set_defaults(func=main)
 
 
@@ -420,6 +385,7 @@ def _fail(message: str) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
+    options = RunOptions.from_namespace(args)
     try:
         if not (args.reference or args.bb):
             raise UsageError("say what to certify: --reference, or --bb NAME --base-url URL")
@@ -427,17 +393,17 @@ def main(args: argparse.Namespace) -> int:
             raise UsageError("--base-url is for --bb; --reference starts its own blocks")
         if args.reference and _credentials_given(args):
             raise UsageError("credential options are for --bb; --reference uses its own clients")
-        vendor = None if args.reference else read_vendor(args)
+        vendor = None if args.reference else read_vendor(options)
         base_url, subjects = None, Subjects()
         if args.bb and not args.reference:
-            base_url, subjects = target_of(args, vendor)
+            base_url, subjects = target_of(options, vendor)
         blocks = _reference_blocks(args) if args.reference else ()
         product = _product(args)
         waivers = read_waivers_file(args.waivers)
         if args.bb and not args.reference:
             waivers += vendor_waivers(vendor, block_name(args.bb))
         key = _key(args)
-        login_driver = login_driver_choice(args, vendor=vendor)
+        login_driver_choice(options, vendor=vendor)
     except (UsageError, WaiverError, SigningKeyError, VendorConfigError) as exc:
         return _fail(str(exc))
     settings = Settings(
@@ -445,12 +411,7 @@ def main(args: argparse.Namespace) -> int:
         key=key,
         product=product,
         waivers=waivers,
-        seed=args.seed,
-        max_examples=args.max_examples,
-        max_time=args.max_time,
-        workers=args.workers,
-        request_timeout=args.request_timeout,
-        login_driver=login_driver,
+        options=options,
         language=args.lang,
         vendor=vendor,
     )

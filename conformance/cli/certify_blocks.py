@@ -22,10 +22,11 @@ from rich.table import Table
 from rich.text import Text
 
 from conformance.cli.matrix import link, write_matrix
+from conformance.cli.run_config import build_run_config
+from conformance.cli.run_options import RunOptions
 from conformance.engine import (
     CredentialError,
     ProfileError,
-    RunConfig,
     RunControl,
     RunSetupError,
     Subjects,
@@ -77,12 +78,7 @@ class Settings:
     key: Ed25519PrivateKey
     product: ProductInfo | None
     waivers: list[Waiver]
-    seed: int | None
-    max_examples: int
-    max_time: float | None
-    workers: int
-    request_timeout: float
-    login_driver: str | None = None  # see RunConfig.login_driver
+    options: RunOptions  # the run options of every block: seed, budget, login driver
     language: str = DEFAULT_LANGUAGE  # of the HTML reports and the overview
     vendor: VendorConfig | None = None  # see RunConfig.vendor
 
@@ -131,19 +127,14 @@ def certify_block(
         return result
     steps = 1 + PHASES_PER_OPERATION * _operation_count(spec.bundled)
     task = progress.add_task(name, total=steps, phase="starting")
-    config = RunConfig(
+    config = build_run_config(
+        settings.options,
         spec=spec,
-        base_url=target.base_url,
         profile=profile,
+        base_url=target.base_url,
         subjects=target.subjects,
-        seed=settings.seed,
-        max_examples=settings.max_examples,
-        max_time=settings.max_time,
-        workers=settings.workers,
-        request_timeout=settings.request_timeout,
-        restart=target.restart,
-        login_driver=settings.login_driver,
         vendor=settings.vendor,
+        restart=target.restart,
     )
     redactor: Redactor = target.subjects.redactor
     try:
@@ -325,5 +316,7 @@ def print_summary(
     if index is not None:
         console.print(f"reports:     {settings.report_dir}/<block>/", highlight=False)
         console.print(f"overview:    {index}", highlight=False)
+    # Drawn at random unless given: --seed N repeats the certification.
+    console.print(f"seed:        {settings.options.seed}", highlight=False)
     key = fingerprint(settings.key.public_key())
     console.print(f"signing key: {key}", highlight=False, soft_wrap=True)

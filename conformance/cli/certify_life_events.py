@@ -8,7 +8,6 @@ and writes them as one more report (``<report-dir>/interop/``) beside the blocks
 from __future__ import annotations
 
 import dataclasses
-import random
 from collections.abc import Mapping
 
 from rich.console import Console
@@ -29,14 +28,16 @@ def play_life_events(
 ) -> tuple[int, OverviewEntry]:
     """Play every scenario once: the exit code as for ``interop`` (0 all passed, 1 a step
     failed), and the report's entry for the overview (index.html)."""
-    seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**32)
     combination = combination_of(
         base_urls["identity"], base_urls["registries"], base_urls["messaging"]
     )
-    driver = load_login_driver(settings.login_driver)  # the certify command checked it loads
+    options = settings.options
+    driver = load_login_driver(options.login_driver)  # the certify command checked it loads
     run = play(
         combination,
-        InteropSettings(seed=seed, request_timeout=settings.request_timeout, login_driver=driver),
+        InteropSettings(
+            seed=options.seed, request_timeout=options.request_timeout, login_driver=driver
+        ),
     )
     directory = settings.report_dir / "interop"
     # The life events are the certified product's too: one row with its blocks in the overview.

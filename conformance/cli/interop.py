@@ -31,6 +31,7 @@ from typing import Any
 import yaml
 
 from conformance.cli.argtypes import positive_float
+from conformance.cli.run_options import add_option
 from conformance.cli.vendor_file import read_vendor
 from conformance.engine import TargetUnreachable, check_reachable
 from conformance.engine.behaviour.identity.clients import TestClientsError, test_clients_for
@@ -103,11 +104,7 @@ def register(subparsers: Any) -> None:
         choices=sorted(SCENARIOS),
         help="play only this scenario (repeatable; default: all)",
     )
-    parser.add_argument(
-        "--login-driver",
-        metavar="DRIVER",
-        help="how citizens log in: test-login (default), module:callable, or an entry point name",
-    )
+    add_option(parser, "login-driver")
     parser.add_argument(
         "--request-timeout", type=positive_float, default=10.0, metavar="S", help="default: 10"
     )

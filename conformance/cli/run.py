@@ -5,7 +5,7 @@
         [--identity URL --client ID --key KEYFILE [--scope S]...]
         [--secondary-header ...] [--secondary-token-command CMD]
         [--secondary-client ID --secondary-key KEYFILE [--secondary-scope S]...]
-        [--seed N] [--max-examples N] [--max-time S] [--workers N] [--shard I/N]
+        [--seed N] [--max-examples N] [--max-time S] [--threads N] [--workers N] [--shard I/N]
         [--login-driver DRIVER] [--report-dir DIR] [--signing-key KEY]
 
 Writes DIR/report.json; with --signing-key also DIR/certificate.json (the verdict, signed) and
@@ -25,55 +25,39 @@ from pathlib import Path
 from typing import Any
 
 import conformance.cli
-from conformance.cli.argtypes import positive_float, positive_int
+from conformance.cli.argtypes import positive_int
 from conformance.cli.help import ExamplesFormatter, examples
 from conformance.cli.interruption import stop_on_signals
 from conformance.cli.run_certificate import signing_key, write_run_report
+from conformance.cli.run_config import (
+    UsageError,
+    build_run_config,
+    login_driver_choice,
+    read_vendor,
+    spec_of,
+    target_of,
+)
+from conformance.cli.run_options import BUDGET, CREDENTIALS, WHAT, RunOptions, add_run_options
 from conformance.cli.run_output import ProgressDisplay, print_summary
 from conformance.cli.run_processes import run_in_processes
-from conformance.cli.vendor_file import (
-    add_config_option,
-    block_name,
-    block_of,
-    identity_url,
-    read_vendor,
-    restart_hook,
-    vendor_subjects,
-)
+from conformance.cli.vendor_file import block_name, restart_hook
 from conformance.engine import (
-    PRIMARY,
-    SECONDARY,
     CredentialError,
-    CredentialSource,
-    IdentityClient,
     ProfileError,
     RunConfig,
     RunControl,
     RunSetupError,
     Shard,
-    StaticHeaders,
-    Subjects,
     TargetUnreachable,
-    TokenCommand,
-    resolve_block,
     run,
-)
-from conformance.engine.behaviour.login import (
-    ENVIRONMENT_VARIABLE,
-    LoginDriverError,
-    driver_for,
 )
 from conformance.exitcodes import ExitCode
 from conformance.reports.signing import SigningKeyError
 from conformance.results import Verdict
-from conformance.spec import SpecLoadError, load_spec
-from conformance.spec.vendor import DEFAULT_NAME, VendorConfig, VendorConfigError
+from conformance.spec import SpecLoadError
+from conformance.spec.vendor import VendorConfigError
 
 PROG = "gdi-conformance run"
-
-
-class UsageError(Exception):
-    """A bad combination of arguments; the message says which."""
 
 
 def _shard(text: str) -> Shard:
@@ -83,8 +67,6 @@ def _shard(text: str) -> Shard:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-OptionGroup = argparse.ArgumentParser | argparse._ArgumentGroup
-
 EXAMPLES = examples(
     "gdi-conformance run --bb messaging --base-url http://127.0.0.1:8002/messaging/v1 \\",
     "    --identity http://127.0.0.1:8001/identity/v1 --client gemeente-utrecht --key org.pem",
@@ -92,45 +74,6 @@ EXAMPLES = examples(
     "gdi-conformance run --bb registries --base-url URL --header 'Authorization: Bearer ...' \\",
     "    --max-time 300 --workers 2 --report-dir reports/registries",
 )
-
-
-def add_subject_options(parser: OptionGroup, prefix: str, who: str) -> None:
-    dest = prefix.replace("-", "_")
-    parser.add_argument(
-        f"--{prefix}header",
-        dest=f"{dest}headers",
-        action="append",
-        default=[],
-        metavar="'NAME: VALUE'",
-        help=f"a header sent as {who} (repeatable)",
-    )
-    parser.add_argument(
-        f"--{prefix}token-command",
-        dest=f"{dest}token_command",
-        metavar="CMD",
-        help=f"a command that prints the bearer token of {who} (run without a shell)",
-    )
-    parser.add_argument(
-        f"--{prefix}client",
-        dest=f"{dest}client",
-        metavar="ID",
-        help=f"client id of {who} at the identity block (with --identity)",
-    )
-    parser.add_argument(
-        f"--{prefix}key",
-        dest=f"{dest}key",
-        type=Path,
-        metavar="KEYFILE",
-        help=f"PEM private key of {who}'s client (private_key_jwt)",
-    )
-    parser.add_argument(
-        f"--{prefix}scope",
-        dest=f"{dest}scopes",
-        action="append",
-        default=[],
-        metavar="SCOPE",
-        help=f"a scope requested for {who} (repeatable)",
-    )
 
 
 def register(subparsers: Any) -> None:
@@ -147,7 +90,7 @@ def register(subparsers: Any) -> None:
         epilog=EXAMPLES,
         formatter_class=ExamplesFormatter,
     )
-    # Grouped for --help; the options themselves are defined as before, on their group.
+    # Grouped for --help; the options shared with certify and pytest come from the table.
     what = parser.add_argument_group("what to test")
     credentials = parser.add_argument_group(
         "credentials",
@@ -155,41 +98,7 @@ def register(subparsers: Any) -> None:
     )
     budget = parser.add_argument_group("budget and reproduction")
     output = parser.add_argument_group("output")
-    target = what.add_mutually_exclusive_group(required=True)
-    target.add_argument(
-        "--bb",
-        metavar="NAME[@vMAJOR]",
-        help="a building block of the catalogue (its spec and profile), e.g. messaging@v1",
-    )
-    target.add_argument(
-        "--spec", type=Path, metavar="PATH", help="a spec file, checked with the generic profile"
-    )
-    what.add_argument(
-        "--ref-root",
-        type=Path,
-        metavar="DIR",
-        help="with --spec: let $refs also read local files below DIR (by default only below "
-        "the spec's own folder)",
-    )
-    what.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="where the API runs (identity: the issuer); default: the vendor file's",
-    )
-    budget.add_argument("--seed", type=int, help="seed of the generated cases (default: random)")
-    budget.add_argument(
-        "--max-examples",
-        type=positive_int,
-        default=25,
-        metavar="N",
-        help="generated cases per operation and phase (default: 25)",
-    )
-    budget.add_argument(
-        "--max-time",
-        type=positive_float,
-        metavar="S",
-        help="stop after S seconds; the report is then marked incomplete",
-    )
+    add_run_options("run", {WHAT: what, BUDGET: budget, CREDENTIALS: credentials})
     budget.add_argument(
         "--workers",
         type=positive_int,
@@ -197,7 +106,7 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help=(
             "N processes, each testing a shard of the API, merged into one report "
-            "(with --shard: N threads within that shard)"
+            "(for threads within one process: --threads)"
         ),
     )
     budget.add_argument(
@@ -208,13 +117,6 @@ def register(subparsers: Any) -> None:
             "test only part I of N of the API (the same split on every runner); "
             "combine the N report.json files with gdi-conformance merge"
         ),
-    )
-    budget.add_argument(
-        "--request-timeout",
-        type=positive_float,
-        default=10.0,
-        metavar="S",
-        help="seconds to wait for one answer (default: 10)",
     )
     output.add_argument(
         "--report-dir",
@@ -232,127 +134,23 @@ def register(subparsers: Any) -> None:
             "signed verdict, and the public key beside report.json"
         ),
     )
-    credentials.add_argument(
-        "--identity", metavar="URL", help="identity block that issues tokens (with --client)"
-    )
-    add_subject_options(credentials, "", "the primary subject")
-    add_subject_options(credentials, "secondary-", "the secondary subject (a second user)")
-    add_login_driver_option(credentials)
-    add_config_option(what)
     parser.set_defaults(func=main)
 
 
-def add_login_driver_option(parser: OptionGroup) -> None:
-    parser.add_argument(
-        "--login-driver",
-        metavar="DRIVER",
-        help=(
-            "how the identity checks log test citizens in: test-login, module:callable, or "
-            f"an entry point name (default: ${ENVIRONMENT_VARIABLE}, else test-login)"
-        ),
-    )
-
-
-def login_driver_choice(
-    args: argparse.Namespace,
-    option: str = "--login-driver",
-    vendor: VendorConfig | None = None,
-) -> str | None:
-    """``args.login_driver`` as given, once the driver it names (or the vendor file's, or the
-    environment's) loads; a bad one is a usage error that says where it came from."""
-    try:
-        driver_for(args.login_driver, vendor)
-    except LoginDriverError as exc:
-        source = option if args.login_driver else ENVIRONMENT_VARIABLE
-        raise UsageError(exc if vendor and not args.login_driver else f"{source}: {exc}") from exc
-    return args.login_driver
-
-
-def parse_header(text: str) -> tuple[str, str]:
-    name, separator, value = text.partition(":")
-    if not separator or not name.strip() or any(char.isspace() for char in name.strip()):
-        raise UsageError(f"--header {text!r}: expected 'Name: value'")
-    return name.strip(), value.strip()
-
-
-def _subject(args: argparse.Namespace, prefix: str) -> CredentialSource | None:
-    headers = dict(parse_header(item) for item in getattr(args, f"{prefix}headers"))
-    token_command = getattr(args, f"{prefix}token_command")
-    client = getattr(args, f"{prefix}client")
-    key = getattr(args, f"{prefix}key")
-    option = "--" + prefix.replace("_", "-")
-    chosen = [bool(headers), bool(token_command), bool(client or key)]
-    if sum(chosen) > 1:
-        raise UsageError(
-            f"give one credential source per subject: {option}header, {option}token-command "
-            f"or {option}client/{option}key"
-        )
-    if client or key:
-        if not (client and key):
-            raise UsageError(f"{option}client and {option}key go together")
-        if not args.identity:
-            raise UsageError(f"{option}client needs --identity URL")
-        if not key.is_file():
-            raise UsageError(f"{option}key {key}: no such file")
-        return IdentityClient(args.identity, client, key, tuple(getattr(args, f"{prefix}scopes")))
-    if token_command:
-        return TokenCommand(token_command)
-    if headers:
-        return StaticHeaders(headers)
-    return None
-
-
-def build_subjects(args: argparse.Namespace) -> Subjects:
-    sources: dict[str, CredentialSource] = {}
-    for name, prefix in ((PRIMARY, ""), (SECONDARY, "secondary_")):
-        source = _subject(args, prefix)
-        if source is not None:
-            sources[name] = source
-    if SECONDARY in sources and PRIMARY not in sources:
-        raise UsageError("a secondary subject needs a primary one")
-    return Subjects(sources)
-
-
-def target_of(args: argparse.Namespace, vendor: VendorConfig | None) -> tuple[str, Subjects]:
-    """(base URL, subjects): as the options give them, else as the vendor file does."""
-    block = block_name(args.bb) if args.bb else None
-    config = block_of(vendor, block) if block else None
-    base_url = args.base_url or (config.base_url if config is not None else None)
-    if not base_url:
-        raise UsageError(
-            f"{'--bb' if args.bb else '--spec'} needs --base-url URL (where the implementation "
-            "runs), or its base_url "
-            f"(identity: issuer) in the vendor file (--config, ./{DEFAULT_NAME})"
-        )
-    subjects = build_subjects(args)
-    if not list(subjects) and block is not None:
-        issuer = base_url if block == "identity" else (args.identity or identity_url(vendor))
-        subjects = vendor_subjects(vendor, block, issuer)
-    return base_url, subjects
-
-
-def build_config(args: argparse.Namespace) -> RunConfig:
-    vendor = read_vendor(args)
-    base_url, subjects = target_of(args, vendor)
-    login_driver = login_driver_choice(args, vendor=vendor)
-    if args.bb:
-        profile, spec = resolve_block(args.bb)
-    else:
-        profile, spec = None, load_spec(args.spec, ref_root=args.ref_root)
-    return RunConfig(
+def build_config(options: RunOptions, shard: Shard | None) -> RunConfig:
+    vendor = read_vendor(options)
+    base_url, subjects = target_of(options, vendor)
+    login_driver_choice(options, vendor=vendor)
+    profile, spec = spec_of(options)
+    return build_run_config(
+        options,
         spec=spec,
-        base_url=base_url,
         profile=profile,
+        base_url=base_url,
         subjects=subjects,
-        seed=args.seed,
-        max_examples=args.max_examples,
-        max_time=args.max_time,
-        workers=args.workers,
-        request_timeout=args.request_timeout,
-        shard=args.shard,
-        login_driver=login_driver,
         vendor=vendor,
-        restart=restart_hook(vendor, block_name(args.bb)) if args.bb else None,
+        shard=shard,
+        restart=restart_hook(vendor, block_name(options.bb)) if options.bb else None,
         budget_started=conformance.cli.STARTED,
     )
 
@@ -382,8 +180,14 @@ def main(args: argparse.Namespace) -> int:
             "of a run, not a verdict; sign the merged report instead "
             "(gdi-conformance merge REPORT... --out FILE --signing-key KEY)"
         )
+    if args.shard is not None and args.workers > 1:
+        return _fail(
+            f"--workers {args.workers} runs {args.workers} shard processes; a shard (--shard) "
+            "runs in one: for threads within it, give --threads N"
+        )
+    options = RunOptions.from_namespace(args)
     try:
-        config = build_config(args)
+        config = build_config(options, args.shard)
         key = signing_key(args)  # an unusable key is refused before anything is tested
     except (UsageError, SigningKeyError) as exc:
         return _fail(str(exc))
@@ -393,8 +197,8 @@ def main(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except SpecLoadError as exc:
         return _fail(f"cannot use the spec: {exc}")
-    if args.workers > 1 and args.shard is None:
-        return run_in_processes(args, config.subjects.redactor, PROG)
+    if args.workers > 1:
+        return run_in_processes(args, options, config.subjects.redactor, PROG)
     control = RunControl()
     display = ProgressDisplay()
     try:

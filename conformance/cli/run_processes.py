@@ -1,8 +1,8 @@
 """``run --workers N`` as N processes: the run split into N shards, run at once, merged.
 
 Schemathesis's own workers are threads of one process; generating cases is CPU-bound Python,
-so threads barely add throughput. N processes each run ``run --shard i/N`` (the same seed, one
-thread each; the stateful phase split between them, see ``conformance.engine.sharding``) and
+so threads barely add throughput. N processes each run ``run --shard i/N`` (the same seed and
+--threads; the stateful phase split between them, see ``conformance.engine.sharding``) and
 this process merges their reports into one report.json, exactly as ``gdi-conformance merge``
 would. What it gains depends on where the time goes (``benchmarks/engine_vs_cli.py``, two
 cores, medians of three): against a target that takes 10 ms to answer (a network, a
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import signal
 import subprocess
 import sys
@@ -30,61 +29,30 @@ from types import FrameType
 
 from conformance.cli.interruption import take_early_signals
 from conformance.cli.run_certificate import signing_key, write_run_report
+from conformance.cli.run_options import RunOptions, to_argv
 from conformance.cli.run_output import print_summary
 from conformance.exitcodes import ExitCode
 from conformance.reports.merge import merge_reports
 from conformance.results import Redactor, Verdict, read_report
 
-# run options that every shard gets as given (dest, flag); credentials and the login driver
-# included.
-_VALUE_OPTIONS = (
-    ("bb", "--bb"),
-    ("spec", "--spec"),
-    ("ref_root", "--ref-root"),
-    ("base_url", "--base-url"),
-    ("max_examples", "--max-examples"),
-    ("max_time", "--max-time"),
-    ("request_timeout", "--request-timeout"),
-    ("identity", "--identity"),
-    ("token_command", "--token-command"),
-    ("client", "--client"),
-    ("key", "--key"),
-    ("secondary_token_command", "--secondary-token-command"),
-    ("secondary_client", "--secondary-client"),
-    ("secondary_key", "--secondary-key"),
-    ("login_driver", "--login-driver"),
-    ("config", "--config"),
-)
-_LIST_OPTIONS = (
-    ("headers", "--header"),
-    ("scopes", "--scope"),
-    ("secondary_headers", "--secondary-header"),
-    ("secondary_scopes", "--secondary-scope"),
-)
+
+def shard_arguments(options: RunOptions) -> list[str]:
+    """The ``run`` arguments every shard shares: every run option, the seed drawn once
+    included (each shard gets its own --shard and --report-dir; only the merged report is
+    signed)."""
+    return to_argv(options)
 
 
-def shard_arguments(args: argparse.Namespace, seed: int) -> list[str]:
-    """The ``run`` arguments every shard shares (no --workers, --shard or --report-dir)."""
-    argv = ["--seed", str(seed)]
-    for dest, flag in _VALUE_OPTIONS:
-        value = getattr(args, dest, None)
-        if value is not None:
-            argv += [flag, str(value)]
-    for dest, flag in _LIST_OPTIONS:
-        for value in getattr(args, dest, None) or []:
-            argv += [flag, str(value)]
-    return argv
-
-
-def run_in_processes(args: argparse.Namespace, redactor: Redactor, prog: str) -> int:
+def run_in_processes(
+    args: argparse.Namespace, options: RunOptions, redactor: Redactor, prog: str
+) -> int:
     count = args.workers
-    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
-    shared = shard_arguments(args, seed)
+    shared = shard_arguments(options)
     env = {**os.environ, "NO_COLOR": "1"}
-    print(f"{prog}: {count} processes, seed {seed}", file=sys.stderr)
+    print(f"{prog}: {count} processes, seed {options.seed}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="gdi-conformance-shards-") as temporary:
         directories = [Path(temporary) / f"shard-{index}" for index in range(1, count + 1)]
-        command = [sys.executable, "-m", "conformance", "run", *shared, "--workers", "1"]
+        command = [sys.executable, "-m", "conformance", "run", *shared]
         children = [
             subprocess.Popen(
                 [*command, "--shard", f"{index}/{count}", "--report-dir", str(directory)],

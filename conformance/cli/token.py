@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.cli.run import add_login_driver_option
-from conformance.cli.vendor_file import add_config_option, read_vendor
+from conformance.cli.run_options import add_option
+from conformance.cli.vendor_file import read_vendor
 from conformance.engine.behaviour.login import LoginDriverError, driver_for
 from conformance.engine.identifiers import is_valid_bsn
 from conformance.engine.oauth_client import (
@@ -100,8 +100,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--id-token", action="store_true", help="print the ID token instead (citizens only)"
     )
-    add_login_driver_option(parser)
-    add_config_option(parser)
+    add_option(parser, "login-driver")
+    add_option(parser, "config")
     parser.set_defaults(func=run)
 
 

@@ -14,12 +14,11 @@ import argparse
 import shlex
 import subprocess
 from collections.abc import Callable
-from pathlib import Path
 
+from conformance.cli.run_options import RunOptions
 from conformance.engine.auth import PRIMARY, SECONDARY, IdentityClient, Subjects
 from conformance.reports.waivers import Waiver, parse_waivers
 from conformance.spec.vendor import (
-    DEFAULT_NAME,
     BlockConfig,
     VendorConfig,
     find_vendor_config,
@@ -29,20 +28,9 @@ from conformance.spec.vendor import (
 RESTART_TIMEOUT = 120.0  # seconds a vendor's restart command may take
 
 
-def add_config_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config",
-        type=Path,
-        metavar="FILE",
-        help=(
-            "the vendor file: base URLs, test clients and keys, test users, login, waivers "
-            f"(default: ./{DEFAULT_NAME} when present)"
-        ),
-    )
-
-
-def read_vendor(args: argparse.Namespace) -> VendorConfig | None:
-    """The vendor file the command uses, validated; ``VendorConfigError`` says where not."""
+def read_vendor(args: argparse.Namespace | RunOptions) -> VendorConfig | None:
+    """The vendor file the command uses (its --config, else ./gdi-conformance.yaml when
+    present), validated; ``VendorConfigError`` says where not."""
     path = find_vendor_config(getattr(args, "config", None))
     return None if path is None else load_vendor_config(path)
 

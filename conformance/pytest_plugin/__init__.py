@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from conformance.pytest_plugin import hookspecs
-from conformance.pytest_plugin.options import add_options, as_run_arguments, is_active
+from conformance.pytest_plugin.options import add_options, is_active, run_options
 
 STATE = pytest.StashKey["Any"]()
 WORKER_REPORT = "gdi_conformance_report"
@@ -41,9 +41,9 @@ class _State:
 
         self.registry = CheckRegistry()
         config.hook.pytest_gdi_register_checks(registry=self.registry, config=config)
-        self.args = as_run_arguments(config)
-        self.target = load_target(self.args, self.registry)
-        self.engine = EngineRun(config, self.args, self.target)
+        self.options = run_options(config)
+        self.target = load_target(self.options, self.registry)
+        self.engine = EngineRun(config, self.options, self.target)
         self.shared_dir: Path | None = None
         stored = getattr(config, "workerinput", {}).get(WORKER_REPORT)
         if stored:
@@ -143,8 +143,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     profile = state.target.profile
     return [
         f"gdi-conformance: {profile.name} profile {profile.version} "
-        f"({len(profile.requirements)} requirements) against {state.args.base_url}, "
-        f"seed {state.args.seed}"
+        f"({len(profile.requirements)} requirements) against {state.target.base_url}, "
+        f"seed {state.options.seed}"
     ]
 
 

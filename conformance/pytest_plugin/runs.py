@@ -9,7 +9,6 @@ worker judges the very same results).
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 from collections.abc import Callable, Iterable
@@ -19,20 +18,20 @@ from typing import Any
 
 import pytest
 
-from conformance.cli.run import UsageError, build_subjects, login_driver_choice
-from conformance.cli.vendor_file import (
-    block_name,
-    block_of,
-    identity_url,
+from conformance.cli.run_config import (
+    UsageError,
+    base_url_of,
+    build_run_config,
+    login_driver_choice,
     read_vendor,
-    vendor_subjects,
+    subjects_of,
 )
+from conformance.cli.run_options import RunOptions
 from conformance.engine import (
     CredentialError,
     Profile,
     ProfileError,
     Requirement,
-    RunConfig,
     RunSetupError,
     Subjects,
     TargetUnreachable,
@@ -44,7 +43,7 @@ from conformance.engine import (
 from conformance.engine.operations import list_operations
 from conformance.results import Level, RunReport, write_report
 from conformance.spec import LoadedSpec, SpecLoadError, load_spec
-from conformance.spec.vendor import VendorConfigError
+from conformance.spec.vendor import VendorConfig, VendorConfigError
 
 
 class PluginUsageError(Exception):
@@ -148,33 +147,35 @@ class Target:
     label: str  # how reports name the spec
     operation_labels: tuple[str, ...]  # "GET /messages", in spec order
     labels_by_id: dict[str, str]  # operationId -> label
+    base_url: str
+    vendor: VendorConfig | None  # the vendor file, when there is one
 
 
-def load_target(args: argparse.Namespace, registry: CheckRegistry) -> Target:
-    if args.bb and args.spec:
+def load_target(options: RunOptions, registry: CheckRegistry) -> Target:
+    if options.bb and options.spec:
         raise PluginUsageError("give --gdi-bb or --gdi-spec, not both")
     try:
-        args.vendor = read_vendor(args)
+        vendor = read_vendor(options)
     except VendorConfigError as exc:
         raise PluginUsageError(str(exc)) from exc
-    vendor_block = block_of(args.vendor, block_name(args.bb)) if args.bb else None
-    if not args.base_url and vendor_block is not None:
-        args.base_url = vendor_block.base_url
-    if not args.base_url:
+    base_url = base_url_of(options, vendor)
+    if not base_url:
         raise PluginUsageError(
             "--gdi-base-url URL is needed: where the implementation runs (or a vendor file "
             "with its base_url, --gdi-config)"
         )
     try:
-        login_driver_choice(args, "--gdi-login-driver", vendor=args.vendor)
+        login_driver_choice(options, "--gdi-login-driver", vendor=vendor)
     except UsageError as exc:
         raise PluginUsageError(str(exc)) from exc
     try:
-        if args.bb:
-            profile, spec = resolve_block(args.bb)
-            label = args.bb
+        if options.bb:
+            profile, spec = resolve_block(options.bb)
+            label = options.bb
         else:
-            spec, profile, label = load_spec(args.spec), generic_profile(), str(args.spec)
+            assert options.spec is not None  # the plugin is active: --gdi-bb or --gdi-spec
+            spec = load_spec(options.spec, ref_root=options.ref_root)
+            profile, label = generic_profile(), str(options.spec)
     except ProfileError as exc:
         raise PluginUsageError(str(exc)) from exc
     except SpecLoadError as exc:
@@ -186,19 +187,16 @@ def load_target(args: argparse.Namespace, registry: CheckRegistry) -> Target:
         label=label,
         operation_labels=tuple(item.label for item in operations),
         labels_by_id={item.operation_id: item.label for item in operations if item.operation_id},
+        base_url=base_url,
+        vendor=vendor,
     )
 
 
-def _subjects(args: argparse.Namespace, config: pytest.Config) -> Subjects:
+def _subjects(options: RunOptions, target: Target, config: pytest.Config) -> Subjects:
     try:
-        subjects = build_subjects(args)
+        subjects = subjects_of(options, target.vendor, target.base_url)
     except UsageError as exc:
         raise CannotRun(str(exc)) from exc
-    vendor = getattr(args, "vendor", None)
-    if not list(subjects) and vendor is not None and args.bb:
-        block = block_name(args.bb)
-        issuer = args.base_url if block == "identity" else (args.identity or identity_url(vendor))
-        subjects = vendor_subjects(vendor, block, issuer)
     sources = dict(subjects)
     config.hook.pytest_gdi_configure_auth(sources=sources, config=config)
     return Subjects(sources, redactor=subjects.redactor)
@@ -207,9 +205,9 @@ def _subjects(args: argparse.Namespace, config: pytest.Config) -> Subjects:
 class EngineRun:
     """One engine run for the session, carried out on first use (or read from a file)."""
 
-    def __init__(self, config: pytest.Config, args: argparse.Namespace, target: Target) -> None:
+    def __init__(self, config: pytest.Config, options: RunOptions, target: Target) -> None:
         self.config = config
-        self.args = args
+        self.options = options
         self.target = target
         self.stored: Path | None = None  # a report.json written by another process
         self._report: RunReport | None = None
@@ -224,19 +222,15 @@ class EngineRun:
         return self._report
 
     def execute(self) -> RunReport:
-        subjects = _subjects(self.args, self.config)
-        settings = RunConfig(
+        subjects = _subjects(self.options, self.target, self.config)
+        settings = build_run_config(
+            self.options,
             spec=self.target.spec,
-            base_url=self.args.base_url,
             profile=self.target.profile,
+            base_url=self.target.base_url,
             subjects=subjects,
-            seed=self.args.seed,
-            max_examples=self.args.max_examples,
-            max_time=self.args.max_time,
-            request_timeout=self.args.request_timeout,
+            vendor=self.target.vendor,
             spec_label=self.target.label,
-            login_driver=self.args.login_driver,
-            vendor=getattr(self.args, "vendor", None),
         )
         try:
             report = run(settings)

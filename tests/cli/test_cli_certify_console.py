@@ -21,6 +21,7 @@ from conformance.cli.certify_blocks import (
     progress_bars,
     summary_console,
 )
+from conformance.cli.run_options import RunOptions
 from conformance.engine import Progress as EngineProgress
 from conformance.reports.certification import certify
 from conformance.results import Outcome
@@ -65,13 +66,15 @@ def test_the_summary_in_a_log_keeps_every_column(tmp_path: Path, monkeypatch) ->
     report = dataclasses.replace(report, run_id=str(uuid.uuid4()))
     certification = certify(report)
     results = [BlockResult("messaging", report, certification, tmp_path / "messaging")]
-    settings = Settings(tmp_path, Ed25519PrivateKey.generate(), None, [], 1, 1, None, 1, 5.0)
+    options = RunOptions.of(seed=1, max_examples=1, request_timeout=5.0)
+    settings = Settings(tmp_path, Ed25519PrivateKey.generate(), None, [], options)
     console = summary_console()
     assert console.width >= 120 or console.is_terminal
     stream = io.StringIO()
     wide = Console(file=stream, width=console.width)
     print_summary(results, settings, None, wide)
     row = next(line for line in stream.getvalue().splitlines() if "messaging" in line)
+    assert "seed:        1" in stream.getvalue()  # so that --seed repeats the certification
     assert "certified with remarks" in row and "…" not in row
     for column in ("MUST failed", "not executed", "cases", "time"):
         assert column in stream.getvalue()

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from support.sample_reports import make_report
 
 from conformance.cli.certify_blocks import BlockResult, Settings, write_overview
+from conformance.cli.run_options import RunOptions
 from conformance.reports.certification import certify
 from conformance.reports.render import write_atomic, write_certificate, write_outputs
 from conformance.reports.signing import PUBLIC_KEY_FILE, fingerprint, public_pem
@@ -27,11 +28,7 @@ def settings(folder: Path, key: Ed25519PrivateKey) -> Settings:
         key=key,
         product=PRODUCT,
         waivers=[],
-        seed=1,
-        max_examples=1,
-        max_time=None,
-        workers=1,
-        request_timeout=5.0,
+        options=RunOptions.of(seed=1, max_examples=1, request_timeout=5.0),
     )
 
 

@@ -1,21 +1,25 @@
 """``run --workers N`` hands every option of ``run`` on to its shards, or says why not.
 
 The shards are ``run`` processes of their own: an option left out of the forwarded set would
-make them test something else than the command asked for (another spec, no credentials).
+make them test something else than the command asked for (another spec, no credentials). The
+forwarded set is the table of run options (``conformance.cli.run_options``), serialised by
+``to_argv``.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from conformance.cli import run as run_command
-from conformance.cli.run_processes import _LIST_OPTIONS, _VALUE_OPTIONS, shard_arguments
+from conformance.cli.run_options import RUN_OPTIONS, RunOptions
+from conformance.cli.run_processes import shard_arguments
 
-# Options each shard gets its own value of, or that only the parent uses.
+# Options of run that are not run options: each shard gets its own value, or only the parent
+# uses them.
 NOT_FORWARDED = {
     "help": "argparse's own",
-    "seed": "forwarded first, resolved once so every shard uses the same",
-    "workers": "each shard runs --workers 1",
+    "workers": "each shard is one process",
     "shard": "each shard gets its own i/N",
     "report_dir": "each shard writes into a folder of its own; the parent merges",
     "signing_key": "only the merged verdict is signed",
@@ -28,21 +32,32 @@ def run_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def test_every_run_option_is_forwarded_or_named_as_not() -> None:
+def run_subparser() -> argparse.ArgumentParser:
     subparsers = next(
         action for action in run_parser()._actions if isinstance(action, argparse._SubParsersAction)
     )
-    dests = {action.dest for action in subparsers.choices["run"]._actions}
-    forwarded = {dest for dest, _ in _VALUE_OPTIONS + _LIST_OPTIONS}
+    parser: argparse.ArgumentParser = subparsers.choices["run"]
+    return parser
+
+
+def test_every_run_option_is_forwarded_or_named_as_not() -> None:
+    dests = {action.dest for action in run_subparser()._actions}
+    forwarded = {option.name for option in RUN_OPTIONS}
     assert dests - forwarded - set(NOT_FORWARDED) == set()
     assert forwarded - dests == set()
 
 
-def test_a_spec_with_a_ref_root_reaches_the_shards() -> None:
+def test_a_spec_with_a_ref_root_and_the_seed_reach_the_shards() -> None:
     args = run_parser().parse_args(
         ["run", "--spec", "api.yaml", "--ref-root", "shared", "--base-url", "http://x"]
     )
-    argv = shard_arguments(args, seed=5)
-    assert argv[:2] == ["--seed", "5"]
-    assert argv[argv.index("--ref-root") + 1] == "shared"
-    assert argv[argv.index("--spec") + 1] == "api.yaml"
+    argv = shard_arguments(RunOptions.from_namespace(args))
+    assert "--ref-root=shared" in argv
+    assert "--spec=api.yaml" in argv
+    assert any(item.startswith("--seed=") for item in argv)  # drawn once, for every shard
+
+
+def test_a_value_that_begins_with_a_dash_stays_a_value() -> None:
+    options = RunOptions.of(spec=Path("api.yaml"), base_url="http://x", token_command="-v token")
+    parsed = run_subparser().parse_args(shard_arguments(options))
+    assert RunOptions.from_namespace(parsed) == options
