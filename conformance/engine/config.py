@@ -1,8 +1,8 @@
 """What one run is asked to do: ``RunConfig``, immutable once made.
 
-The command line, ``certify`` and the pytest plugin build it from their parsed options
-(``conformance.cli.run_options``); the engine reads it and never changes it, so a config can be
-handed to a second run (the report of an unreachable target) and means the same there.
+The entry points (the command line, the pytest plugin) build it from their parsed options; the
+engine reads it and never changes it, so a config can be handed to a second run (the report of
+an unreachable target) and means the same there.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import pytest
+
+from conformance.cli import main as cli_main
 from conformance.cli import run as run_command
 from conformance.cli.run_options import RUN_OPTIONS, RunOptions
 from conformance.cli.run_processes import shard_arguments
@@ -61,3 +64,12 @@ def test_a_value_that_begins_with_a_dash_stays_a_value() -> None:
     options = RunOptions.of(spec=Path("api.yaml"), base_url="http://x", token_command="-v token")
     parsed = run_subparser().parse_args(shard_arguments(options))
     assert RunOptions.from_namespace(parsed) == options
+
+
+def test_a_shard_with_several_workers_is_refused_with_the_option_it_wants(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["run", "--spec", "api.yaml", "--base-url", "http://127.0.0.1:9/x/v1"]
+    assert cli_main([*argv, "--shard", "1/2", "--workers", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "--workers 2 runs 2 shard processes" in err and "--threads N" in err
