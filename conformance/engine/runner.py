@@ -54,7 +54,7 @@ from conformance.engine.exchanges import ExchangeValidator
 from conformance.engine.formats import register_formats
 from conformance.engine.http import HttpClient
 from conformance.engine.operations import OperationInfo, list_operations
-from conformance.engine.profile import Profile, generic_profile
+from conformance.engine.profile import generic_profile
 from conformance.engine.response_checks import RunState, attach, detach
 from conformance.engine.sharding import Shard, shard_generated_operations, shard_operations
 from conformance.engine.transport import SubjectAuth, abort_requests, limit_responses, release
@@ -76,6 +76,7 @@ from conformance.results import (
 )
 from conformance.spec import LoadedSpec
 from conformance.spec.labels import portable_label
+from conformance.spec.profile import Profile
 from conformance.spec.vendor import VendorConfig
 
 DEFAULT_MAX_EXAMPLES = 25
