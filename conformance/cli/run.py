@@ -260,12 +260,13 @@ def login_driver_choice(
 ) -> str | None:
     """``args.login_driver`` as given, once the driver it names (or the vendor file's, or the
     environment's) loads; a bad one is a usage error that says where it came from."""
+    choice: str | None = args.login_driver
     try:
         driver_for(args.login_driver, vendor)
     except LoginDriverError as exc:
         source = option if args.login_driver else ENVIRONMENT_VARIABLE
         raise UsageError(exc if vendor and not args.login_driver else f"{source}: {exc}") from exc
-    return args.login_driver
+    return choice
 
 
 def parse_header(text: str) -> tuple[str, str]:
