@@ -44,7 +44,7 @@ def load_block(block: str, *, package: str = "building_blocks") -> AppFactory:
     if found is None:
         raise BlockNotAvailable(f"the {block} building block is not available in this installation")
     module = importlib.import_module(module_name)
-    factory = getattr(module, "create_app", None)
+    factory: AppFactory | None = getattr(module, "create_app", None)
     if not callable(factory):
         raise BlockNotAvailable(
             f"the {block} building block is not available yet ({module_name} has no create_app)"
@@ -61,7 +61,7 @@ def _load_factory(reference: str, block: str) -> AppFactory:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         raise BlockNotAvailable(f"{variable}: cannot import {module_name}: {exc}") from exc
-    factory = getattr(module, attribute, None)
+    factory: AppFactory | None = getattr(module, attribute, None)
     if not callable(factory):
         raise BlockNotAvailable(f"{variable}: {module_name} has no callable {attribute}")
     return factory

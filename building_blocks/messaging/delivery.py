@@ -47,7 +47,7 @@ class RetryPolicy:
     def delay(self, attempts_made: int) -> float:
         """Seconds to wait after ``attempts_made`` failed attempts, with +/-20% jitter so that
         many subscribers failing at once do not all come back at the same moment."""
-        exponential = self.base_delay * (2 ** max(attempts_made - 1, 0))
+        exponential: float = self.base_delay * (2 ** max(attempts_made - 1, 0))
         return min(self.max_delay, exponential) * random.uniform(0.8, 1.2)
 
 

@@ -14,8 +14,9 @@ from typing import Any
 
 from conformance.engine import load_checks
 from conformance.exitcodes import ExitCode
-from conformance.spec.catalog import LEVELS, SPECS_ROOT_ENV, CatalogEntry, list_blocks
+from conformance.spec.catalog import SPECS_ROOT_ENV, CatalogEntry, list_blocks
 from conformance.spec.errors import SpecLoadError
+from conformance.spec.profile import LEVELS
 
 
 def register(subparsers: Any) -> None:
@@ -61,7 +62,7 @@ def _as_json(entry: CatalogEntry) -> dict[str, Any]:
         "version": entry.version,
         "major": entry.major,
         "title": profile.title,
-        "profile_version": profile.profile_version,
+        "profile_version": profile.version,
         "spec": {
             "path": entry.spec_path.as_posix(),
             "title": entry.spec_title,

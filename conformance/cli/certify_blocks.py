@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
@@ -93,7 +94,7 @@ class BlockResult:
     interrupted: bool = False  # not started: the certification was stopped before its turn
 
 
-def _operation_count(document: dict) -> int:
+def _operation_count(document: dict[str, Any]) -> int:
     methods = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
     paths = document.get("paths") or {}
     return sum(

@@ -100,7 +100,8 @@ def register(subparsers: Any) -> None:
 def _admin_token(args: argparse.Namespace) -> str | None:
     if args.admin_token_file is not None:
         try:
-            return args.admin_token_file.read_text(encoding="utf-8").strip()
+            token: str = args.admin_token_file.read_text(encoding="utf-8")
+            return token.strip()
         except OSError as exc:
             raise SystemExit(f"{args.admin_token_file}: cannot read ({exc.strerror})") from None
     return os.environ.get(ADMIN_TOKEN_VARIABLE) or None

@@ -25,14 +25,7 @@ from conformance.engine.catalogue import CATALOGUE, CheckDef, Kind, checks_excus
 from conformance.engine.collector import Listener, Progress
 from conformance.engine.config import RunConfig
 from conformance.engine.http import Exchange, HttpClient
-from conformance.engine.profile import (
-    Profile,
-    ProfileError,
-    ProfileException,
-    Requirement,
-    generic_profile,
-    resolve_block,
-)
+from conformance.engine.profile import generic_profile
 from conformance.engine.runner import (
     RunControl,
     RunSetupError,
@@ -41,6 +34,8 @@ from conformance.engine.runner import (
     run,
 )
 from conformance.engine.sharding import Shard
+from conformance.spec.catalog import resolve_block
+from conformance.spec.profile import Profile, ProfileError, ProfileException, Requirement
 
 load_checks()  # the check modules the catalogue lists (catalogue.CHECK_MODULES)
 

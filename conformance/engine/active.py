@@ -21,9 +21,9 @@ from conformance.engine.datetimes import SchemaWalker
 from conformance.engine.exchanges import ExchangeValidator
 from conformance.engine.http import Exchange, HttpClient
 from conformance.engine.operations import OperationInfo
-from conformance.engine.profile import Profile
 from conformance.results import Outcome
 from conformance.spec import LoadedSpec
+from conformance.spec.profile import Profile
 from conformance.spec.vendor import VendorConfig
 
 

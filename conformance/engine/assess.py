@@ -25,7 +25,6 @@ from conformance.engine.catalogue import (
     checks_excused_by,
 )
 from conformance.engine.collector import Tally
-from conformance.engine.profile import Profile, ProfileException, Requirement
 from conformance.results import (
     AppliedException,
     CheckResult,
@@ -34,6 +33,7 @@ from conformance.results import (
     Outcome,
     RequirementResult,
 )
+from conformance.spec.profile import Profile, ProfileException, Requirement
 
 
 @dataclass(slots=True)

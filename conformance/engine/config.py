@@ -13,10 +13,10 @@ from pathlib import Path
 
 from conformance.engine.auth import Subjects
 from conformance.engine.collector import TESTING_PHASES
-from conformance.engine.profile import Profile
 from conformance.engine.sharding import Shard
 from conformance.results import ProductInfo
 from conformance.spec import LoadedSpec
+from conformance.spec.profile import Profile
 from conformance.spec.vendor import VendorConfig
 
 DEFAULT_MAX_EXAMPLES = 25

@@ -24,7 +24,10 @@ from conformance.engine.facts import EARLIER_REJECTIONS
 from conformance.engine.leaks import find_leak
 
 if TYPE_CHECKING:
-    from schemathesis import Case, CheckContext, Response
+    from schemathesis import CheckContext, Response
+    from schemathesis.specs.openapi.schemas import (
+        OpenApiCase as Case,
+    )  # Case of an OpenAPI operation
 
 
 class ConformanceFailure(Failure):

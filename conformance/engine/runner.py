@@ -55,7 +55,7 @@ from conformance.engine.exchanges import ExchangeValidator
 from conformance.engine.formats import register_formats
 from conformance.engine.http import HttpClient
 from conformance.engine.operations import OperationInfo, list_operations
-from conformance.engine.profile import Profile, generic_profile
+from conformance.engine.profile import generic_profile
 from conformance.engine.response_checks import RunState, attach, detach
 from conformance.engine.sharding import Shard, shard_generated_operations, shard_operations
 from conformance.engine.transport import SubjectAuth, abort_requests, limit_responses, release
@@ -75,6 +75,7 @@ from conformance.results import (
     summarise,
 )
 from conformance.spec.labels import portable_label
+from conformance.spec.profile import Profile
 
 REACHABILITY_TIMEOUT = 5.0
 # Schemathesis analyses the whole spec before its first case: past about a thousand operations

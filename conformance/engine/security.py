@@ -28,6 +28,7 @@ from conformance.engine import bola
 from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.engine.auth import PRIMARY, CredentialError
 from conformance.engine.catalogue import (
+    BOLA,
     EXPIRED_TOKEN,
     MALFORMED_TOKEN,
     MISSING_TOKEN,
@@ -46,7 +47,6 @@ from conformance.engine.security_subjects import other_audience_token
 from conformance.engine.spec_requests import SpecRequest, example_request, is_secured
 from conformance.results import Outcome
 
-BOLA = bola.BOLA
 QUERY_TOKEN_PARAMETER = "access_token"
 
 

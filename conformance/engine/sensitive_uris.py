@@ -31,7 +31,10 @@ from conformance.lint.rules.extras import describes_nine_digits, is_sensitive_na
 from conformance.results import Outcome
 
 if TYPE_CHECKING:
-    from schemathesis import Case, Response
+    from schemathesis import Response
+    from schemathesis.specs.openapi.schemas import (
+        OpenApiCase as Case,
+    )  # Case of an OpenAPI operation
 
 URI_HEADERS = ("location", "content-location", "link")
 _NINE_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]{9}(?![0-9A-Za-z])")

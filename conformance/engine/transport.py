@@ -37,7 +37,9 @@ from conformance.engine.auth import Subjects
 from conformance.engine.http import Watchdog, too_deep
 
 if TYPE_CHECKING:
-    from schemathesis import Case
+    from schemathesis.specs.openapi.schemas import (
+        OpenApiCase as Case,
+    )  # Case of an OpenAPI operation
 
 
 class ResponseTooLarge(requests.exceptions.RequestException):

@@ -47,7 +47,7 @@ def js_truthy(value: Any) -> bool:
     if value is None or value is False:
         return False
     if type(value) in (int, float):
-        return value == value and value != 0  # NaN is falsy too
+        return bool(value == value and value != 0)  # NaN is falsy too
     if type(value) is str:
         return value != ""
     return True

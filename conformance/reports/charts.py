@@ -60,7 +60,7 @@ def timing_stats(samples: list[ResponseTimeSample]) -> list[TimingStats]:
 def _nice_step(limit: float) -> float:
     """A round tick distance giving four to eight ticks up to ``limit``."""
     raw = limit / 5
-    magnitude = 10 ** math.floor(math.log10(raw))
+    magnitude: float = 10 ** math.floor(math.log10(raw))
     for factor in (1, 2, 2.5, 5, 10):
         if factor * magnitude >= raw:
             return factor * magnitude

@@ -200,4 +200,5 @@ def junit_xml(report: RunReport, certification: Certification) -> bytes:
         ET.SubElement(element, "system-out").text = _clean(summary)
         ET.SubElement(element, "system-err").text = _clean(errors)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"

@@ -17,7 +17,6 @@ from conformance.results.model import (
     Evidence,
     HttpRequest,
     HttpResponse,
-    Level,
     OperationCoverage,
     Outcome,
     PhaseResult,
@@ -37,6 +36,7 @@ from conformance.results.model import (
     summarise,
 )
 from conformance.results.redaction import REDACTED, Redactor, is_sensitive_header
+from conformance.spec.profile import Level
 
 __all__ = [
     "REDACTED",

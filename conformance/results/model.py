@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from conformance.results._codec import from_jsonable, to_jsonable
+from conformance.spec.profile import Level  # a profile's levels are the results' levels
 
 REPORT_FORMAT_VERSION = "1.0"
 
@@ -24,12 +25,6 @@ class Outcome(StrEnum):
     ERROR = "error"  # the check could not be carried out (connection error, timeout, crash)
     SKIPPED = "skipped"  # the check did not run (not implemented, phase skipped, run stopped)
     NOT_APPLICABLE = "not_applicable"  # ran, but nothing in this API is subject to it
-
-
-class Level(StrEnum):
-    MUST = "MUST"
-    SHOULD = "SHOULD"
-    MAY = "MAY"
 
 
 class Verdict(StrEnum):

@@ -1,9 +1,10 @@
 """The catalogue: ``<root>/<block>/v<major>/openapi.yaml`` plus ``profile.yaml`` per block version.
 
-A profile is checked in two steps: its shape against ``profile.schema.json`` (shipped in this
-package), then what a schema cannot say (unique ids, the id prefix, the folder it sits in, and that
-every operationId it names exists in its spec). Any problem raises CatalogError, which is a
-SpecLoadError: one message with file, line and column, exit code 2 at the command line.
+Each profile is read and checked by ``conformance.spec.profile`` (shape and ids; a problem raises
+ProfileError). The catalogue then checks what only the folder can say: the block matches its
+folder, the spec lies inside it and its major version matches, and every operationId the
+profile names exists in the spec. Those problems raise CatalogError. Both are SpecLoadErrors: one
+message with file, line and column, exit code 2 at the command line.
 
 The root is, in order: the ``root`` argument, the ``GDI_SPECS_ROOT`` environment variable, or
 ``conformance.paths.specs_root()`` (the catalogue shipped with the package).
@@ -11,30 +12,22 @@ The root is, in order: the ``root`` argument, the ``GDI_SPECS_ROOT`` environment
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import cache
-from importlib.resources import files
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
 from conformance.paths import specs_root
-from conformance.spec.errors import Location, SpecLoadError
-from conformance.spec.loader import LoadedSpec, load_document, load_spec
+from conformance.spec.errors import SpecLoadError
+from conformance.spec.loader import LoadedSpec, load_spec
 from conformance.spec.pointer import Segment, format_path
-from conformance.spec.positions import PositionIndex
+from conformance.spec.profile import Profile, ProfileError, load_profile
 
 SPECS_ROOT_ENV = "GDI_SPECS_ROOT"
 PROFILE_FILE = "profile.yaml"
-LEVELS = ("MUST", "SHOULD", "MAY")
 _VERSION_DIR = re.compile(r"v(\d+)")
+BLOCK_REFERENCE = re.compile(r"^(?P<block>[a-z][a-z0-9-]*)(@v(?P<major>\d+))?$")
 
 # Which check ids exist is the engine's catalogue (conformance.engine.catalogue), one layer up:
 # a caller that knows them passes them as ``known_checks``, and a profile naming another id gets
@@ -43,56 +36,7 @@ KnownChecks = Collection[str] | None
 
 
 class CatalogError(SpecLoadError):
-    """The catalogue, a profile or a block's spec is unusable."""
-
-
-@dataclass(frozen=True, slots=True)
-class Requirement:
-    id: str
-    level: str  # MUST | SHOULD | MAY
-    statement: str
-    checks: tuple[str, ...]
-    adr: tuple[str, ...] = ()
-    operations: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileException:
-    """A deliberate, explained deviation from an ADR rule or a check."""
-
-    id: str
-    rule: str
-    reason: str
-    operations: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Profile:
-    path: Path
-    block: str
-    title: str
-    profile_version: str
-    spec: str  # relative to the profile
-    id_prefix: str
-    requirements: tuple[Requirement, ...]
-    exceptions: tuple[ProfileException, ...] = ()
-    _positions: PositionIndex | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def spec_path(self) -> Path:
-        return self.path.parent / self.spec
-
-    def level_counts(self) -> dict[str, int]:
-        counts = Counter(requirement.level for requirement in self.requirements)
-        return {level: counts.get(level, 0) for level in LEVELS}
-
-    def requirement(self, requirement_id: str) -> Requirement | None:
-        return next((r for r in self.requirements if r.id == requirement_id), None)
-
-    def locate(self, pointer: Sequence[Segment]) -> Location:
-        if self._positions is None:
-            return Location(str(self.path), 1, 1)
-        return self._positions.locate(pointer)
+    """The catalogue, or a block in it, is unusable (a profile's own problems are ProfileErrors)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,11 +119,9 @@ def get_block(
 
 def _entry(block: str, major: int, folder: Path, known_checks: KnownChecks) -> CatalogEntry:
     profile = load_profile(folder / PROFILE_FILE)
-    if profile.block != block:
+    if profile.name != block:
         raise _at(
-            profile,
-            ("block",),
-            f"block '{profile.block}' does not match its folder '{block}'",
+            profile, ("block",), f"block '{profile.name}' does not match its folder '{block}'"
         )
     spec = _load_block_spec(profile)
     _check_spec_major(profile, spec, major)
@@ -188,93 +130,24 @@ def _entry(block: str, major: int, folder: Path, known_checks: KnownChecks) -> C
     return CatalogEntry(block, major, folder, profile, spec, warnings)
 
 
-def load_profile(path: str | Path) -> Profile:
-    """Read and check one profile.yaml (shape and ids; not yet its spec)."""
-    try:
-        data, positions = load_document(path)
-    except SpecLoadError as exc:
-        raise _rebrand(exc) from None
-    display = str(path)
-    error = best_match(_schema_validator().iter_errors(data))
-    if error is not None:
-        pointer = tuple(error.absolute_path)
-        raise CatalogError.at(
-            f"profile is invalid: {_describe(error)}",
-            positions.locate(pointer),
-            format_path(pointer) or None,
-        )
-    assert isinstance(data, dict)  # the schema demands an object
-    profile = Profile(
-        path=Path(path),
-        block=data["block"],
-        title=data["title"],
-        profile_version=data["profile_version"],
-        spec=data["spec"],
-        id_prefix=data["id_prefix"],
-        requirements=tuple(_requirement(item) for item in data["requirements"]),
-        exceptions=tuple(_exception(item) for item in data.get("exceptions") or ()),
-        _positions=positions,
-    )
-    _check_ids(profile, display)
-    return profile
+def resolve_block(reference: str, root: Path | None = None) -> tuple[Profile, LoadedSpec]:
+    """``messaging`` or ``messaging@v1`` -> its profile and loaded spec.
 
-
-def _requirement(item: dict[str, Any]) -> Requirement:
-    return Requirement(
-        id=item["id"],
-        level=item["level"],
-        statement=item["statement"].strip(),
-        checks=tuple(item["checks"]),
-        adr=tuple(item.get("adr") or ()),
-        operations=tuple(item.get("operations") or ()),
-    )
-
-
-def _exception(item: dict[str, Any]) -> ProfileException:
-    return ProfileException(
-        id=item["id"],
-        rule=item["rule"],
-        reason=" ".join(item["reason"].split()),
-        operations=tuple(item.get("operations") or ()),
-    )
-
-
-@cache
-def _schema_validator() -> Draft202012Validator:
-    text = files("conformance.spec").joinpath("profile.schema.json").read_text(encoding="utf-8")
-    return Draft202012Validator(json.loads(text))
-
-
-def _describe(error: Any) -> str:
-    if error.validator == "pattern":
-        expected = error.schema.get("description") or f"pattern {error.validator_value}"
-        return f"{error.instance!r} does not have the expected form: {expected}"
-    if error.validator == "additionalProperties":
-        return error.message.replace("Additional properties", "unknown fields")
-    return str(error.message)
-
-
-def _check_ids(profile: Profile, display: str) -> None:
-    seen: dict[str, tuple[Segment, ...]] = {}
-    items: Iterable[tuple[str, tuple[Segment, ...]]] = [
-        *((r.id, ("requirements", i, "id")) for i, r in enumerate(profile.requirements)),
-        *((x.id, ("exceptions", i, "id")) for i, x in enumerate(profile.exceptions)),
-    ]
-    for item_id, pointer in items:
-        if not item_id.startswith(profile.id_prefix + "-"):
-            raise _at(
-                profile,
-                pointer,
-                f"id {item_id} does not start with the id_prefix {profile.id_prefix}",
-            )
-        if item_id in seen:
-            first = profile.locate(seen[item_id])
-            raise _at(profile, pointer, f"duplicate id {item_id} (first used at line {first.line})")
-        seen[item_id] = pointer
+    Raises ProfileError for a malformed reference, CatalogError or ProfileError when the block
+    or its files are unusable.
+    """
+    match = BLOCK_REFERENCE.match(reference)
+    if not match:
+        raise ProfileError(f"--bb {reference!r}: expected NAME or NAME@vMAJOR, e.g. messaging@v1")
+    major = int(match["major"]) if match["major"] else None
+    entry = get_block(match["block"], major, root)
+    return entry.profile, entry.spec
 
 
 def _load_block_spec(profile: Profile) -> LoadedSpec:
     spec_path = profile.spec_path
+    if spec_path is None or profile.path is None:
+        raise _at(profile, (), "a block's profile names its spec (spec: openapi.yaml)")
     if not spec_path.resolve().is_relative_to(profile.path.parent.resolve()):
         raise _at(profile, ("spec",), f"spec '{profile.spec}' lies outside the block's folder")
     if not spec_path.is_file():
@@ -282,7 +155,7 @@ def _load_block_spec(profile: Profile) -> LoadedSpec:
     try:
         return load_spec(spec_path)
     except SpecLoadError as exc:
-        raise _rebrand(exc, f"the spec of block '{profile.block}' cannot be loaded: ") from None
+        raise _rebrand(exc, f"the spec of block '{profile.name}' cannot be loaded: ") from None
 
 
 def _check_spec_major(profile: Profile, spec: LoadedSpec, major: int) -> None:
@@ -326,7 +199,7 @@ def _warnings(profile: Profile, known_checks: KnownChecks) -> Iterable[str]:
     for requirement in profile.requirements:
         for check in requirement.checks:
             namespace = check.split(":", 1)[0]
-            if namespace == "bb" and check.split(":")[1] != profile.block:
+            if namespace == "bb" and check.split(":")[1] != profile.name:
                 block = check.split(":")[1]
                 yield f"{requirement.id}: check {check} belongs to block '{block}'"
             elif known_checks is not None and check not in known_checks:
@@ -344,4 +217,8 @@ def _rebrand(error: SpecLoadError, prefix: str = "") -> CatalogError:
 
 
 def _at(profile: Profile, pointer: tuple[Segment, ...], message: str) -> CatalogError:
-    return CatalogError.at(message, profile.locate(pointer), format_path(pointer))
+    location = profile.locate(pointer)
+    json_path = format_path(pointer) or None
+    if location is None:
+        return CatalogError(message, file=str(profile.path), json_path=json_path)
+    return CatalogError.at(message, location, json_path)

@@ -230,7 +230,8 @@ def _children(node: yaml.Node) -> Sequence[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [child for pair in node.value for child in pair]
     if isinstance(node, yaml.SequenceNode):
-        return node.value
+        items: list[yaml.Node] = node.value
+        return items
     return ()
 
 

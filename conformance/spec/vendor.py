@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from jsonschema.exceptions import ValidationError, best_match
 
 from conformance.paths import seed_root
 from conformance.spec.documents import load_document
@@ -101,9 +101,10 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(text))
 
 
-def _describe(error: Any) -> str:
+def _describe(error: ValidationError) -> str:
     if error.validator == "pattern":
-        expected = error.schema.get("description") or f"pattern {error.validator_value}"
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        expected = schema.get("description") or f"pattern {error.validator_value}"
         return f"{error.instance!r} is not {expected}"
     if error.validator == "additionalProperties":
         return error.message.replace("Additional properties", "unknown fields")

@@ -9,10 +9,10 @@ import pytest
 import yaml
 from tasks_target import TARGET_DIR, RunTarget
 
-from conformance.engine import CATALOGUE, ProfileError, generic_profile
-from conformance.engine.profile import parse_profile, resolve_block
+from conformance.engine import CATALOGUE, ProfileError, generic_profile, resolve_block
 from conformance.results import Outcome, Verdict
 from conformance.spec import SpecLoadError, load_spec
+from conformance.spec.profile import parse_profile
 
 
 def profile(requirements: list[dict[str, Any]], exceptions: list[dict[str, Any]] | None = None):
@@ -51,7 +51,7 @@ def test_exception_turns_failures_into_visible_exceptions(run_target: RunTarget)
             {
                 "id": "GDI-GEN-X01",
                 "rule": "/core/error-handling/problem-details",
-                "reason": "A test exception.",
+                "reason": "A test exception, explained at length.",
             }
         ],
     )
@@ -61,7 +61,7 @@ def test_exception_turns_failures_into_visible_exceptions(run_target: RunTarget)
     assert result.failures == []
     (applied,) = result.exceptions_applied
     assert applied.id == "GDI-GEN-X01" and applied.matched > 0
-    assert applied.reason == "A test exception."
+    assert applied.reason == "A test exception, explained at length."
     assert all(item.exception == "GDI-GEN-X01" for item in applied.evidence)
     assert report.check("adr:problem-details").failures == applied.matched  # still counted
 
@@ -74,7 +74,7 @@ def test_exception_limited_to_operations_excuses_only_those(run_target: RunTarge
                 "id": "GDI-GEN-X01",
                 "rule": "adr:problem-details",
                 "operations": ["listTasks"],
-                "reason": "r",
+                "reason": "A test exception for one operation.",
             }
         ],
     )
@@ -191,7 +191,7 @@ def test_bad_block_references_are_refused() -> None:
 
 
 def test_profile_errors_say_where() -> None:
-    with pytest.raises(ProfileError, match=r"requirements\[0\]\.level"):
+    with pytest.raises(ProfileError, match=r"^test profile: .*'MAYBE'.*requirements\[0\]\.level"):
         profile([{**PROBLEMS, "level": "MAYBE"}])
-    with pytest.raises(ProfileError, match="defined twice"):
+    with pytest.raises(ProfileError, match=r"duplicate id GDI-GEN-001 .*requirements\[1\]\.id"):
         profile([PROBLEMS, PROBLEMS])

@@ -23,7 +23,6 @@ from conformance.engine.forged_tokens import (
     with_claims,
 )
 from conformance.engine.operations import list_operations
-from conformance.engine.profile import resolve_block
 from conformance.engine.spec_requests import (
     COMPOSED,
     EXAMPLE,
@@ -36,6 +35,7 @@ from conformance.engine.spec_requests import (
     linked_request,
     with_link_body,
 )
+from conformance.spec.catalog import resolve_block
 
 NOW = 1_800_000_000
 

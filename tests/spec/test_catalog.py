@@ -15,8 +15,8 @@ from conformance.spec.catalog import (
     CatalogError,
     get_block,
     list_blocks,
-    load_profile,
 )
+from conformance.spec.profile import ProfileError, load_profile
 
 SPEC = """\
 openapi: 3.0.3
@@ -225,7 +225,7 @@ SCHEMA_ERRORS = {
 def test_profile_schema_errors_are_located(case: str, tmp_path: Path):
     mutate, json_path, words = SCHEMA_ERRORS[case]
     path = add_block(tmp_path, profile=broken(mutate))
-    with pytest.raises(CatalogError) as caught:
+    with pytest.raises(ProfileError) as caught:
         load_profile(path)
     error = caught.value
     assert error.message.startswith("profile is invalid: ")
@@ -241,14 +241,14 @@ def _line_of(path: Path, text: str) -> int:
 
 def test_duplicate_ids(tmp_path: Path):
     path = add_block(tmp_path, profile=broken(_set(["requirements", 2, "id"], "GDI-MSG-001")))
-    with pytest.raises(CatalogError, match=r"duplicate id GDI-MSG-001 \(first used at line") as e:
+    with pytest.raises(ProfileError, match=r"duplicate id GDI-MSG-001 \(first used at line") as e:
         load_profile(path)
     assert e.value.json_path == "requirements[2].id"
 
 
 def test_ids_must_carry_the_profile_prefix(tmp_path: Path):
     path = add_block(tmp_path, profile=broken(_set(["requirements", 1, "id"], "GDI-REG-002")))
-    with pytest.raises(CatalogError, match="does not start with the id_prefix GDI-MSG") as e:
+    with pytest.raises(ProfileError, match="does not start with the id_prefix GDI-MSG") as e:
         load_profile(path)
     assert e.value.line == _line_of(path, "GDI-REG-002")
 
@@ -315,7 +315,7 @@ def test_unknown_check_ids_are_warnings(tmp_path: Path):
 def test_a_profile_that_is_not_yaml(tmp_path: Path):
     path = add_block(tmp_path)
     path.write_text("block: [unclosed\n")
-    with pytest.raises(CatalogError) as e:
+    with pytest.raises(ProfileError) as e:
         list_blocks(tmp_path)
     assert "invalid YAML" in e.value.message
     assert e.value.file == str(path)

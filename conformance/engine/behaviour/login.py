@@ -125,7 +125,7 @@ def _from_reference(reference: str) -> LoginDriver:
         raise LoginDriverError(
             f"login driver {reference!r}: cannot import {module_name}: {exc}"
         ) from exc
-    driver = getattr(module, attribute, None)
+    driver: LoginDriver | None = getattr(module, attribute, None)
     if not callable(driver):
         raise LoginDriverError(f"login driver {reference!r}: {module_name} has no {attribute}")
     return driver
@@ -138,7 +138,7 @@ def _from_entry_point(name: str) -> LoginDriver:
         names = ", ".join([TEST_LOGIN, *known])
         raise LoginDriverError(f"no login driver named {name!r} (known: {names})")
     try:
-        driver = found[0].load()
+        driver: LoginDriver | None = found[0].load()
     except Exception as exc:
         raise LoginDriverError(f"login driver {name!r} failed to load: {exc}") from exc
     if not callable(driver):

@@ -324,8 +324,8 @@ def event_scope(session: Session) -> None:
                 "the recipient marks its own message",
                 operation="markMessageRead",
             )
-            at_mine = lambda item: item.path == "reads-only"  # noqa: E731
-            at_theirs = lambda item: item.path == "other-organisation"  # noqa: E731
+            at_mine: Callable[[Delivery], bool] = lambda item: item.path == "reads-only"  # noqa: E731
+            at_theirs: Callable[[Delivery], bool] = lambda item: item.path == "other-organisation"  # noqa: E731
             await_delivery(
                 session,
                 receiver,

@@ -7,8 +7,6 @@ valid message then creates it: 201, not a replay or a conflict).
 
 from __future__ import annotations
 
-from typing import Any
-
 from hypothesis import strategies as st
 
 from conformance.engine.behaviour.base import (
@@ -38,7 +36,7 @@ from conformance.engine.behaviour.messaging_data import (
     to_citizen,
     total,
 )
-from conformance.engine.behaviour.receiver import Receiver
+from conformance.engine.behaviour.receiver import Delivery, Receiver
 from conformance.engine.identifiers import invalid_bsns, kvk_numbers, oins, valid_bsns
 
 _DIGITS = "0123456789"
@@ -263,7 +261,7 @@ def idempotency(session: Session) -> None:
 def judge_one_notification(
     session: Session, receiver: Receiver, message_id: str, reply: Reply
 ) -> None:
-    def about(delivery: Any) -> bool:
+    def about(delivery: Delivery) -> bool:
         return delivery.event().get("subject") == message_id
 
     timeout = session.settings.delivery_timeout

@@ -86,7 +86,9 @@ def municipality_token(stage: Stage) -> MunicipalityTokens:
     )
 
 
-def registries_refused(stage: Stage, reply: Any, token: str, what: str, expected: str, scope: str):
+def registries_refused(
+    stage: Stage, reply: Any, token: str, what: str, expected: str, scope: str
+) -> StepFailed:
     return refused(
         reply,
         REGISTRIES,

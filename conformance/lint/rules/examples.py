@@ -46,9 +46,10 @@ def _validator_classes() -> tuple[Any, Any]:
             if name not in instance:
                 yield ValidationError(f"{name!r} is a required property")
 
+    # types-jsonschema leaves extend() unannotated; what it returns is used as Any above.
     return (
-        extend(OAS30Validator, {"required": plain_required}),
-        extend(OAS31Validator, {"required": plain_required}),
+        extend(OAS30Validator, {"required": plain_required}),  # type: ignore[no-untyped-call]
+        extend(OAS31Validator, {"required": plain_required}),  # type: ignore[no-untyped-call]
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -115,7 +116,7 @@ def introspection_auth(provider: Provider) -> None:
     token = resource_token(provider)
     require_active(provider, token, organisation, "a token")
     findings = provider.session.findings
-    attempts = (
+    attempts: tuple[tuple[str, Callable[[], Reply]], ...] = (
         (
             "naming the client without authenticating it",
             lambda: introspect(provider, token, None, named=organisation.client_id),

@@ -517,7 +517,9 @@ class Provider:
             fields["code_verifier"] = verifier
         return self.post_form("token_endpoint", fields)
 
-    def citizen_tokens(self, client: TestClient, scope: str = "openid") -> tuple[dict, Login]:
+    def citizen_tokens(
+        self, client: TestClient, scope: str = "openid"
+    ) -> tuple[dict[str, Any], Login]:
         """Tokens for the test citizen through ``client``; ``CannotJudge`` when none come."""
         login = self.code(client, scope)
         reply = self.exchange_code(client, login)
