@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
 import jwt
 import yaml
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
@@ -382,9 +383,13 @@ def _driven_login(
     with HttpClient(timeout=DEFAULT_TIMEOUT, max_response_bytes=LOGIN_PAGE_BYTES) as web:
 
         def send(
-            method: str, address: str, headers: Mapping[str, str], body: bytes | None
+            method: str,
+            address: str,
+            headers: Mapping[str, str],
+            body: bytes | None,
+            cookies: httpx.Cookies | None = None,
         ) -> Exchange:
-            return web.send(method, address, headers=dict(headers), body=body)
+            return web.send(method, address, headers=dict(headers), body=body, cookies=cookies)
 
         def get(address: str) -> Exchange:
             return send("GET", address, {"Accept": "*/*"}, None)

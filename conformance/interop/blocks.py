@@ -24,12 +24,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import httpx
 import jwt
 
 from conformance.engine.behaviour.base import Reply
 from conformance.engine.behaviour.identity.clients import TestClient, TestClients
 from conformance.engine.behaviour.identity.provider import CREDENTIAL_FIELDS, s256
-from conformance.engine.behaviour.login import LoginDriver, LoginRequest, NoRedirect
+from conformance.engine.behaviour.login import (
+    LoginDriver,
+    LoginRequest,
+    NoRedirect,
+    cookie_values,
+)
 from conformance.engine.http import Exchange, HttpClient
 from conformance.engine.oauth_client import client_assertion, load_private_key
 from conformance.interop.steps import IDENTITY, MESSAGING, REGISTRIES, CannotRun, StepFailed
@@ -86,12 +92,24 @@ class Wire:
             )
         return Reply(exchange, actor)
 
+    def recorded(self, exchange: Exchange) -> None:
+        """A request a browser sent for the login driver: kept, its cookies out of reports."""
+        for value in cookie_values([exchange]):
+            self.redactor.add_secret(value)
+        self.exchanges.append((IDENTITY, exchange))
+
     def get(self, block: str, url: str) -> Exchange:
         """A GET for a login driver: recorded, never raising."""
         return self.request(block, "GET", url, {"Accept": "*/*"}, None)
 
     def request(
-        self, block: str, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+        self,
+        block: str,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        cookies: httpx.Cookies | None = None,
     ) -> Exchange:
         """Any request of a login driver (a form POST with its cookies): recorded, never
         raising; what a citizen types into a password field is kept out of every report."""
@@ -99,7 +117,9 @@ class Wire:
             for name, value in parse_qsl(body.decode("utf-8", "replace")):
                 if "pass" in name.lower():
                     self.redactor.add_secret(value)
-        exchange = self.http.send(method, url, headers=dict(headers), body=body)
+        exchange = self.http.send(method, url, headers=dict(headers), body=body, cookies=cookies)
+        for value in cookie_values([exchange]):  # a session cookie is a credential
+            self.redactor.add_secret(value)
         self.exchanges.append((block, exchange))
         self.last = exchange
         return exchange
@@ -220,11 +240,11 @@ class IdentityBlock:
             redirect_uri,
             bsn,
             lambda to: self.wire.get(IDENTITY, to),
-            lambda method, to, headers, body: self.wire.request(
-                IDENTITY, method, to, headers, body
+            lambda method, to, headers, body, cookies=None: self.wire.request(
+                IDENTITY, method, to, headers, body, cookies
             ),
             self.citizen_fields.get(bsn, {}),
-            lambda exchange: self.wire.exchanges.append((IDENTITY, exchange)),
+            self.wire.recorded,
         )
         try:
             location = self.driver(request)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
-from conformance.engine.active import ActiveContext, Observation, active_check
+from conformance.engine.active import ActiveContext, LoginTrace, Observation, active_check
 from conformance.engine.behaviour.login import LoginDriverError, driver_for
 from conformance.engine.behaviour.roles import Role, Roles, RoleUnavailable
 from conformance.engine.behaviour.settings import BehaviourSettings, SettingError
@@ -163,6 +163,12 @@ class Findings:
         exchange: Exchange | None = None,
     ) -> None:
         self._add(Outcome.ERROR, title, message, operation, None, exchange)
+
+    def login(self, trace: LoginTrace) -> None:
+        """A login of a test citizen the check made: its steps are shown, not judged."""
+        self.observations.append(
+            Observation(check=self.check, outcome=Outcome.PASSED, title="Login", login=trace)
+        )
 
     def record(self, disagreement: Disagreement) -> None:
         self.failed(

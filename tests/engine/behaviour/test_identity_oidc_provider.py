@@ -8,7 +8,7 @@ provider's own login and consent pages with the declarative form driver.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -63,8 +63,14 @@ def log_in(issuer: str, scope: str) -> tuple[str, str, list[Exchange]]:
     sent: list[Exchange] = []
     with HttpClient(timeout=10, max_response_bytes=1 << 20) as http:
 
-        def send(method: str, address: str, headers: object, body: bytes | None) -> Exchange:
-            exchange = http.send(method, address, headers=dict(headers), body=body)  # type: ignore[call-overload]
+        def send(
+            method: str,
+            address: str,
+            headers: Mapping[str, str],
+            body: bytes | None,
+            cookies: httpx.Cookies | None = None,
+        ) -> Exchange:
+            exchange = http.send(method, address, headers=dict(headers), body=body, cookies=cookies)
             sent.append(exchange)
             return exchange
 
@@ -134,7 +140,9 @@ def test_form_login_says_which_page_it_could_not_handle(
             REDIRECT,
             CITIZEN,
             lambda u: http.send("GET", u),
-            lambda method, u, headers, body: http.send(method, u, headers=dict(headers), body=body),
+            lambda method, u, headers, body, cookies=None: http.send(
+                method, u, headers=dict(headers), body=body, cookies=cookies
+            ),
         )
         with pytest.raises(NoRedirect, match=r"no login step matches the page .*/interaction/"):
             driver(request)

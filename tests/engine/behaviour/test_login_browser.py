@@ -62,7 +62,9 @@ def request_for(origin: str, http: HttpClient, record: list[Exchange]) -> LoginR
         REDIRECT,
         "999993653",
         lambda url: http.send("GET", url),
-        lambda method, url, headers, body: http.send(method, url, headers=dict(headers), body=body),
+        lambda method, url, headers, body, cookies=None: http.send(
+            method, url, headers=dict(headers), body=body, cookies=cookies
+        ),
         {"login": "anna", "password": "s3cret-test-only"},
         record.append,
     )
