@@ -18,6 +18,7 @@ import pytest
 import yaml
 from support.oidc_provider import FIXTURE, running_oidc_provider
 
+from conformance import httplimits
 from conformance.cli import main
 from conformance.engine import oauth_client
 from conformance.engine.behaviour.login import LoginRequest, NoRedirect
@@ -197,9 +198,22 @@ def failed(report: RunReport, *levels: str) -> set[str]:
     }
 
 
+# Every cookie value the provider set during the NL GOV certification (see the fixture).
+SET_COOKIES: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def nlgov_certification(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, RunReport, Path]:
-    return certify(tmp_path_factory.mktemp("nlgov"), "nlgov", waivers=True)
+    keep = httplimits._keep_cookies
+
+    def noted(jar: httpx.Cookies, answer: httpx.Response) -> None:
+        for cookie in answer.headers.get_list("set-cookie"):
+            SET_COOKIES.append(cookie.split(";", 1)[0].partition("=")[2].strip('"'))
+        keep(jar, answer)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httplimits, "_keep_cookies", noted)
+        return certify(tmp_path_factory.mktemp("nlgov"), "nlgov", waivers=True)
 
 
 @pytest.fixture(scope="module")
@@ -217,6 +231,39 @@ def test_nl_gov_configuration_is_certified(
     # Only the library's own deviations fail, each accepted by a waiver of the vendor file.
     assert failed(report, "MUST", "SHOULD") == LIBRARY_DEVIATIONS
     assert not [item.id for item in report.requirements if item.outcome is Outcome.ERROR]
+
+
+def test_every_step_of_the_form_login_is_evidence_and_no_secret_shows(
+    nlgov_certification: tuple[int, RunReport, Path],
+) -> None:
+    """The provider's login page, the login form POST, its redirects with cookies and the
+    consent page: each request is in the report with the requirement whose check logged in;
+    no password, cookie, code or token is."""
+    _code, report, directory = nlgov_certification
+    logins = [login for item in report.requirements for login in item.logins]
+    done = [login for login in logins if login.outcome.endswith("with a code")]
+    assert done and all(login.driver == "form" for login in logins)
+    for login in done:
+        steps = [(step.request.method, step.response.status if step.response else None)
+                 for step in login.steps]  # fmt: skip
+        # The authorization request, the login page, the login POST, the consent POST, and
+        # the redirects between them, ending at the redirect back to the client.
+        assert steps[0] == ("GET", 303) and steps[-1][1] in (302, 303), steps
+        assert steps.count(("POST", 303)) == 2 and ("GET", 200) in steps, steps
+        posted = [step.request.body or "" for step in login.steps if step.request.method == "POST"]
+        assert "password=[REDACTED]" in posted[0] and "login=anna" in posted[0]
+        sent_cookies = [step.request.headers.get("cookie") for step in login.steps[1:]]
+        assert "[REDACTED]" in sent_cookies  # the interaction and session cookies went along
+        last = login.steps[-1].response
+        assert last is not None and "code=[REDACTED]" in last.headers["location"]
+    assert SET_COOKIES, "the provider set no cookie: the login did not run through the jar"
+    for name in ("report.json", "report.html"):
+        text = (directory / name).read_text(encoding="utf-8")
+        assert "any-password-will-do" not in text
+        leaked = {value for value in SET_COOKIES if len(value) >= 6 and value in text}
+        assert not leaked, f"cookie values in {name}"
+        assert "eyJ" not in text, f"a JWT in {name}"
+    assert 'id="logins"' in (directory / "report.html").read_text(encoding="utf-8")
 
 
 def test_gateway_level_is_reported_apart(nlgov_certification: tuple[int, RunReport, Path]) -> None:
