@@ -191,9 +191,12 @@ class Session:
         self.check = check
         self.settings = settings
         self.seed = ctx.seed if ctx.seed is not None else DEFAULT_SEED
-        self.roles = Roles(ctx.subjects, self.seed, **citizen_logins(ctx))
         self.findings = Findings(
             check, {item.operation_id: item for item in ctx.operations if item.operation_id}
+        )
+        # A citizen's login is evidence of the check that needed it.
+        self.roles = Roles(
+            ctx.subjects, self.seed, **citizen_logins(ctx), on_login=self.findings.login
         )
         # Values a check invents (names, keys) come from here, so a seed repeats a run exactly.
         self.random = random.Random(f"{self.seed}:{check}")
