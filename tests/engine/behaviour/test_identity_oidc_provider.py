@@ -7,7 +7,9 @@ provider's own login and consent pages with the declarative form driver.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -20,12 +22,14 @@ from support.oidc_provider import FIXTURE, running_oidc_provider
 
 from conformance import httplimits
 from conformance.cli import main
-from conformance.engine import oauth_client
+from conformance.engine import RunConfig, Subjects, oauth_client, resolve_block, run
 from conformance.engine.behaviour.login import LoginRequest, NoRedirect
+from conformance.engine.behaviour.login_browser import INTERCEPTED
 from conformance.engine.behaviour.login_form import FormLogin, FormLoginDriver
 from conformance.engine.http import Exchange, HttpClient
 from conformance.paths import seed_root
 from conformance.results import Outcome, RunReport, read_report
+from conformance.spec.vendor import load_vendor_config
 
 pytestmark = pytest.mark.slow
 
@@ -313,3 +317,53 @@ def test_token_logs_a_citizen_in_through_the_vendor_files_form_login(
     claims = jwt.decode(captured.out.strip(), options={"verify_signature": False})
     assert claims["bsn"] == "999993653" and claims["aud"] == PORTAL
     assert claims["sub"] not in ("anna", "999993653")  # pairwise
+
+
+LOGIN_FIELDS = {"login": "{login}", "password": "{password}"}
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+def test_a_browser_login_is_evidence_too(tmp_path: Path) -> None:
+    """The provider's pages played in headless chromium: the pages visited, the login form
+    submitted and the redirect back are the steps of the login in the report, redacted."""
+    profile, spec = resolve_block("identity")
+    kept = tuple(item for item in profile.requirements if item.id == "GDI-IDN-004")
+    with running_oidc_provider(tmp_path, "nlgov") as issuer:
+        config = vendor_file(tmp_path, issuer, waivers=False)
+        document = yaml.safe_load(config.read_text(encoding="utf-8"))
+        document["identity"]["login"] = {
+            "driver": "browser",
+            "timeout": 60,
+            "steps": [
+                {
+                    "match": "/interaction/",
+                    "fields": {"login": "{login}", "password": "{password}"},
+                },
+                {"match": "/interaction/"},
+            ],
+        }
+        config.write_text(yaml.safe_dump(document), encoding="utf-8")
+        report = run(
+            RunConfig(
+                spec=spec,
+                base_url=issuer,
+                profile=dataclasses.replace(profile, requirements=kept),
+                subjects=Subjects(),
+                seed=7,
+                phases=(),
+                hypothesis_dir=tmp_path / "hypothesis",
+                vendor=load_vendor_config(config),
+            )
+        )
+    result = report.requirement("GDI-IDN-004")
+    assert result.outcome is Outcome.PASSED, (result.reason, result.errors)
+    (login, *_) = result.logins
+    assert login.driver == "browser" and login.outcome.endswith("with a code"), login.outcome
+    methods = [step.request.method for step in login.steps]
+    assert methods[0] == "GET" and methods.count("POST") == 2, methods
+    posted = next(step for step in login.steps if step.request.method == "POST")
+    assert posted.request.body is not None and "password=[REDACTED]" in posted.request.body
+    last = login.steps[-1]
+    assert last.error == INTERCEPTED and "code=[REDACTED]" in last.request.url
+    text = json.dumps(report.to_dict())
+    assert "any-password-will-do" not in text and "eyJ" not in text
