@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 import jwt
 
+from conformance.engine.active import LoginTrace
 from conformance.engine.behaviour.base import Reply
 from conformance.engine.behaviour.identity.clients import TestClient, TestClients
 from conformance.engine.behaviour.identity.provider import CREDENTIAL_FIELDS, s256
@@ -35,6 +36,7 @@ from conformance.engine.behaviour.login import (
     LoginRequest,
     NoRedirect,
     cookie_values,
+    driver_name,
 )
 from conformance.engine.http import Exchange, HttpClient
 from conformance.engine.oauth_client import client_assertion, load_private_key
@@ -57,6 +59,17 @@ class Wire:
     redactor: Redactor
     exchanges: list[tuple[str, Exchange]] = field(default_factory=list)
     last: Exchange | None = None
+    # Every citizen's login, with the check id of the step it was made in
+    logins: list[tuple[str | None, LoginTrace]] = field(default_factory=list)
+    step: str | None = None  # the check id of the step being played
+
+    def playing(self, step: str | None) -> None:
+        self.step = step
+
+    def login(self, started: int, outcome: str, driver: str, client: str) -> None:
+        """Keep the login whose requests are those since ``started`` as evidence."""
+        steps = tuple(exchange for _, exchange in self.exchanges[started:])
+        self.logins.append((self.step, LoginTrace(driver, outcome, steps, client)))
 
     def send(
         self,
@@ -246,9 +259,14 @@ class IdentityBlock:
             self.citizen_fields.get(bsn, {}),
             self.wire.recorded,
         )
+        started = len(self.wire.exchanges)
+        name = driver_name(self.driver)
         try:
             location = self.driver(request)
         except NoRedirect as exc:
+            self.wire.login(
+                started, f"no redirect back to the client: {exc}", name, client.client_id
+            )
             raise StepFailed(
                 f"the login of {actor} through {client.client_id} ended without a redirect "
                 f"back to the client: {exc}",
@@ -257,8 +275,12 @@ class IdentityBlock:
                 actor=actor,
             ) from exc
         except Exception as exc:
-            raise CannotRun(f"the login driver failed: {type(exc).__name__}: {exc}") from exc
+            failed = f"the login driver failed: {type(exc).__name__}: {exc}"
+            self.wire.login(started, failed, name, client.client_id)
+            raise CannotRun(failed) from exc
         values = dict(parse_qsl(urlsplit(location).query))
+        outcome = "redirected back to the client" + (" with a code" if "code" in values else "")
+        self.wire.login(started, outcome, name, client.client_id)
         if "code" not in values or values.get("state") != state:
             problem = values.get("error") or "no code with the request's state"
             raise StepFailed(

@@ -92,6 +92,19 @@ def test_life_events_pass_with_oidc_provider_as_identity(deployment, tmp_path, c
     report = json.loads((reports / "report.json").read_text(encoding="utf-8"))
     summary = report["summary"]
     assert summary["requirements"]["passed"] == 2 and summary["must_failed"] == []
+    # Every citizen's login through the provider's own pages is evidence of its life event,
+    # with the step that needed it; no password, cookie, code or token shows.
+    for requirement in report["requirements"]:
+        assert requirement["logins"], requirement["id"]
+        for login in requirement["logins"]:
+            assert login["driver"] == "form" and login["check"].startswith("interop:")
+            assert login["outcome"] == "redirected back to the client with a code"
+            methods = [step["request"]["method"] for step in login["steps"]]
+            assert methods.count("POST") == 2, methods
+    for name in ("report.json", "report.html"):
+        text = (reports / name).read_text(encoding="utf-8")
+        assert "any-password-will-do" not in text and "eyJ" not in text
+        assert "password=[REDACTED]" in text
 
 
 def test_a_matrix_entry_takes_the_provider_from_its_vendor_file(tmp_path, capsys):
