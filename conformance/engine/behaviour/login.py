@@ -32,6 +32,11 @@ browser, mapping the synthetic BSN to one of their test accounts) in one of thre
       my-idp = "my_package.login:drive"
 
 A driver that cannot be loaded is a usage error before anything is tested (exit code 2).
+
+A driver that needs a session sends through ``LoginRequest.send_request(..., cookies=jar)``
+with an ``httpx.Cookies`` of its own for that one login (the form driver does): the harness's
+client keeps no cookies otherwise. Every request sent, and every one given to ``record``, is a
+step of the login in the report, with the requirement whose check logged in.
 """
 
 from __future__ import annotations
