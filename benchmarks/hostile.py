@@ -21,6 +21,7 @@ import argparse
 import os
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,7 @@ class Case:
     options: tuple[str, ...] = ()
     paths: int = 0  # a spec of this many paths instead of the server's own
     signal_after: bool = False  # SIGINT once the server has the first request
+    run_options: tuple[str, ...] = ()  # more options of the run (e.g. --workers 2)
 
 
 CASES = (
@@ -55,6 +57,9 @@ CASES = (
     Case("cookies non-ascii", "cookies", ("--cookie", "non-ascii")),
     Case("5,000 paths", "conformant", paths=5000),
     Case("20,000 paths", "conformant", paths=20000),
+    # No server at all: a closed port (the run never starts; exit 2 with a report).
+    Case("unreachable", ""),
+    Case("unreachable x2", "", run_options=("--workers", "2")),
 )
 
 
@@ -79,10 +84,18 @@ def _limit() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_LIMIT, ADDRESS_SPACE_LIMIT))
 
 
+def _closed_port() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
+
+
 def measure(case: Case, budget: float, folder: Path) -> Measured:
     announce = ("--announce",) if case.signal_after else ()
+    serve = [sys.executable, "-m", "fixtures.hostile", case.server, *case.options, *announce]
     server = subprocess.Popen(
-        [sys.executable, "-m", "fixtures.hostile", case.server, *case.options, *announce],
+        serve if case.server else [sys.executable, "-c", "print('listening nowhere')"],
         env=_environment(),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -91,11 +104,14 @@ def measure(case: Case, budget: float, folder: Path) -> Measured:
     try:
         assert server.stdout is not None
         base_url = server.stdout.readline().split(" ", 1)[1].strip()
+        if not case.server:
+            base_url = _closed_port()
         spec = write_big_spec(folder / "openapi.json", case.paths) if case.paths else SPEC
         reports = folder / "reports"
         command = [sys.executable, "-m", "conformance", "run", "--spec", str(spec)]
         command += ["--base-url", base_url, "--max-time", f"{budget:g}", "--seed", "1"]
         command += ["--request-timeout", "1", "--max-examples", "5", "--report-dir", str(reports)]
+        command += case.run_options
         started = time.monotonic()
         child = subprocess.Popen(
             command,

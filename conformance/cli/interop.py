@@ -6,11 +6,12 @@
 
 With three URLs, the scenarios run once and DIR/report.json (+ report.html, junit.xml) says
 which step failed and which block is at fault. With ``--config`` (YAML: implementations per
-block, each a name and a base_url, or ``reference: true`` to start the reference
-implementation locally, a reference registries or messaging with its ``introspection`` client
-for providers whose access tokens are opaque) every combination runs, each into
-DIR/<identity>__<registries>__<messaging>/, and DIR/matrix.json and DIR/matrix.html give the
-overview.
+block, each a name and a base_url, or ``config:`` naming the implementation's vendor file
+(its base URL, and for identity its test clients, citizens and login), or ``reference: true``
+to start the reference implementation locally, a reference registries or messaging with its
+``introspection`` client for providers whose access tokens are opaque) every combination
+runs, each into DIR/<identity>__<registries>__<messaging>/, and DIR/matrix.json and
+DIR/matrix.html give the overview.
 
 Exit 0: every scenario passed in every combination; 1: a scenario failed or could not be
 carried out; 2: nothing could run (bad arguments or configuration, an implementation that does
@@ -87,7 +88,8 @@ def register(subparsers: Any) -> None:
         help=(
             "a vendor file (gdi-conformance.yaml: one implementation per block, its test "
             "clients, users and login; default: ./gdi-conformance.yaml when present) or a "
-            "matrix file listing implementations per block (name + base_url, or reference: true)"
+            "matrix file listing implementations per block (name + base_url, config: a vendor "
+            "file, or reference: true)"
         ),
     )
     parser.add_argument(
@@ -296,6 +298,12 @@ def _matrix(args: argparse.Namespace, settings: InteropSettings, scenarios: list
         config: MatrixConfig = load_matrix_config(args.config)
     except MatrixConfigError as exc:
         raise UsageError(str(exc)) from exc
+    # An identity entry with a vendor file brings its own clients, citizens and login; a
+    # driver or client it names that cannot be used stops the run before anything is sent.
+    per_identity = {
+        entry.name: _settings(args, entry.vendor) if entry.vendor is not None else settings
+        for entry in config.of("identity")
+    }
     for block in BLOCKS:
         for entry in config.of(block):
             if entry.base_url is not None:
@@ -316,6 +324,7 @@ def _matrix(args: argparse.Namespace, settings: InteropSettings, scenarios: list
             lambda report, slug: _write(report, report_dir / slug),
             scenarios=scenarios,
             on_cell=lambda cell: print(_cell_line(cell), flush=True),
+            settings_for=lambda entry: per_identity[entry.name],
         )
     write_atomic(report_dir / MATRIX_JSON, matrix_json(matrix))
     write_atomic(report_dir / MATRIX_HTML, render_interop_matrix(matrix))

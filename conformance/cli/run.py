@@ -49,8 +49,10 @@ from conformance.engine import (
     RunSetupError,
     Shard,
     TargetUnreachable,
+    check_reachable,
     run,
 )
+from conformance.engine.runner import REACHABILITY_TIMEOUT
 from conformance.exitcodes import ExitCode
 from conformance.reports.signing import SigningKeyError
 from conformance.results import Verdict
@@ -173,6 +175,13 @@ def _report_of_unreachable(config: RunConfig, report_dir: Path, why: str) -> Pat
     return write_run_report(report, report_dir, config.subjects.redactor, None)
 
 
+def _unreachable(config: RunConfig, report_dir: Path, exc: TargetUnreachable) -> int:
+    written = _report_of_unreachable(config, report_dir, str(exc))
+    if written is not None:
+        print(f"{PROG}: report (incomplete, nothing judged): {written}", file=sys.stderr)
+    return _fail(f"the target is unreachable: {exc}")
+
+
 def main(args: argparse.Namespace) -> int:
     if args.shard is not None and args.signing_key is not None:
         return _fail(
@@ -198,6 +207,16 @@ def main(args: argparse.Namespace) -> int:
     except SpecLoadError as exc:
         return _fail(f"cannot use the spec: {exc}")
     if args.workers > 1:
+        try:
+            # Once here rather than in each shard: a target that does not answer gets the
+            # report of a run that never started, as a single process leaves.
+            check_reachable(
+                config.base_url,
+                min(config.request_timeout, REACHABILITY_TIMEOUT),
+                max_response_bytes=config.max_response_bytes,
+            )
+        except TargetUnreachable as exc:
+            return _unreachable(config, args.report_dir, exc)
         return run_in_processes(args, options, config.subjects.redactor, PROG)
     control = RunControl()
     display = ProgressDisplay()
@@ -206,9 +225,7 @@ def main(args: argparse.Namespace) -> int:
             report = run(config, control=control, listener=display.update)
     except TargetUnreachable as exc:
         if args.shard is None:  # a shard's parent says why, for the whole run
-            written = _report_of_unreachable(config, args.report_dir, str(exc))
-            if written is not None:
-                print(f"{PROG}: report (incomplete, nothing judged): {written}", file=sys.stderr)
+            return _unreachable(config, args.report_dir, exc)
         return _fail(f"the target is unreachable: {exc}")
     except (RunSetupError, CredentialError) as exc:
         return _fail(config.subjects.redactor.text(str(exc)))

@@ -27,6 +27,16 @@ from conformance.spec.profile import Profile
 from conformance.spec.vendor import VendorConfig
 
 
+@dataclass(frozen=True, slots=True)
+class LoginTrace:
+    """Every request a login driver sent for one login of a test citizen, in order."""
+
+    driver: str  # form, browser, test-login, module:callable
+    outcome: str  # "redirected back to the client with a code", or why not
+    steps: tuple[Exchange, ...]
+    client: str | None = None
+
+
 @dataclass(slots=True)
 class Observation:
     check: str
@@ -37,6 +47,8 @@ class Observation:
     label: str | None = None  # for requests outside the spec, e.g. "PATCH /tasks"
     exchange: Exchange | None = None
     subject: str | None = None  # the subject whose credentials the request carried
+    # A login the check made: evidence of how it got its citizen's tokens, judged by nothing
+    login: LoginTrace | None = None
 
 
 @dataclass(slots=True)

@@ -216,6 +216,7 @@ def assess_requirement(
             continue
         tallies = [tally for _, tally in _tallies(observed, check, requirement.operations)]
         proof = _prove(check, requirement, observed, tallies)
+        result.logins += [copy.copy(login) for tally in tallies for login in tally.logins]
         result.cases += proof.cases
         result.evidence_cases += max(proof.met, 0)
         for tally in tallies:

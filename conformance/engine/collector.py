@@ -19,6 +19,7 @@ from conformance.engine.catalogue import CATALOGUE, CheckDef
 from conformance.engine.evidence import (
     clip_message,
     curl_command,
+    login_steps,
     request_evidence,
     response_evidence,
 )
@@ -29,6 +30,7 @@ from conformance.engine.response_checks import CHECK_IDS_BY_NAME
 from conformance.engine.spec_requests import is_secured
 from conformance.results import (
     Evidence,
+    LoginRecord,
     OperationCoverage,
     Outcome,
     PhaseResult,
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 TESTING_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 SAMPLES_PER_OPERATION = 200
 EVIDENCE_PER_TALLY = 3
+LOGINS_PER_TALLY = 2  # the logins a check made that the report shows, step by step
 _STATUS = {
     Status.SUCCESS: "passed",
     Status.FAILURE: "failed",
@@ -74,6 +77,7 @@ class Tally:
     errors: int = 0
     evidence: list[Evidence] = field(default_factory=list)
     error_messages: list[str] = field(default_factory=list)
+    logins: list[LoginRecord] = field(default_factory=list)
 
     def add_evidence(self, status: int | None = None) -> None:
         self.met += 1
@@ -180,6 +184,19 @@ class Collector:
     def observe(self, observation: Observation) -> None:
         label = observation.operation.label if observation.operation else observation.label
         tally = self.tally(observation.check, label)
+        if observation.login is not None:  # how the check logged in: shown, not judged
+            login = observation.login
+            if len(tally.logins) < LOGINS_PER_TALLY:
+                tally.logins.append(
+                    LoginRecord(
+                        check=observation.check,
+                        driver=login.driver,
+                        outcome=clip_message(login.outcome, self.redactor),
+                        client=login.client,
+                        steps=login_steps(login.steps, self.redactor),
+                    )
+                )
+            return
         if observation.outcome is Outcome.NOT_APPLICABLE:
             tally.not_applicable += 1
             return

@@ -9,7 +9,8 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 
-from conformance.results import HttpRequest, HttpResponse, Redactor
+from conformance.httplimits import Exchange
+from conformance.results import HttpRequest, HttpResponse, LoginStep, Redactor
 
 BODY_EXCERPT_CHARS = 2048
 MESSAGE_CHARS = 2000
@@ -67,6 +68,28 @@ def response_evidence(
         body_truncated=truncated or cut_short,
         elapsed_ms=None if elapsed_ms is None else round(elapsed_ms, 3),
     )
+
+
+def login_steps(exchanges: tuple[Exchange, ...], redactor: Redactor) -> list[LoginStep]:
+    """A login's requests and answers as evidence, redacted like every other exchange."""
+    steps = []
+    for exchange in exchanges:
+        sent = exchange.request
+        step = LoginStep(request_evidence(sent.method, sent.url, sent.headers, sent.body, redactor))
+        received = exchange.response
+        if received is not None:
+            step.response = response_evidence(
+                received.status,
+                received.headers,
+                received.body,
+                redactor,
+                received.elapsed_ms,
+                cut_short=received.truncated,
+            )
+        else:
+            step.error = clip_message(exchange.error or "no answer", redactor)
+        steps.append(step)
+    return steps
 
 
 def curl_command(request: HttpRequest) -> str:

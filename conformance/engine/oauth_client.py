@@ -23,12 +23,13 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
 import jwt
 import yaml
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
@@ -367,33 +368,52 @@ def _redirect_values(location: str, status: int) -> dict[str, str]:
     return values
 
 
+# (every request of a login, in order; how it ended): for whoever shows the login as evidence
+LoginObserver = Callable[[list[Exchange], str], None]
+
+
 def _driven_login(
     driver: LoginDriver,
     metadata: ProviderMetadata,
     params: Mapping[str, str],
     bsn: str,
     fields: Mapping[str, str],
+    observe: LoginObserver | None = None,
 ) -> dict[str, str]:
     """The authorization request through a login driver (a form, a browser, a test login)."""
     if metadata.authorization_endpoint is None:
         raise OAuthClientError("the provider metadata has no authorization_endpoint")
     endpoint = metadata.authorization_endpoint
     url = endpoint + ("&" if "?" in endpoint else "?") + urlencode(dict(params))
+    sent: list[Exchange] = []
     with HttpClient(timeout=DEFAULT_TIMEOUT, max_response_bytes=LOGIN_PAGE_BYTES) as web:
 
         def send(
-            method: str, address: str, headers: Mapping[str, str], body: bytes | None
+            method: str,
+            address: str,
+            headers: Mapping[str, str],
+            body: bytes | None,
+            cookies: httpx.Cookies | None = None,
         ) -> Exchange:
-            return web.send(method, address, headers=dict(headers), body=body)
+            exchange = web.send(method, address, headers=dict(headers), body=body, cookies=cookies)
+            sent.append(exchange)
+            return exchange
 
         def get(address: str) -> Exchange:
             return send("GET", address, {"Accept": "*/*"}, None)
 
-        request = LoginRequest(url, params["redirect_uri"], bsn, get, send, dict(fields))
+        request = LoginRequest(
+            url, params["redirect_uri"], bsn, get, send, dict(fields), sent.append
+        )
         try:
             location = driver(request)
         except NoRedirect as exc:
+            if observe is not None:
+                observe(sent, f"no redirect back to the client: {exc}")
             raise OAuthClientError(f"the login gave no redirect back to the client: {exc}") from exc
+    if observe is not None:
+        code = "code" in parse_qs(urlsplit(location).query)
+        observe(sent, "redirected back to the client" + (" with a code" if code else ""))
     return _redirect_values(location, 302)
 
 
@@ -409,9 +429,11 @@ def fetch_citizen_tokens(
     http: HttpClient | None = None,
     driver: LoginDriver | None = None,
     fields: Mapping[str, str] | None = None,
+    observe: LoginObserver | None = None,
 ) -> TokenResponse:
     """The authorization code flow with PKCE S256: through ``driver`` (with the citizen's
-    login ``fields``), else through the test login (the BSN in login_hint), without a browser."""
+    login ``fields``), else through the test login (the BSN in login_hint), without a browser.
+    ``observe`` is told every request of a driver's login and how it ended."""
     redirect_uri = redirect_uri or registered_redirect_uri(client_id)
     verifier, challenge = pkce_pair()
     state = secrets.token_urlsafe(16)
@@ -431,7 +453,7 @@ def fetch_citizen_tokens(
         if driver is None:
             values = authorization_redirect(client, metadata, {**params, "login_hint": bsn})
         else:
-            values = _driven_login(driver, metadata, params, bsn, fields or {})
+            values = _driven_login(driver, metadata, params, bsn, fields or {}, observe)
         if values.get("state") != state:
             raise OAuthClientError("the redirect did not return the request's state")
         if "code" not in values:
@@ -459,6 +481,7 @@ def citizen_token(
     redirect_uri: str | None = None,
     driver: LoginDriver | None = None,
     fields: Mapping[str, str] | None = None,
+    observe: LoginObserver | None = None,
 ) -> str:
     """A citizen's access token (authorization code + PKCE through ``driver``, else the test
     login)."""
@@ -471,4 +494,5 @@ def citizen_token(
         redirect_uri=redirect_uri,
         driver=driver,
         fields=fields,
+        observe=observe,
     ).access_token

@@ -24,12 +24,20 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import httpx
 import jwt
 
+from conformance.engine.active import LoginTrace
 from conformance.engine.behaviour.base import Reply
 from conformance.engine.behaviour.identity.clients import TestClient, TestClients
 from conformance.engine.behaviour.identity.provider import CREDENTIAL_FIELDS, s256
-from conformance.engine.behaviour.login import LoginDriver, LoginRequest, NoRedirect
+from conformance.engine.behaviour.login import (
+    LoginDriver,
+    LoginRequest,
+    NoRedirect,
+    cookie_values,
+    driver_name,
+)
 from conformance.engine.http import Exchange, HttpClient
 from conformance.engine.oauth_client import client_assertion, load_private_key
 from conformance.interop.steps import IDENTITY, MESSAGING, REGISTRIES, CannotRun, StepFailed
@@ -51,6 +59,17 @@ class Wire:
     redactor: Redactor
     exchanges: list[tuple[str, Exchange]] = field(default_factory=list)
     last: Exchange | None = None
+    # Every citizen's login, with the check id of the step it was made in
+    logins: list[tuple[str | None, LoginTrace]] = field(default_factory=list)
+    step: str | None = None  # the check id of the step being played
+
+    def playing(self, step: str | None) -> None:
+        self.step = step
+
+    def login(self, started: int, outcome: str, driver: str, client: str) -> None:
+        """Keep the login whose requests are those since ``started`` as evidence."""
+        steps = tuple(exchange for _, exchange in self.exchanges[started:])
+        self.logins.append((self.step, LoginTrace(driver, outcome, steps, client)))
 
     def send(
         self,
@@ -86,12 +105,24 @@ class Wire:
             )
         return Reply(exchange, actor)
 
+    def recorded(self, exchange: Exchange) -> None:
+        """A request a browser sent for the login driver: kept, its cookies out of reports."""
+        for value in cookie_values([exchange]):
+            self.redactor.add_secret(value)
+        self.exchanges.append((IDENTITY, exchange))
+
     def get(self, block: str, url: str) -> Exchange:
         """A GET for a login driver: recorded, never raising."""
         return self.request(block, "GET", url, {"Accept": "*/*"}, None)
 
     def request(
-        self, block: str, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+        self,
+        block: str,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        cookies: httpx.Cookies | None = None,
     ) -> Exchange:
         """Any request of a login driver (a form POST with its cookies): recorded, never
         raising; what a citizen types into a password field is kept out of every report."""
@@ -99,7 +130,9 @@ class Wire:
             for name, value in parse_qsl(body.decode("utf-8", "replace")):
                 if "pass" in name.lower():
                     self.redactor.add_secret(value)
-        exchange = self.http.send(method, url, headers=dict(headers), body=body)
+        exchange = self.http.send(method, url, headers=dict(headers), body=body, cookies=cookies)
+        for value in cookie_values([exchange]):  # a session cookie is a credential
+            self.redactor.add_secret(value)
         self.exchanges.append((block, exchange))
         self.last = exchange
         return exchange
@@ -220,15 +253,20 @@ class IdentityBlock:
             redirect_uri,
             bsn,
             lambda to: self.wire.get(IDENTITY, to),
-            lambda method, to, headers, body: self.wire.request(
-                IDENTITY, method, to, headers, body
+            lambda method, to, headers, body, cookies=None: self.wire.request(
+                IDENTITY, method, to, headers, body, cookies
             ),
             self.citizen_fields.get(bsn, {}),
-            lambda exchange: self.wire.exchanges.append((IDENTITY, exchange)),
+            self.wire.recorded,
         )
+        started = len(self.wire.exchanges)
+        name = driver_name(self.driver)
         try:
             location = self.driver(request)
         except NoRedirect as exc:
+            self.wire.login(
+                started, f"no redirect back to the client: {exc}", name, client.client_id
+            )
             raise StepFailed(
                 f"the login of {actor} through {client.client_id} ended without a redirect "
                 f"back to the client: {exc}",
@@ -237,8 +275,12 @@ class IdentityBlock:
                 actor=actor,
             ) from exc
         except Exception as exc:
-            raise CannotRun(f"the login driver failed: {type(exc).__name__}: {exc}") from exc
+            failed = f"the login driver failed: {type(exc).__name__}: {exc}"
+            self.wire.login(started, failed, name, client.client_id)
+            raise CannotRun(failed) from exc
         values = dict(parse_qsl(urlsplit(location).query))
+        outcome = "redirected back to the client" + (" with a code" if "code" in values else "")
+        self.wire.login(started, outcome, name, client.client_id)
         if "code" not in values or values.get("state") != state:
             problem = values.get("error") or "no code with the request's state"
             raise StepFailed(

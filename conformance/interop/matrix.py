@@ -17,6 +17,15 @@ A reference registries or messaging entry may name its own client at the identit
 with which it introspects opaque access tokens (RFC 7662, private_key_jwt; the key file relative
 to the configuration): ``introspection: {client_id: messaging-rs, key: keys/messaging-rs.pem}``.
 
+An entry may name the implementation's vendor file instead of its base URL (``config:``, relative
+to the matrix file; see ``conformance.spec.vendor``)::
+
+    identity:
+      - {name: acme-idp, config: acme/gdi-conformance.yaml}
+
+The block's base URL (for identity: the issuer) comes from that file; for an identity entry so
+do the test clients, the test citizens and how they log in, for every combination it is part of.
+
 ``run_matrix`` plays the scenarios against every combination (identity x registries x
 messaging), writes one report per combination through ``write_report`` and returns the
 ``Matrix``: per combination and scenario the outcome and, when it failed, the step and the
@@ -31,7 +40,7 @@ import html
 import itertools
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,6 +52,7 @@ from conformance.interop.runner import Combination, Implementation, InteropSetti
 from conformance.interop.scenarios import SCENARIOS
 from conformance.interop.steps import BLOCKS, Scenario
 from conformance.results import Outcome, RunReport
+from conformance.spec.vendor import VendorConfig, VendorConfigError, load_vendor_config
 
 MATRIX_JSON = "matrix.json"
 MATRIX_HTML = "matrix.html"
@@ -64,6 +74,9 @@ class Entry:
     reference: bool = False
     introspection_client_id: str | None = None  # reference resource servers: own client
     introspection_key: Path | None = None  # its private key (PEM)
+    # The implementation's vendor file (``config:``): its base URL, and for identity its test
+    # clients, citizens and login.
+    vendor: VendorConfig | None = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +100,31 @@ def _introspection(raw: Any, place: str, folder: Path) -> tuple[str, Path]:
     return client_id, path
 
 
+def _vendor(block: str, raw: Any, place: str, folder: Path) -> tuple[VendorConfig, str]:
+    """The vendor file an entry names, and the block's base URL in it."""
+    if not isinstance(raw, str) or not raw:
+        raise MatrixConfigError(f"{place}.config: the path of a vendor file (gdi-conformance.yaml)")
+    path = folder / raw
+    if not path.is_file():
+        raise MatrixConfigError(f"{place}.config: no vendor file {raw!r} (relative to the matrix)")
+    try:
+        vendor = load_vendor_config(path)
+    except VendorConfigError as exc:
+        raise MatrixConfigError(f"{place}.config: {exc}") from exc
+    settings = vendor.block(block)
+    if settings is None or not settings.base_url:
+        what = "issuer" if block == "identity" else "base_url"
+        raise MatrixConfigError(f"{place}.config: {raw} gives no {block}.{what}")
+    return vendor, settings.base_url
+
+
 def _entry(block: str, index: int, raw: Any, where: str, folder: Path) -> Entry:
     place = f"{where}: {block}[{index}]"
     if not isinstance(raw, dict):
-        raise MatrixConfigError(f"{place}: expected a mapping with name and base_url or reference")
-    unknown = sorted(set(raw) - {"name", "base_url", "reference", "introspection"})
+        raise MatrixConfigError(
+            f"{place}: expected a mapping with name and base_url, config or reference"
+        )
+    unknown = sorted(set(raw) - {"name", "base_url", "reference", "introspection", "config"})
     if unknown:
         raise MatrixConfigError(f"{place}: unknown key(s) {', '.join(unknown)}")
     name = raw.get("name")
@@ -101,8 +134,18 @@ def _entry(block: str, index: int, raw: Any, where: str, folder: Path) -> Entry:
     if not isinstance(reference, bool):
         raise MatrixConfigError(f"{place}: reference must be true or false")
     base_url = raw.get("base_url")
-    if reference and base_url is not None:
-        raise MatrixConfigError(f"{place}: give base_url or reference: true, not both")
+    given = [key for key in ("base_url", "config") if raw.get(key) is not None]
+    if reference:
+        given.append("reference: true")
+    if len(given) > 1:
+        raise MatrixConfigError(f"{place}: give one of base_url, config or reference: true")
+    if "config" in raw:
+        vendor, found = _vendor(block, raw["config"], place, folder)
+        if "introspection" in raw:
+            raise MatrixConfigError(
+                f"{place}: introspection is for reference registries and messaging entries"
+            )
+        return Entry(block, name, found.rstrip("/"), vendor=vendor)
     if not reference:
         parts = urlsplit(base_url) if isinstance(base_url, str) else None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
@@ -238,11 +281,17 @@ def run_matrix(
     *,
     scenarios: list[Scenario] | None = None,
     on_cell: Callable[[Cell], None] | None = None,
+    settings_for: Callable[[Entry], InteropSettings] | None = None,
 ) -> Matrix:
+    """``settings_for``: the settings of the combinations with an identity entry (its vendor
+    file's clients, citizens and login); default: ``settings`` for every combination."""
     chosen = scenarios if scenarios is not None else list(SCENARIOS.values())
     matrix = Matrix(settings.seed, [scenario.name for scenario in chosen])
+    by_name = {entry.name: entry for entry in config.of("identity")}
     for combination in combinations(config, resolve):
-        run = play(combination, settings, chosen)
+        entry = by_name[combination.identity.name]
+        played = settings_for(entry) if settings_for is not None else settings
+        run = play(combination, replace(played, seed=settings.seed), chosen)
         report = interop_report(run)
         write_report(report, combination.slug)
         cell = cell_for(combination, report, run, combination.slug)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from conformance.engine.evidence import (
     clip_message,
     curl_command,
+    login_steps,
     request_evidence,
     response_evidence,
 )
@@ -30,6 +31,7 @@ from conformance.results import (
     Completion,
     Evidence,
     Level,
+    LoginRecord,
     OperationCoverage,
     Outcome,
     PhaseResult,
@@ -44,6 +46,7 @@ from conformance.results import (
 )
 
 INTEROP_VERSION = "1.0.0"
+LOGINS_PER_SCENARIO = 6  # the citizens' logins a life event's requirement shows, step by step
 PHASE = "interop"
 _ID_SEGMENT = re.compile(
     r"/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9]{9,})(?=/|$)"
@@ -122,6 +125,18 @@ def _requirement(run: InteropRun, result: ScenarioResult) -> RequirementResult:
         checks=[scenario.check_id(step) for step in scenario.steps],
         cases=sum(1 for step in result.steps if step.outcome is Outcome.PASSED),
     )
+    prefix = f"interop:{scenario.name}:"
+    requirement.logins = [
+        LoginRecord(
+            check=check,
+            driver=login.driver,
+            outcome=clip_message(login.outcome, run.redactor),
+            client=login.client,
+            steps=login_steps(login.steps, run.redactor),
+        )
+        for check, login in run.logins
+        if check is not None and check.startswith(prefix)
+    ][:LOGINS_PER_SCENARIO]
     stopped = result.stopped_at
     if stopped is not None and stopped.outcome is Outcome.FAILED:
         requirement.failures.append(_evidence(run, result, stopped))

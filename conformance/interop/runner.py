@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from conformance.engine.active import LoginTrace
 from conformance.engine.behaviour.identity.clients import TestClients, load_test_clients
 from conformance.engine.behaviour.login import LoginDriver, test_login
 from conformance.engine.behaviour.receiver import Receiver
@@ -92,6 +93,8 @@ class InteropRun:
     scenarios: list[ScenarioResult] = field(default_factory=list)
     exchanges: list[tuple[str, Exchange]] = field(default_factory=list)
     redactor: Redactor = field(default_factory=Redactor)
+    # Every citizen's login, with the check id of the step that needed it (evidence)
+    logins: list[tuple[str | None, LoginTrace]] = field(default_factory=list)
 
     @property
     def outcome(self) -> Outcome:
@@ -142,9 +145,12 @@ def play(
                 delivery_timeout=settings.delivery_timeout,
                 today=dutch_today(),
             )
-            journey = Journey(scenario, lambda: len(wire.exchanges), lambda: wire.last)
+            journey = Journey(
+                scenario, lambda: len(wire.exchanges), lambda: wire.last, wire.playing
+            )
             run.scenarios.append(journey.play(stage))
         run.exchanges = list(wire.exchanges)
+        run.logins = list(wire.logins)
     run.finished_at = _now()
     run.duration_s = round(time.monotonic() - started, 3)
     return run

@@ -125,16 +125,19 @@ class Journey:
         scenario: Scenario,
         count_requests: Callable[[], int],
         last_exchange: Callable[[], Exchange | None] = lambda: None,
+        at_step: Callable[[str | None], None] = lambda check: None,
     ) -> None:
         self.scenario = scenario
         self.result = ScenarioResult(scenario)
         self._count = count_requests
         self._last = last_exchange
+        self._at_step = at_step  # told the check id of the step being played (None: between)
 
     def run(self, step_id: str, action: Callable[[], T], *, actor: str | None = None) -> T:
         step = self.scenario.step(step_id)
         started, before = time.monotonic(), self._count()
         result = StepResult(step, Outcome.PASSED, actor=actor)
+        self._at_step(self.scenario.check_id(step))
         try:
             value = action()
         except StepFailed as failure:
@@ -150,6 +153,8 @@ class Journey:
         except Exception as exc:  # a bug of the harness must not pass for a block's fault
             result.outcome = Outcome.ERROR
             result.message = f"the step crashed: {type(exc).__name__}: {exc}"
+        finally:
+            self._at_step(None)
         result.requests = self._count() - before
         result.duration_s = round(time.monotonic() - started, 3)
         self.result.steps.append(result)

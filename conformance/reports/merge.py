@@ -158,6 +158,7 @@ def _merge_requirement(items: list[RequirementResult]) -> RequirementResult:
         failures=_merge_evidence(item.failures for item in items),
         errors=errors,
         exceptions_applied=_merge_exceptions(item.exceptions_applied for item in items),
+        logins=[login for item in items for login in item.logins],
     )
 
 

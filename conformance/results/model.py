@@ -80,6 +80,28 @@ class Evidence:
 
 
 @dataclass(slots=True)
+class LoginStep:
+    """One request of a login driver and its answer (redacted), in the order sent."""
+
+    request: HttpRequest
+    response: HttpResponse | None = None
+    error: str | None = None  # why no answer came
+
+
+@dataclass(slots=True)
+class LoginRecord:
+    """How a check logged a test citizen in: every request of the login, so that a login
+    that succeeded is as visible as one that failed. Cookies, passwords, codes and tokens
+    are redacted like all evidence."""
+
+    check: str
+    driver: str  # form, browser, test-login, or the vendor's module:callable
+    outcome: str  # "redirected back to the client with a code", or why not
+    client: str | None = None  # the client whose authorization request it was
+    steps: list[LoginStep] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class AppliedException:
     """A profile exception that matched failures: they are shown here instead of failing."""
 
@@ -113,6 +135,8 @@ class RequirementResult:
     # A property of the profile itself (e.g. its spec lints clean), the same for every
     # implementation: shown, never scored as the implementation's.
     vendor_independent: bool = False
+    # The logins of test citizens its checks made (a few per check), every step as evidence.
+    logins: list[LoginRecord] = field(default_factory=list)
 
 
 @dataclass(slots=True)

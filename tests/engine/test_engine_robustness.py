@@ -86,11 +86,15 @@ def test_unreachable_target_is_detected_before_testing(tasks_spec) -> None:
     assert time.monotonic() - started < 5
 
 
-def test_cli_unreachable_target_exits_2_fast(tmp_path: Path, capsys) -> None:
+@pytest.mark.parametrize("workers", [1, 2], ids=["one-process", "workers-2"])
+def test_cli_unreachable_target_exits_2_fast(tmp_path: Path, capsys, workers: int) -> None:
+    """With --workers N as with one process: exit 2 and the report of a run that never
+    started (no shard process is started for a target that does not answer)."""
     started = time.monotonic()
     code = cli_main(
-        ["run", "--spec", SPEC, "--base-url", _closed_port_url(), "--report-dir", str(tmp_path)]
-    )
+        ["run", "--spec", SPEC, "--base-url", _closed_port_url(), "--report-dir", str(tmp_path),
+         "--workers", str(workers)]
+    )  # fmt: skip
     assert code == 2
     assert "unreachable" in capsys.readouterr().err
     assert time.monotonic() - started < 10
@@ -101,6 +105,7 @@ def test_cli_unreachable_target_exits_2_fast(tmp_path: Path, capsys) -> None:
     assert not report.completion.complete
     assert "the target never answered" in (report.completion.reason or "")
     assert report.verdict is not Verdict.CONFORMANT
+    assert report.budget.workers == workers
     judged = [item for item in report.requirements if not item.vendor_independent]
     assert judged
     for requirement in judged:

@@ -274,7 +274,10 @@ def test_workers_with_an_unreachable_target_exit_2(tmp_path: Path, capsys) -> No
     code = cli_main(["run", *arguments, "--workers", "2", "--report-dir", str(tmp_path)])
     assert code == 2
     assert "unreachable" in capsys.readouterr().err
-    assert not (tmp_path / "report.json").exists()
+    # The report of a run that never started, as one process leaves (no shard was started).
+    report = read_report(tmp_path / "report.json")
+    assert not report.completion.complete and report.budget.workers == 2
+    assert "the target never answered" in (report.completion.reason or "")
 
 
 def test_a_shard_is_deterministic_for_its_seed(tasks_spec: LoadedSpec, tmp_path: Path) -> None:

@@ -57,7 +57,7 @@ def test_a_good_configuration_gives_every_combination() -> None:
         ({"messaging": [{"name": "a b", "reference": True}]}, "name must be letters"),
         (
             {"messaging": [{"name": "x", "reference": True, "base_url": "http://a/b"}]},
-            "not both",
+            "give one of base_url, config or reference: true",
         ),
         ({"messaging": [{"name": "x", "reference": "yes"}]}, "reference must be true or false"),
         (
@@ -154,3 +154,51 @@ def test_a_reference_block_is_started_with_its_introspection_client(tmp_path: Pa
     command = process.command()
     value = command[command.index("--introspection") + 1]
     assert parse_introspection([value]) == {"messaging": Introspection("messaging-rs", key)}
+
+
+OIDC_PROVIDER_VENDOR_FILE = Path(__file__).resolve().parents[2] / (
+    "fixtures/oidc-provider/gdi-conformance.yaml"
+)
+
+
+def test_an_entry_may_name_its_vendor_file(tmp_path: Path) -> None:
+    """The base URL (identity: the issuer), clients, citizens and login come from the file."""
+    vendor = tmp_path / "idp" / "gdi-conformance.yaml"
+    vendor.parent.mkdir()
+    vendor.write_text(
+        OIDC_PROVIDER_VENDOR_FILE.read_text(encoding="utf-8").replace(
+            "key: ../seed/", f"key: {OIDC_PROVIDER_VENDOR_FILE.parent}/../seed/"
+        ),
+        encoding="utf-8",
+    )
+    document = {
+        **GOOD,
+        "identity": [{"name": "oidc-provider", "config": "idp/gdi-conformance.yaml"}],
+    }
+    (entry,) = parse_matrix_config(document, "interop.yaml", tmp_path).of("identity")
+    assert entry.base_url == "http://127.0.0.1:4000"
+    assert entry.vendor is not None
+    identity = entry.vendor.block("identity")
+    assert identity is not None and identity.login is not None
+    assert identity.login.driver == "form"
+    assert [item.bsn for item in identity.citizens] == ["999993653"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"name": "x", "config": "missing.yaml"}, "config: no vendor file 'missing.yaml'"),
+        ({"name": "x", "config": 7}, "config: the path of a vendor file"),
+        ({"name": "x", "config": "v.yaml", "base_url": "http://a/b"}, "give one of base_url"),
+        ({"name": "x", "config": "bad.yaml"}, "bad.yaml:2:"),
+        ({"name": "x", "config": "v.yaml"}, "v.yaml gives no messaging.base_url"),
+    ],
+)
+def test_an_unusable_vendor_file_is_named(
+    tmp_path: Path, entry: dict[str, Any], message: str
+) -> None:
+    (tmp_path / "v.yaml").write_text("registries:\n  base_url: http://a/registries/v1\n")
+    (tmp_path / "bad.yaml").write_text("identity:\n  colour: blue\n")
+    with pytest.raises(MatrixConfigError, match=message) as raised:
+        parse_matrix_config({**GOOD, "messaging": [entry]}, "interop.yaml", tmp_path)
+    assert str(raised.value).startswith("interop.yaml: messaging[0]")

@@ -75,7 +75,8 @@ def vendor_file(directory: Path, urls: dict[str, str]) -> Path:
         for person in load_persons()
     ]
     for block in RESOURCE_SERVERS:
-        document[block] = {"base_url": urls[block]}
+        if block in urls:
+            document[block] = {"base_url": urls[block]}
     path = directory / "gdi-conformance.yaml"
     path.write_text(yaml.safe_dump(document), encoding="utf-8")
     return path
@@ -91,6 +92,61 @@ def test_life_events_pass_with_oidc_provider_as_identity(deployment, tmp_path, c
     report = json.loads((reports / "report.json").read_text(encoding="utf-8"))
     summary = report["summary"]
     assert summary["requirements"]["passed"] == 2 and summary["must_failed"] == []
+    # Every citizen's login through the provider's own pages is evidence of its life event,
+    # with the step that needed it; no password, cookie, code or token shows.
+    for requirement in report["requirements"]:
+        assert requirement["logins"], requirement["id"]
+        for login in requirement["logins"]:
+            assert login["driver"] == "form" and login["check"].startswith("interop:")
+            assert login["outcome"] == "redirected back to the client with a code"
+            methods = [step["request"]["method"] for step in login["steps"]]
+            assert methods.count("POST") == 2, methods
+    for name in ("report.json", "report.html"):
+        text = (reports / name).read_text(encoding="utf-8")
+        assert "any-password-will-do" not in text and "eyJ" not in text
+        assert "password=[REDACTED]" in text
+
+
+def test_a_matrix_entry_takes_the_provider_from_its_vendor_file(tmp_path, capsys):
+    """The matrix names the provider's vendor file: its issuer, clients, citizens and form
+    login; the reference registries and messaging blocks are started for it, introspecting
+    its opaque tokens as their own clients. Both life events pass."""
+    with running_oidc_provider(tmp_path, "nlgov") as issuer:
+        vendor_file(tmp_path, {"identity": issuer})
+        keys = FIXTURE / "keys"
+        resource_servers = {
+            block: [{
+                "name": "reference",
+                "reference": True,
+                "introspection": {
+                    "client_id": f"{block}-resource-server",
+                    "key": str(keys / f"{block}-resource-server.key.pem"),
+                },
+            }]
+            for block in RESOURCE_SERVERS
+        }  # fmt: skip
+        matrix = tmp_path / "matrix.yaml"
+        document = {
+            "identity": [{"name": "oidc-provider", "config": "gdi-conformance.yaml"}],
+            **resource_servers,
+        }
+        matrix.write_text(yaml.safe_dump(document), encoding="utf-8")
+        reports = tmp_path / "reports"
+        code = main(
+            ["interop", "--config", str(matrix), "--report-dir", str(reports), "--seed", "7",
+             "--data-dir", str(tmp_path / "data")]
+        )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    overview = json.loads((reports / "matrix.json").read_text(encoding="utf-8"))
+    (cell,) = overview["combinations"]
+    assert cell["identity"] == {"name": "oidc-provider", "base_url": issuer}
+    assert {item["scenario"]: item["outcome"] for item in cell["scenarios"]} == {
+        "geboorte": "passed",
+        "verhuizing": "passed",
+    }
+    text = (reports / cell["report"]).read_text(encoding="utf-8")
+    assert "any-password-will-do" not in text
 
 
 def organisation_token(issuer: str, scope: str) -> str:

@@ -8,7 +8,14 @@ import pytest
 from support.sample_reports import evidence, make_report
 
 from conformance.reports.merge import MergeError, combine_outcomes, merge_reports
-from conformance.results import Outcome, Verdict, validate_report
+from conformance.results import (
+    HttpRequest,
+    LoginRecord,
+    LoginStep,
+    Outcome,
+    Verdict,
+    validate_report,
+)
 
 F, E, P, N, S = (
     Outcome.FAILED,
@@ -47,6 +54,18 @@ def test_failed_beats_passed_and_evidence_is_kept() -> None:
     assert result.outcome is F
     assert result.failures and result.failures[0].check == "adr:version-header"
     assert merged.verdict is Verdict.NOT_CONFORMANT
+    validate_report(merged.to_dict())
+
+
+def test_the_logins_of_every_shard_are_kept() -> None:
+    one, two = shard(1), shard(2)
+    step = LoginStep(HttpRequest("GET", "https://idp.example/authorize?login_hint=1"))
+    for report, check in ((one, "bb:a"), (two, "bb:b")):
+        report.requirement("GDI-MSG-001").logins = [
+            LoginRecord(check, "form", "redirected back to the client with a code", steps=[step])
+        ]
+    merged = merge_reports([one, two])
+    assert [login.check for login in merged.requirement("GDI-MSG-001").logins] == ["bb:a", "bb:b"]
     validate_report(merged.to_dict())
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
-from conformance.engine.active import ActiveContext, Observation, active_check
+from conformance.engine.active import ActiveContext, LoginTrace, Observation, active_check
 from conformance.engine.behaviour.login import LoginDriverError, driver_for
 from conformance.engine.behaviour.roles import Role, Roles, RoleUnavailable
 from conformance.engine.behaviour.settings import BehaviourSettings, SettingError
@@ -164,6 +164,12 @@ class Findings:
     ) -> None:
         self._add(Outcome.ERROR, title, message, operation, None, exchange)
 
+    def login(self, trace: LoginTrace) -> None:
+        """A login of a test citizen the check made: its steps are shown, not judged."""
+        self.observations.append(
+            Observation(check=self.check, outcome=Outcome.PASSED, title="Login", login=trace)
+        )
+
     def record(self, disagreement: Disagreement) -> None:
         self.failed(
             disagreement.title,
@@ -185,9 +191,12 @@ class Session:
         self.check = check
         self.settings = settings
         self.seed = ctx.seed if ctx.seed is not None else DEFAULT_SEED
-        self.roles = Roles(ctx.subjects, self.seed, **citizen_logins(ctx))
         self.findings = Findings(
             check, {item.operation_id: item for item in ctx.operations if item.operation_id}
+        )
+        # A citizen's login is evidence of the check that needed it.
+        self.roles = Roles(
+            ctx.subjects, self.seed, **citizen_logins(ctx), on_login=self.findings.login
         )
         # Values a check invents (names, keys) come from here, so a seed repeats a run exactly.
         self.random = random.Random(f"{self.seed}:{check}")

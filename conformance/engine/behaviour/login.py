@@ -32,16 +32,25 @@ browser, mapping the synthetic BSN to one of their test accounts) in one of thre
       my-idp = "my_package.login:drive"
 
 A driver that cannot be loaded is a usage error before anything is tested (exit code 2).
+
+A driver that needs a session sends through ``LoginRequest.send_request(..., cookies=jar)``
+with an ``httpx.Cookies`` of its own for that one login (the form driver does): the harness's
+client keeps no cookies otherwise. Every request sent, and every one given to ``record``, is a
+step of the login in the report, with the requirement whose check logged in.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from typing import Protocol
 from urllib.parse import urlencode, urljoin
+
+import httpx
 
 from conformance.engine.http import Exchange
 from conformance.spec.vendor import VendorConfig
@@ -51,8 +60,23 @@ ENVIRONMENT_VARIABLE = "GDI_CONFORMANCE_LOGIN_DRIVER"
 TEST_LOGIN = "test-login"
 
 Get = Callable[[str], Exchange]  # GET a URL without following redirects; the exchange is evidence
-# (method, url, headers, body): any request, no redirects followed, the exchange is evidence
-Send = Callable[[str, str, Mapping[str, str], bytes | None], Exchange]
+# Set-Cookie values joined with ", " (see httplimits): split where the next cookie's name= starts
+_COOKIE_SPLIT = re.compile(r",\s*(?=[^;,=\s]+=)")
+
+
+class Send(Protocol):
+    """Any request, no redirects followed, the exchange is evidence. ``cookies``: the jar of
+    this one login (sent, and updated from the answer); None sends none."""
+
+    def __call__(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        /,
+        cookies: httpx.Cookies | None = None,
+    ) -> Exchange: ...
 
 
 class NoRedirect(Exception):
@@ -87,13 +111,18 @@ class LoginRequest:
         return template
 
     def send_request(
-        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        cookies: httpx.Cookies | None = None,
     ) -> Exchange:
         if self.send is None:
             if method != "GET" or body is not None:
                 raise NoRedirect("this login can only send GET requests")
             return self.get(url)
-        return self.send(method, url, headers, body)
+        return self.send(method, url, headers, body, cookies=cookies)
 
 
 LoginDriver = Callable[[LoginRequest], str]
@@ -113,6 +142,35 @@ def test_login(request: LoginRequest) -> str:
             f"the authorization endpoint answered {response.status} without a redirect", exchange
         )
     return urljoin(url, location)
+
+
+def driver_name(driver: LoginDriver) -> str:
+    """What a report calls a driver: form, browser, test-login, or its module:name."""
+    if driver is test_login:
+        return TEST_LOGIN
+    name = getattr(driver, "name", None)
+    if isinstance(name, str):
+        return name
+    module = getattr(driver, "__module__", None) or type(driver).__module__
+    qualname = getattr(driver, "__qualname__", None) or type(driver).__qualname__
+    return f"{module}:{qualname}"
+
+
+def cookie_values(exchanges: Iterable[Exchange]) -> list[str]:
+    """The value of every cookie a login's requests sent or its answers set: secrets, which
+    no report may show (a session cookie is a credential)."""
+    values = []
+    for exchange in exchanges:
+        sent = next(
+            (value for name, value in exchange.request.headers.items() if name.lower() == "cookie"),
+            "",
+        )
+        for pair in sent.split(";"):
+            values.append(pair.partition("=")[2].strip())
+        received = exchange.response.header("set-cookie") if exchange.response else None
+        for cookie in _COOKIE_SPLIT.split(received or ""):
+            values.append(cookie.partition("=")[2].split(";", 1)[0].strip())
+    return [value.strip('"') for value in values if value.strip('"')]
 
 
 def _from_reference(reference: str) -> LoginDriver:

@@ -16,7 +16,8 @@ Configured in the vendor file like the form driver::
 Chromium is started for each login (``--headless`` with a fresh profile in a temporary
 directory, so no cookie survives), driven over its DevTools websocket (``websockets``), and
 stopped afterwards. The request that goes to the client's redirect URI is intercepted
-(``Fetch``), never sent, and its URL returned: the redirect back with ``code`` and ``state``.
+(``Fetch``), never sent, and its URL returned: the redirect back with ``code`` and ``state``
+(recorded as the last step, without an answer).
 On each page that finished loading, the next step in order whose ``match`` fits the URL fills
 its fields (waiting until the page's script has drawn the form) and submits. Every request the
 browser sends is recorded (``LoginRequest.record``) with the status of its answer, as evidence.
@@ -58,6 +59,7 @@ FLAGS = (
 LISTENING = re.compile(r"DevTools listening on (ws://\S+)")
 FORM_WAIT = 5.0  # seconds a page's script may take to draw its form
 DEVTOOLS_LIST_BYTES = 1024 * 1024  # the list of the one page the harness opened
+INTERCEPTED = "the redirect back to the client, taken from the browser and not sent"
 
 
 class BrowserError(Exception):
@@ -214,6 +216,8 @@ def _pattern(url: str) -> str:
 class BrowserLoginDriver:
     """``driver(LoginRequest) -> redirect URL`` in headless chromium (see the module)."""
 
+    name = "browser"
+
     def __init__(self, config: BrowserLogin) -> None:
         self.config = config
 
@@ -259,6 +263,9 @@ class BrowserLoginDriver:
                     url = params["request"]["url"]
                     session.call("Fetch.failRequest", requestId=params["requestId"],
                                  errorReason="Aborted")  # fmt: skip
+                    if request.record is not None:  # the last step: the redirect back
+                        back = SentRequest(params["request"].get("method", "GET"), str(url))
+                        request.record(Exchange(back, error=INTERCEPTED))
                     return str(url)
                 if method == "Network.requestWillBeSent":
                     self._sent(params, sent, request)

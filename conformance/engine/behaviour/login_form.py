@@ -9,16 +9,18 @@ Configured with steps, in the spirit of the OpenID Foundation suite's browser ta
       - match: /interaction/            # no fields: submit the page's form as it is (consent)
 
 The driver GETs the authorization URL and follows every 301/302/303/307/308 (307/308 repeat
-the method and body) with the cookies the provider set. On a page (any 200) it applies the
-next step in order whose ``match`` is found in the URL (and that was not used on that page
-before) to the page's first form (``form``: a regular expression that picks the form by its
-action instead): hidden and pre-filled inputs are kept, ``fields`` are filled in, and the form
-is submitted to its action with its method. The login ends at the first redirect to the
-client's redirect URI, which is returned; anything else (no step for a page, a page without a
-form, more than ``max_hops`` requests) raises ``NoRedirect`` saying where.
+the method and body) with the cookies the provider set (an httpx jar of this login alone, kept
+as a browser keeps them). On a page (any 200) it applies the next step in order whose ``match``
+is found in the URL (and that was not used on that page before) to the page's first form
+(``form``: a regular expression that picks the form by its action instead): hidden and
+pre-filled inputs are kept, ``fields`` are filled in, and the form is submitted to its action
+with its method. The login ends at the first redirect to the client's redirect URI, which is
+returned; anything else (no step for a page, a page without a form, more than ``max_hops``
+requests) raises ``NoRedirect`` saying where.
 
 Every request goes through ``LoginRequest.send``: the run's HTTP client, so each one is an
-exchange the check keeps (credentials typed into forms are redacted in every report).
+exchange the check keeps and the report shows, step by step, for a login that succeeded as
+for one that failed (passwords, cookies, codes and tokens redacted).
 """
 
 from __future__ import annotations
@@ -28,13 +30,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urljoin
+
+import httpx
 
 from conformance.engine.behaviour.login import LoginRequest, NoRedirect
 from conformance.engine.http import Exchange
 
 REDIRECTS = (301, 302, 303, 307, 308)
-_COOKIE_SPLIT = re.compile(r",\s*(?=[^;,=\s]+=)")
 
 
 class FormLoginError(ValueError):
@@ -120,30 +123,6 @@ class _Forms(HTMLParser):
             self._open = False
 
 
-class _Cookies:
-    """Cookies per host, as a browser would send them back (no expiry or path subtleties)."""
-
-    def __init__(self) -> None:
-        self._jar: dict[str, dict[str, str]] = {}
-
-    def take(self, url: str, exchange: Exchange) -> None:
-        header = exchange.response.header("set-cookie") if exchange.response else None
-        jar = self._jar.setdefault(urlsplit(url).netloc, {})
-        for cookie in _COOKIE_SPLIT.split(header or ""):
-            name, _, rest = cookie.partition("=")
-            value = rest.split(";", 1)[0].strip()
-            if not name.strip():
-                continue
-            if value and "max-age=0" not in cookie.lower().replace(" ", ""):
-                jar[name.strip()] = value
-            else:
-                jar.pop(name.strip(), None)
-
-    def header(self, url: str) -> dict[str, str]:
-        jar = self._jar.get(urlsplit(url).netloc) or {}
-        return {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())} if jar else {}
-
-
 def _same_endpoint(url: str, redirect_uri: str) -> bool:
     return url.split("?", 1)[0].split("#", 1)[0] == redirect_uri.split("?", 1)[0]
 
@@ -151,22 +130,25 @@ def _same_endpoint(url: str, redirect_uri: str) -> bool:
 class FormLoginDriver:
     """``driver(LoginRequest) -> redirect URL``, driven by a ``FormLogin`` configuration."""
 
+    name = "form"
+
     def __init__(self, config: FormLogin) -> None:
         self.config = config
 
     def __call__(self, request: LoginRequest) -> str:
-        cookies = _Cookies()
+        # The cookies of this one login, as a browser keeps them (domain, path, expiry): sent
+        # with its requests only, never with any other request of the run.
+        cookies = httpx.Cookies()
         method, url, body = "GET", request.authorize_url, None
         used: set[tuple[int, str]] = set()
         for _hop in range(self.config.max_hops):
-            headers = {"Accept": "text/html,*/*", **cookies.header(url)}
+            headers = {"Accept": "text/html,*/*"}
             if body is not None:
                 headers["Content-Type"] = "application/x-www-form-urlencoded"
-            exchange = request.send_request(method, url, headers, body)
+            exchange = request.send_request(method, url, headers, body, cookies)
             response = exchange.response
             if response is None:
                 raise NoRedirect(f"{url} did not answer: {exchange.error}", exchange)
-            cookies.take(url, exchange)
             if response.status in REDIRECTS:
                 location = response.header("location")
                 if not location:

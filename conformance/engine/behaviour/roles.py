@@ -25,11 +25,12 @@ import base64
 import json
 import random
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.engine.active import LoginTrace
 from conformance.engine.auth import (
     CredentialError,
     CredentialSource,
@@ -37,7 +38,8 @@ from conformance.engine.auth import (
     Subjects,
     jwt_expiry,
 )
-from conformance.engine.behaviour.login import LoginDriver
+from conformance.engine.behaviour.login import LoginDriver, cookie_values, driver_name
+from conformance.engine.http import Exchange
 from conformance.engine.identifiers import bsn_check_digit
 from conformance.paths import seed_root
 
@@ -93,6 +95,8 @@ class CitizenLogin:
     kind: str = "citizen-test-login"
     driver: LoginDriver | None = None  # None: the test login (the BSN in login_hint)
     fields: Mapping[str, str] = field(default_factory=dict)  # the citizen's login fields
+    # Told of every login through ``driver`` (its requests, how it ended): the check's evidence
+    on_login: Callable[[LoginTrace], None] | None = None
     _token: str | None = None
     _expires: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -113,6 +117,7 @@ class CitizenLogin:
                         scopes=("openid", *self.scopes),
                         driver=self.driver,
                         fields=self.fields,
+                        observe=self._observe if self.on_login is not None else None,
                     )
                 except Exception as exc:
                     raise CredentialError(
@@ -123,6 +128,10 @@ class CitizenLogin:
                 self._token = token
                 self._expires = (expiry - EXPIRY_MARGIN) if expiry else time.time() + 300
             return {"Authorization": f"Bearer {self._token}"}
+
+    def _observe(self, steps: list[Exchange], outcome: str) -> None:
+        assert self.on_login is not None and self.driver is not None
+        self.on_login(LoginTrace(driver_name(self.driver), outcome, tuple(steps), self.client_id))
 
     def describe(self) -> str:
         return f"a synthetic citizen logged in through {self.client_id!r} at {self.identity_url}"
@@ -148,12 +157,14 @@ class Roles:
         *,
         driver: LoginDriver | None = None,
         citizens: Sequence[tuple[str, Mapping[str, str]]] = (),
+        on_login: Callable[[LoginTrace], None] | None = None,
     ) -> None:
         self.subjects = subjects
         self.seed = seed
         self.keys_dir = keys_dir or seed_root() / "identity" / "keys"
         self.driver = driver  # how citizens log in; None: the test login
         self.citizens = list(citizens)  # the vendor's test citizens (BSN, login fields), if any
+        self.on_login = on_login  # told of every citizen's login, with its requests
         self._sources: dict[str, CredentialSource] = {}
 
     def _source(self, role: Role) -> CredentialSource:
@@ -175,12 +186,19 @@ class Roles:
                 bsn, fields = self.citizens[role.citizen][0], dict(self.citizens[role.citizen][1])
             source = CitizenLogin(
                 identity_url, role.client, key_path, bsn, role.scopes, driver=self.driver,
-                fields=fields,
+                fields=fields, on_login=self._login_seen,
             )  # fmt: skip
         else:
             source = IdentityClient(identity_url, role.client, key_path, role.scopes)
         self._sources[role.name] = source
         return source
+
+    def _login_seen(self, trace: LoginTrace) -> None:
+        """A citizen's login: its cookies and codes kept out of reports, then shown."""
+        for value in cookie_values(trace.steps):
+            self.subjects.redactor.add_secret(value)
+        if self.on_login is not None:
+            self.on_login(trace)
 
     def headers(self, role: Role) -> dict[str, str]:
         try:

@@ -100,3 +100,13 @@ def test_a_register_that_shows_a_citizen_anyone_fails_only_the_privacy_requireme
     assert evidence.request is not None
     assert "REDACTED" in (evidence.request.headers.get("Authorization") or "REDACTED")
     assert "Bearer ey" not in report_to_json(report)
+    # The citizen's login is shown with the requirement whose check needed it, step by step.
+    logins = failed.logins
+    assert logins and {login.driver for login in logins} == {"test-login"}
+    assert all(login.check == "bb:registries:citizen-own-records" for login in logins)
+    login = logins[0]
+    assert login.outcome == "redirected back to the client with a code"
+    (step,) = login.steps
+    assert step.request.method == "GET" and "login_hint=" in step.request.url
+    assert step.response is not None and step.response.status in (302, 303)
+    assert "code=[REDACTED]" in step.response.headers["location"]

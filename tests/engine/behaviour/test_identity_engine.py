@@ -12,6 +12,8 @@ import pytest
 from identity_check_support import SEED, serve_identity
 
 from conformance.engine import RunConfig, Subjects, resolve_block, run
+from conformance.reports.certification import certify
+from conformance.reports.html import render_html
 from conformance.results import Outcome, RunReport, validate_report
 from fixtures.mutants.identity_catalog import BY_CHECK
 
@@ -51,6 +53,21 @@ def test_every_behaviour_requirement_passes_on_the_reference(tmp_path: Path) -> 
     for item in report.checks:
         if item.id.startswith("bb:identity:"):
             assert item.outcome is Outcome.PASSED, (item.id, item.reason)
+    # A login that succeeded is evidence too: each of its requests, redacted.
+    logins = [login for item in report.requirements for login in item.logins]
+    assert logins, "no requirement shows the logins its checks made"
+    for login in logins:
+        assert login.driver == "test-login" and login.steps
+    done = [login for login in logins if login.outcome.endswith("with a code")]
+    assert done
+    for login in done:
+        last = login.steps[-1]
+        assert last.request.method == "GET" and "login_hint=" in last.request.url
+        assert last.response is not None and last.response.status in (302, 303)
+        location = {k.lower(): v for k, v in last.response.headers.items()}["location"]
+        assert "code=[REDACTED]" in location, location
+    html = render_html(report, certify(report))
+    assert 'id="logins"' in html and "login_hint=" in html
 
 
 def test_a_mutant_fails_its_requirement_with_redacted_evidence(tmp_path: Path) -> None:

@@ -7,8 +7,10 @@ provider's own login and consent pages with the declarative form driver.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Iterator
+import shutil
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -18,13 +20,16 @@ import pytest
 import yaml
 from support.oidc_provider import FIXTURE, running_oidc_provider
 
+from conformance import httplimits
 from conformance.cli import main
-from conformance.engine import oauth_client
+from conformance.engine import RunConfig, Subjects, oauth_client, resolve_block, run
 from conformance.engine.behaviour.login import LoginRequest, NoRedirect
+from conformance.engine.behaviour.login_browser import INTERCEPTED
 from conformance.engine.behaviour.login_form import FormLogin, FormLoginDriver
 from conformance.engine.http import Exchange, HttpClient
 from conformance.paths import seed_root
 from conformance.results import Outcome, RunReport, read_report
+from conformance.spec.vendor import load_vendor_config
 
 pytestmark = pytest.mark.slow
 
@@ -63,8 +68,14 @@ def log_in(issuer: str, scope: str) -> tuple[str, str, list[Exchange]]:
     sent: list[Exchange] = []
     with HttpClient(timeout=10, max_response_bytes=1 << 20) as http:
 
-        def send(method: str, address: str, headers: object, body: bytes | None) -> Exchange:
-            exchange = http.send(method, address, headers=dict(headers), body=body)  # type: ignore[call-overload]
+        def send(
+            method: str,
+            address: str,
+            headers: Mapping[str, str],
+            body: bytes | None,
+            cookies: httpx.Cookies | None = None,
+        ) -> Exchange:
+            exchange = http.send(method, address, headers=dict(headers), body=body, cookies=cookies)
             sent.append(exchange)
             return exchange
 
@@ -134,7 +145,9 @@ def test_form_login_says_which_page_it_could_not_handle(
             REDIRECT,
             CITIZEN,
             lambda u: http.send("GET", u),
-            lambda method, u, headers, body: http.send(method, u, headers=dict(headers), body=body),
+            lambda method, u, headers, body, cookies=None: http.send(
+                method, u, headers=dict(headers), body=body, cookies=cookies
+            ),
         )
         with pytest.raises(NoRedirect, match=r"no login step matches the page .*/interaction/"):
             driver(request)
@@ -189,9 +202,22 @@ def failed(report: RunReport, *levels: str) -> set[str]:
     }
 
 
+# Every cookie value the provider set during the NL GOV certification (see the fixture).
+SET_COOKIES: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def nlgov_certification(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, RunReport, Path]:
-    return certify(tmp_path_factory.mktemp("nlgov"), "nlgov", waivers=True)
+    keep = httplimits._keep_cookies
+
+    def noted(jar: httpx.Cookies, answer: httpx.Response) -> None:
+        for cookie in answer.headers.get_list("set-cookie"):
+            SET_COOKIES.append(cookie.split(";", 1)[0].partition("=")[2].strip('"'))
+        keep(jar, answer)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httplimits, "_keep_cookies", noted)
+        return certify(tmp_path_factory.mktemp("nlgov"), "nlgov", waivers=True)
 
 
 @pytest.fixture(scope="module")
@@ -209,6 +235,39 @@ def test_nl_gov_configuration_is_certified(
     # Only the library's own deviations fail, each accepted by a waiver of the vendor file.
     assert failed(report, "MUST", "SHOULD") == LIBRARY_DEVIATIONS
     assert not [item.id for item in report.requirements if item.outcome is Outcome.ERROR]
+
+
+def test_every_step_of_the_form_login_is_evidence_and_no_secret_shows(
+    nlgov_certification: tuple[int, RunReport, Path],
+) -> None:
+    """The provider's login page, the login form POST, its redirects with cookies and the
+    consent page: each request is in the report with the requirement whose check logged in;
+    no password, cookie, code or token is."""
+    _code, report, directory = nlgov_certification
+    logins = [login for item in report.requirements for login in item.logins]
+    done = [login for login in logins if login.outcome.endswith("with a code")]
+    assert done and all(login.driver == "form" for login in logins)
+    for login in done:
+        steps = [(step.request.method, step.response.status if step.response else None)
+                 for step in login.steps]  # fmt: skip
+        # The authorization request, the login page, the login POST, the consent POST, and
+        # the redirects between them, ending at the redirect back to the client.
+        assert steps[0] == ("GET", 303) and steps[-1][1] in (302, 303), steps
+        assert steps.count(("POST", 303)) == 2 and ("GET", 200) in steps, steps
+        posted = [step.request.body or "" for step in login.steps if step.request.method == "POST"]
+        assert "password=[REDACTED]" in posted[0] and "login=anna" in posted[0]
+        sent_cookies = [step.request.headers.get("cookie") for step in login.steps[1:]]
+        assert "[REDACTED]" in sent_cookies  # the interaction and session cookies went along
+        last = login.steps[-1].response
+        assert last is not None and "code=[REDACTED]" in last.headers["location"]
+    assert SET_COOKIES, "the provider set no cookie: the login did not run through the jar"
+    for name in ("report.json", "report.html"):
+        text = (directory / name).read_text(encoding="utf-8")
+        assert "any-password-will-do" not in text
+        leaked = {value for value in SET_COOKIES if len(value) >= 6 and value in text}
+        assert not leaked, f"cookie values in {name}"
+        assert "eyJ" not in text, f"a JWT in {name}"
+    assert 'id="logins"' in (directory / "report.html").read_text(encoding="utf-8")
 
 
 def test_gateway_level_is_reported_apart(nlgov_certification: tuple[int, RunReport, Path]) -> None:
@@ -258,3 +317,53 @@ def test_token_logs_a_citizen_in_through_the_vendor_files_form_login(
     claims = jwt.decode(captured.out.strip(), options={"verify_signature": False})
     assert claims["bsn"] == "999993653" and claims["aud"] == PORTAL
     assert claims["sub"] not in ("anna", "999993653")  # pairwise
+
+
+LOGIN_FIELDS = {"login": "{login}", "password": "{password}"}
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium")
+def test_a_browser_login_is_evidence_too(tmp_path: Path) -> None:
+    """The provider's pages played in headless chromium: the pages visited, the login form
+    submitted and the redirect back are the steps of the login in the report, redacted."""
+    profile, spec = resolve_block("identity")
+    kept = tuple(item for item in profile.requirements if item.id == "GDI-IDN-004")
+    with running_oidc_provider(tmp_path, "nlgov") as issuer:
+        config = vendor_file(tmp_path, issuer, waivers=False)
+        document = yaml.safe_load(config.read_text(encoding="utf-8"))
+        document["identity"]["login"] = {
+            "driver": "browser",
+            "timeout": 60,
+            "steps": [
+                {
+                    "match": "/interaction/",
+                    "fields": {"login": "{login}", "password": "{password}"},
+                },
+                {"match": "/interaction/"},
+            ],
+        }
+        config.write_text(yaml.safe_dump(document), encoding="utf-8")
+        report = run(
+            RunConfig(
+                spec=spec,
+                base_url=issuer,
+                profile=dataclasses.replace(profile, requirements=kept),
+                subjects=Subjects(),
+                seed=7,
+                phases=(),
+                hypothesis_dir=tmp_path / "hypothesis",
+                vendor=load_vendor_config(config),
+            )
+        )
+    result = report.requirement("GDI-IDN-004")
+    assert result.outcome is Outcome.PASSED, (result.reason, result.errors)
+    (login, *_) = result.logins
+    assert login.driver == "browser" and login.outcome.endswith("with a code"), login.outcome
+    methods = [step.request.method for step in login.steps]
+    assert methods[0] == "GET" and methods.count("POST") == 2, methods
+    posted = next(step for step in login.steps if step.request.method == "POST")
+    assert posted.request.body is not None and "password=[REDACTED]" in posted.request.body
+    last = login.steps[-1]
+    assert last.error == INTERCEPTED and "code=[REDACTED]" in last.request.url
+    text = json.dumps(report.to_dict())
+    assert "any-password-will-do" not in text and "eyJ" not in text

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import shutil
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -14,9 +16,11 @@ from starlette.routing import Route
 from support.services import serve_asgi
 
 from conformance.engine.behaviour.login import LoginRequest, NoRedirect
-from conformance.engine.behaviour.login_browser import BrowserLoginDriver
+from conformance.engine.behaviour.login_browser import INTERCEPTED, BrowserLoginDriver
 from conformance.engine.behaviour.login_form import FormLogin, FormLoginDriver
+from conformance.engine.evidence import login_steps
 from conformance.engine.http import Exchange, HttpClient
+from conformance.results import Redactor
 
 pytestmark = [
     pytest.mark.slow,
@@ -62,7 +66,9 @@ def request_for(origin: str, http: HttpClient, record: list[Exchange]) -> LoginR
         REDIRECT,
         "999993653",
         lambda url: http.send("GET", url),
-        lambda method, url, headers, body: http.send(method, url, headers=dict(headers), body=body),
+        lambda method, url, headers, body, cookies=None: http.send(
+            method, url, headers=dict(headers), body=body, cookies=cookies
+        ),
         {"login": "anna", "password": "s3cret-test-only"},
         record.append,
     )
@@ -78,6 +84,16 @@ def test_the_browser_driver_logs_in_where_a_script_draws_the_form() -> None:
     # Every request of the browser is kept, with its answer: 302, the page, the 303 after POST.
     seen = [(item.request.method, item.response.status) for item in recorded if item.response]
     assert ("GET", 302) in seen and ("GET", 200) in seen and ("POST", 303) in seen
+    # The form as submitted, and last the redirect back, taken from the browser and not sent.
+    posted = next(item for item in recorded if item.request.method == "POST")
+    assert posted.request.body is not None and b"username=anna" in posted.request.body
+    assert recorded[-1].request.url == location and recorded[-1].response is None
+    # As evidence: the steps in order, the password and the code redacted.
+    redactor = Redactor(["s3cret-test-only"])
+    steps = login_steps(tuple(recorded), redactor)
+    text = json.dumps([dataclasses.asdict(step) for step in steps])
+    assert "s3cret-test-only" not in text and "code-1" not in text
+    assert steps[-1].error == INTERCEPTED and "code=[REDACTED]" in steps[-1].request.url
 
 
 def test_the_form_driver_finds_no_form_there() -> None:

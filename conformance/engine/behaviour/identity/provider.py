@@ -22,12 +22,20 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import httpx
 import jwt
 
+from conformance.engine.active import LoginTrace
 from conformance.engine.behaviour import base
 from conformance.engine.behaviour.base import Reply, Session
 from conformance.engine.behaviour.identity.clients import TestClient, TestClients
-from conformance.engine.behaviour.login import LoginDriver, LoginRequest, NoRedirect
+from conformance.engine.behaviour.login import (
+    LoginDriver,
+    LoginRequest,
+    NoRedirect,
+    cookie_values,
+    driver_name,
+)
 from conformance.engine.behaviour.roles import citizen_bsn
 from conformance.engine.http import Exchange
 from conformance.engine.oauth_client import PrivateKey, client_assertion, load_private_key
@@ -447,10 +455,17 @@ class Provider:
         sent: list[Exchange] = []
 
         def send(
-            method: str, address: str, headers: Mapping[str, str], body: bytes | None
+            method: str,
+            address: str,
+            headers: Mapping[str, str],
+            body: bytes | None,
+            cookies: httpx.Cookies | None = None,
         ) -> Exchange:
             self._secret_form(body)
-            exchange = self.session.ctx.http.send(method, address, headers=dict(headers), body=body)
+            exchange = self.session.ctx.http.send(
+                method, address, headers=dict(headers), body=body, cookies=cookies
+            )
+            self.secret(*cookie_values([exchange]))
             sent.append(exchange)
             return exchange
 
@@ -467,6 +482,7 @@ class Provider:
         except NoRedirect as exc:
             login.refusal = str(exc)
         except Exception as exc:
+            self._shown(client, sent, f"the login driver failed: {type(exc).__name__}: {exc}")
             raise CannotJudge(
                 "The login driver failed",
                 f"{type(exc).__name__}: {exc}. The login's steps: {steps_of(sent)}",
@@ -478,7 +494,21 @@ class Provider:
             self.secret(login.values.get("code"))
         login.exchange = sent[-1] if sent else None
         login.steps = tuple(sent)
+        if login.code is not None:
+            outcome = "redirected back to the client with a code"
+        elif login.refusal is not None:
+            outcome = f"no redirect back to the client: {login.refusal}"
+        else:
+            outcome = f"redirected back to the client without a code ({sorted(login.values)})"
+        self._shown(client, sent, outcome)
         return login
+
+    def _shown(self, client: TestClient, sent: list[Exchange], outcome: str) -> None:
+        """The login's every step into the check's evidence, its cookies kept out of it (a
+        browser's requests come through ``record``, not ``send``)."""
+        self.secret(*cookie_values(sent))
+        trace = LoginTrace(driver_name(self.driver), outcome, tuple(sent), client.client_id)
+        self.session.findings.login(trace)
 
     def code(self, client: TestClient, scope: str = "openid") -> Login:
         """A login that must yield a code; ``CannotJudge`` when it does not."""
