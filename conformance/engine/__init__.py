@@ -22,7 +22,9 @@ from conformance.engine.auth import (
     TokenCommand,
 )
 from conformance.engine.catalogue import CATALOGUE, CheckDef, Kind, checks_excused_by, load_checks
-from conformance.engine.collector import Listener, Progress
+from conformance.engine.config import RunConfig
+from conformance.engine.fuzzing.collector import Listener, Progress
+from conformance.engine.fuzzing.sharding import Shard
 from conformance.engine.http import Exchange, HttpClient
 from conformance.engine.profile import (
     Profile,
@@ -32,15 +34,10 @@ from conformance.engine.profile import (
     generic_profile,
     resolve_block,
 )
-from conformance.engine.runner import (
-    RunConfig,
-    RunControl,
-    RunSetupError,
-    TargetUnreachable,
-    check_reachable,
-    run,
-)
-from conformance.engine.sharding import Shard
+from conformance.engine.running.control import RunControl
+from conformance.engine.running.errors import RunSetupError, TargetUnreachable
+from conformance.engine.running.reachability import check_reachable
+from conformance.engine.running.runner import run
 
 load_checks()  # the check modules the catalogue lists (catalogue.CHECK_MODULES)
 

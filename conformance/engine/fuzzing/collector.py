@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
-
-from schemathesis.engine import Status, StopReason, events
 
 from conformance.engine.active import Observation
 from conformance.engine.catalogue import CATALOGUE, CheckDef
@@ -23,6 +21,14 @@ from conformance.engine.evidence import (
     response_evidence,
 )
 from conformance.engine.facts import Facts
+from conformance.engine.fuzzing.internals import (
+    Interaction,
+    ScenarioRecorder,
+    Status,
+    StopReason,
+    events,
+    is_negative_case,
+)
 from conformance.engine.negative_cases import reached_api_valid
 from conformance.engine.operations import OperationInfo
 from conformance.engine.response_checks import CHECK_IDS_BY_NAME
@@ -36,15 +42,6 @@ from conformance.results import (
     ResponseTimeSample,
     RunError,
 )
-
-
-def _is_negative(case: Any) -> bool:
-    meta = getattr(case, "meta", None)
-    return meta is not None and bool(meta.generation.mode.is_negative)
-
-
-if TYPE_CHECKING:
-    from schemathesis.engine.recorder import Interaction, ScenarioRecorder
 
 TESTING_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 SAMPLES_PER_OPERATION = 200
@@ -336,7 +333,7 @@ class Collector:
                 method=method,
                 declared=method == case.operation.method.upper(),
                 status=response.status_code,
-                negative=_is_negative(case) and not self._sent_valid(recorder, case_id),
+                negative=is_negative_case(case) and not self._sent_valid(recorder, case_id),
                 secured=self.secured.get(label, False),
                 created_then_read=created and method in ("GET", "HEAD"),
                 deleted_then_read=method != "DELETE"

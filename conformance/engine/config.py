@@ -1,0 +1,49 @@
+"""What one run is asked to do: ``RunConfig``, and the defaults of its budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conformance.engine.auth import Subjects
+from conformance.engine.fuzzing.collector import TESTING_PHASES
+from conformance.engine.fuzzing.sharding import Shard
+from conformance.engine.profile import Profile
+from conformance.results import ProductInfo
+from conformance.spec import LoadedSpec
+from conformance.spec.vendor import VendorConfig
+
+DEFAULT_MAX_EXAMPLES = 25
+DEFAULT_REQUEST_TIMEOUT = 10.0
+DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
+
+
+@dataclass(slots=True)
+class RunConfig:
+    spec: LoadedSpec
+    base_url: str
+    profile: Profile | None = None  # None: the generic GDI profile
+    subjects: Subjects = field(default_factory=Subjects)
+    seed: int | None = None  # None: a random seed, recorded in the report
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    max_time: float | None = None  # seconds for the whole run; None: no limit
+    workers: int = 1
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    phases: tuple[str, ...] = TESTING_PHASES
+    hypothesis_dir: Path | None = None  # None: the user's cache (see hypothesis_cache_dir)
+    spec_label: str | None = None  # how the report names the spec (default: a portable label)
+    product: ProductInfo | None = None  # whose implementation is tested, as its vendor names it
+    shard: Shard | None = None  # test only this part of the API (see sharding)
+    # Crash the implementation and start it again (see ActiveContext.restart); None: no way to.
+    restart: Callable[[], None] | None = None
+    # How the identity checks log test citizens in (see behaviour.login): test-login,
+    # module:callable or an entry point name; None: the environment's choice, else test-login.
+    login_driver: str | None = None
+    # The vendor file: test clients, test users and login for the identity checks (see
+    # conformance.spec.vendor); None: the harness's own set-up.
+    vendor: VendorConfig | None = None
+    # When max_time began to run (time.monotonic()); None: when run() is called. The command
+    # line starts it with the process, so that loading a large spec counts too.
+    budget_started: float | None = None
