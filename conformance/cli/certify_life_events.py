@@ -8,13 +8,13 @@ and writes them as one more report (``<report-dir>/interop/``) beside the blocks
 from __future__ import annotations
 
 import dataclasses
-import random
 from collections.abc import Mapping
 
 from rich.console import Console
 
 from conformance.cli.certify_blocks import OverviewEntry, Settings, overview_entry
 from conformance.engine.behaviour.login import load_login_driver
+from conformance.engine.fuzzing.seed import resolve_seed
 from conformance.exitcodes import ExitCode
 from conformance.interop import InteropSettings, combination_of, interop_report, play
 from conformance.reports.certification import certify
@@ -29,7 +29,7 @@ def play_life_events(
 ) -> tuple[int, OverviewEntry]:
     """Play every scenario once: the exit code as for ``interop`` (0 all passed, 1 a step
     failed), and the report's entry for the overview (index.html)."""
-    seed = settings.seed if settings.seed is not None else random.SystemRandom().randrange(2**32)
+    seed = resolve_seed(settings.seed)
     combination = combination_of(
         base_urls["identity"], base_urls["registries"], base_urls["messaging"]
     )
