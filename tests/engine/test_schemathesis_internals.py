@@ -295,3 +295,14 @@ def test_the_local_constants_hook_can_be_turned_off() -> None:
         "Hypothesis no longer looks the hook up on its module when it draws: replacing it "
         "would not take effect"
     )
+
+
+def test_the_spec_analysis_caches_can_be_cleared() -> None:
+    import importlib
+
+    caches = importlib.import_module("schemathesis.specs.openapi._caches")
+    assert callable(getattr(caches, "clear_all", None)), (
+        "schemathesis.specs.openapi._caches.clear_all is gone: a certify of several blocks "
+        "keeps every spec's analysis in memory; see internals.clear_schemathesis_caches"
+    )
+    internals.clear_schemathesis_caches()

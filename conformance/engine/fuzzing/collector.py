@@ -165,7 +165,7 @@ class Collector:
         operation = self.operations.get(label or "")
         return operation.operation_id if operation else None
 
-    def _emit(self, progress: Progress) -> None:
+    def emit(self, progress: Progress) -> None:
         if self.listener is not None:
             self.listener(progress)
 
@@ -220,7 +220,7 @@ class Collector:
     # -- Schemathesis events ------------------------------------------------------------
     def handle(self, event: events.EngineEvent) -> None:
         if isinstance(event, events.PhaseStarted) and event.phase.name.value in TESTING_PHASES:
-            self._emit(Progress(kind="phase-started", phase=event.phase.name.value))
+            self.emit(Progress(kind="phase-started", phase=event.phase.name.value))
         elif isinstance(event, events.PhaseFinished) and event.phase.name.value in TESTING_PHASES:
             reason = event.phase.skip_reason.display if event.phase.skip_reason else None
             status = _STATUS.get(event.status, str(event.status))
@@ -231,7 +231,7 @@ class Collector:
             self.phases.append(
                 PhaseResult(name=event.phase.name.value, status=status, reason=reason)
             )
-            self._emit(Progress(kind="phase-finished", phase=event.phase.name.value, status=status))
+            self.emit(Progress(kind="phase-finished", phase=event.phase.name.value, status=status))
         elif isinstance(event, events.ScenarioFinished):
             self._scenario(event)
         elif isinstance(event, events.NonFatalError):
@@ -294,7 +294,7 @@ class Collector:
                     tally.add_error(f"{check.name} crashed on a {phase} case")
         if event.label:
             failures = sum(item.failures for item in self.tallies.values()) - failures_before
-            self._emit(
+            self.emit(
                 Progress(
                     kind="operation-done",
                     phase=phase,

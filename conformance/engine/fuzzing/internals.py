@@ -11,6 +11,7 @@ own modules, fails at import: the test says so first).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -47,6 +48,7 @@ __all__ = [
     "StopReason",
     "TitledFailure",
     "case_auth",
+    "clear_schemathesis_caches",
     "codec_table_file",
     "current_hypothesis_home",
     "engine_control",
@@ -167,6 +169,20 @@ def left_out_headers(case: Any) -> frozenset[str]:
     except ImportError:
         return frozenset()
     return frozenset(name.lower() for name in get_exclude_headers(case))
+
+
+def clear_schemathesis_caches() -> None:
+    """Drop the caches Schemathesis keeps of the specs it analysed
+    (``schemathesis.specs.openapi._caches.clear_all``, private): between the runs of one process
+    (never during one), so that a certify of three blocks does not hold three specs' analyses.
+    Nothing happens where it is gone (another Schemathesis): the memory is then held longer."""
+    try:
+        caches = importlib.import_module("schemathesis.specs.openapi._caches")
+    except ImportError:
+        return
+    clear = getattr(caches, "clear_all", None)
+    if callable(clear):
+        clear()
 
 
 # --- Schemathesis: its transport ---------------------------------------------------------------

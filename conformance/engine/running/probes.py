@@ -72,7 +72,7 @@ def run_active_checks(
         if shard is not None and not bound.per_operation and not shard.first:
             continue  # an API-wide check: shard 1 runs it
         scope = context if bound.per_operation else everything
-        collector._emit(Progress(kind="phase-started", phase="probes", operation=check))
+        collector.emit(Progress(kind="phase-started", phase="probes", operation=check))
         failures = 0
         for observation in bound.run(scope):
             if observation.outcome is Outcome.ERROR and context.stopped:
@@ -80,6 +80,6 @@ def run_active_checks(
             collector.observe(observation)
             failures += observation.outcome.value == "failed"
         ran.add(check)
-        collector._emit(
+        collector.emit(
             Progress(kind="probe-done", phase="probes", operation=check, failures=failures)
         )
