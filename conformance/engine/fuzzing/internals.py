@@ -4,8 +4,8 @@ Their public API is what ``schemathesis.__all__`` and Hypothesis's documented AP
 the harness needs beyond that is here and nowhere else, one function (or name) per reliance,
 each saying why; ``tests/engine/test_schemathesis_internals.py`` has a test per reliance that
 fails, with a message naming it, when an upgrade takes it away or changes what it does.
-Where a reliance is gone, the code here degrades as its docstring says (or, for the engine's
-own modules, fails at import: the test says so first).
+Where a function or attribute is gone, the code here degrades as its docstring says; where a
+whole module is gone, importing this one fails, and the tests name which.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 __all__ = [
     "HIGH_SEVERITY",
     "Interaction",
-    "ParameterLocation",
     "ScenarioRecorder",
     "Status",
     "StopReason",
