@@ -21,7 +21,6 @@ not answer, a reference implementation that does not start).
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -38,6 +37,7 @@ from conformance.engine import TargetUnreachable, check_reachable
 from conformance.engine.behaviour.identity.clients import TestClientsError, test_clients_for
 from conformance.engine.behaviour.login import LoginDriverError, driver_for
 from conformance.engine.behaviour.settings import BehaviourSettings, SettingError
+from conformance.engine.fuzzing.seed import resolve_seed
 from conformance.exitcodes import ExitCode
 from conformance.interop import SCENARIOS, InteropSettings, combination_of, interop_report, play
 from conformance.interop.matrix import (
@@ -162,7 +162,7 @@ def _settings(args: argparse.Namespace, vendor: VendorConfig | None) -> InteropS
     identity = vendor.block("identity") if vendor is not None else None
     citizens = {item.bsn: dict(item.fields) for item in identity.citizens} if identity else {}
     return InteropSettings(
-        seed=args.seed if args.seed is not None else random.SystemRandom().randrange(2**32),
+        seed=resolve_seed(args.seed),
         request_timeout=args.request_timeout,
         delivery_timeout=args.delivery_timeout or defaults.delivery_timeout,
         receiver_host=args.receiver_host or defaults.receiver_host,

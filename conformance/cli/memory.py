@@ -19,7 +19,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
-import importlib
 import os
 from collections.abc import Mapping
 
@@ -68,19 +67,11 @@ def child_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def _clear_schemathesis_caches() -> None:
-    try:
-        caches = importlib.import_module("schemathesis.specs.openapi._caches")
-    except ImportError:
-        return
-    clear = getattr(caches, "clear_all", None)
-    if callable(clear):
-        clear()
-
-
 def release_memory() -> None:
     """Between runs (never during one): drop generation caches, collect, trim the heap."""
-    _clear_schemathesis_caches()
+    from conformance.engine.fuzzing.internals import clear_schemathesis_caches  # only here
+
+    clear_schemathesis_caches()
     gc.collect()
     library = _libc()
     if library is not None:

@@ -52,7 +52,7 @@ from conformance.engine import (
     check_reachable,
     run,
 )
-from conformance.engine.runner import REACHABILITY_TIMEOUT
+from conformance.engine.running.reachability import REACHABILITY_TIMEOUT
 from conformance.exitcodes import ExitCode
 from conformance.reports.signing import SigningKeyError
 from conformance.results import Verdict

@@ -2,7 +2,7 @@
 
 Schemathesis's own workers are threads of one process; generating cases is CPU-bound Python,
 so threads barely add throughput. N processes each run ``run --shard i/N`` (the same seed and
---threads; the stateful phase split between them, see ``conformance.engine.sharding``) and
+--threads; the stateful phase split between them, see ``conformance.engine.fuzzing.sharding``) and
 this process merges their reports into one report.json, exactly as ``gdi-conformance merge``
 would. What it gains depends on where the time goes (``benchmarks/engine_vs_cli.py``, two
 cores, medians of three): against a target that takes 10 ms to answer (a network, a

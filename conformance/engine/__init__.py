@@ -22,18 +22,15 @@ from conformance.engine.auth import (
     TokenCommand,
 )
 from conformance.engine.catalogue import CATALOGUE, CheckDef, Kind, checks_excused_by, load_checks
-from conformance.engine.collector import Listener, Progress
 from conformance.engine.config import RunConfig
+from conformance.engine.fuzzing.collector import Listener, Progress
+from conformance.engine.fuzzing.sharding import Shard
 from conformance.engine.http import Exchange, HttpClient
 from conformance.engine.profile import generic_profile
-from conformance.engine.runner import (
-    RunControl,
-    RunSetupError,
-    TargetUnreachable,
-    check_reachable,
-    run,
-)
-from conformance.engine.sharding import Shard
+from conformance.engine.running.control import RunControl
+from conformance.engine.running.errors import RunSetupError, TargetUnreachable
+from conformance.engine.running.reachability import check_reachable
+from conformance.engine.running.runner import run
 from conformance.spec.catalog import resolve_block
 from conformance.spec.profile import Profile, ProfileError, ProfileException, Requirement
 

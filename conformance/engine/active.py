@@ -19,6 +19,7 @@ from conformance.engine.auth import PRIMARY, Subjects
 from conformance.engine.catalogue import CATALOGUE
 from conformance.engine.datetimes import SchemaWalker
 from conformance.engine.exchanges import ExchangeValidator
+from conformance.engine.fuzzing.seed import new_seed
 from conformance.engine.http import Exchange, HttpClient
 from conformance.engine.operations import OperationInfo
 from conformance.results import Outcome
@@ -64,7 +65,9 @@ class ActiveContext:
     exchanges: ExchangeValidator | None
     spec: LoadedSpec | None = None
     stop_event: threading.Event = field(default_factory=threading.Event)
-    seed: int | None = None  # the run's seed: checks that generate data derive theirs from it
+    # The run's seed: checks that generate data derive theirs from it. Not given: a random one
+    # (the seed policy, fuzzing.seed), as a run without a seed gets.
+    seed: int = field(default_factory=new_seed)
     profile: Profile | None = None  # the profile the run assesses (e.g. which operations are owned)
     # Crashes the implementation (no shutdown code may run: SIGKILL or the like) and starts it
     # again on the same address and data; returns once it is started. Given by whoever runs the

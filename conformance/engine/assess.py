@@ -24,7 +24,7 @@ from conformance.engine.catalogue import (
     Kind,
     checks_excused_by,
 )
-from conformance.engine.collector import Tally
+from conformance.engine.fuzzing.collector import Tally
 from conformance.results import (
     AppliedException,
     CheckResult,

@@ -27,7 +27,7 @@ GONE = (404, 410)
 
 @active_check(ENSURE_RESOURCE_AVAILABILITY)
 def read_after_create(ctx: ActiveContext) -> Iterator[Observation]:
-    rng = random.Random(f"{ctx.seed if ctx.seed is not None else 0}:{ENSURE_RESOURCE_AVAILABILITY}")
+    rng = random.Random(f"{ctx.seed}:{ENSURE_RESOURCE_AVAILABILITY}")
     try:
         credentials = ctx.credentials(PRIMARY)
     except CredentialError:

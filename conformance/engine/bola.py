@@ -152,7 +152,7 @@ class _Bola:
     def __init__(self, ctx: ActiveContext, owned: frozenset[str] | None) -> None:
         self.ctx = ctx
         self.owned = owned
-        self.rng = random.Random(f"{ctx.seed if ctx.seed is not None else 0}:{BOLA}")
+        self.rng = random.Random(f"{ctx.seed}:{BOLA}")
         self.second_name = SECONDARY
         self.second: dict[str, str] = {}
         self.created_ids: set[str] = set()

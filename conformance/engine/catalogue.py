@@ -422,7 +422,7 @@ CHECK_MODULES: tuple[str, ...] = (
     "conformance.engine.behaviour",
     "conformance.engine.availability",
     "conformance.engine.security",
-    "conformance.engine.stateful",
+    "conformance.engine.fuzzing.stateful",
 )
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.engine.auth import Subjects
-from conformance.engine.collector import TESTING_PHASES
-from conformance.engine.sharding import Shard
+from conformance.engine.fuzzing.collector import TESTING_PHASES
+from conformance.engine.fuzzing.sharding import Shard
 from conformance.results import ProductInfo
 from conformance.spec import LoadedSpec
 from conformance.spec.profile import Profile

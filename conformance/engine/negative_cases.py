@@ -15,26 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from schemathesis.core.parameters import ParameterLocation
+from conformance.engine.fuzzing.internals import header_only_mutations
 
 
 def reached_api_valid(case: Any, sent_headers: Iterable[str]) -> bool:
-    meta = getattr(case, "meta", None)
-    if meta is None or not meta.generation.mode.is_negative:
-        return False
-    negative = [place for place, info in meta.components.items() if info.mode.is_negative]
-    mutations = getattr(meta.phase.data, "mutations", ()) or ()
-    if negative != [ParameterLocation.HEADER] or not mutations:
+    left_out = header_only_mutations(case)
+    if not left_out:
         return False
     sent = {name.lower() for name in sent_headers}
-    for mutation in mutations:
-        names = mutation.original_value
-        if (
-            mutation.parameter_location is not ParameterLocation.HEADER
-            or tuple(mutation.keywords) != ("required",)
-            or not isinstance(names, list)
-            or not names
-            or not all(str(name).lower() in sent for name in names)
-        ):
-            return False
-    return True
+    return all(str(name).lower() in sent for name in left_out)

@@ -271,7 +271,7 @@ def _fill(
     )
     if creation is None or paged.operation.method != "GET":
         return False
-    rng = random.Random(f"{ctx.seed if ctx.seed is not None else 0}:{catalogue.PAGINATION}")
+    rng = random.Random(f"{ctx.seed}:{catalogue.PAGINATION}")
     for _ in range(count):
         if ctx.stopped:
             return False

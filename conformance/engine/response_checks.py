@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import schemathesis
-from schemathesis.core.failures import Failure, Severity
 
 from conformance.engine import catalogue
 from conformance.engine.datetimes import SchemaWalker, date_problem
 from conformance.engine.exchanges import ExchangeProblem, ExchangeValidator
 from conformance.engine.facts import EARLIER_REJECTIONS
+from conformance.engine.fuzzing.internals import HIGH_SEVERITY, TitledFailure, is_negative_case
 from conformance.engine.leaks import find_leak
 
 if TYPE_CHECKING:
@@ -30,18 +30,14 @@ if TYPE_CHECKING:
     )  # Case of an OpenAPI operation
 
 
-class ConformanceFailure(Failure):
+class ConformanceFailure(TitledFailure):
     """A finding of one of our checks; its title names what is wrong."""
 
     code: ClassVar[str] = "GDI001"
     kind_title: ClassVar[str] = "GDI conformance check failed"
 
     def __init__(self, *, operation: str, title: str, message: str) -> None:
-        super().__init__(operation=operation, title=title, message=message, severity=Severity.HIGH)
-
-    @property
-    def _unique_key(self) -> str:
-        return self.title
+        super().__init__(operation=operation, title=title, message=message, severity=HIGH_SEVERITY)
 
 
 @dataclass(slots=True)
@@ -185,11 +181,6 @@ def problem_details(state: RunState, response: Response, case: Case) -> bool | N
     return None
 
 
-def _is_negative(case: Case) -> bool:
-    meta = case.meta
-    return meta is not None and meta.generation.mode.is_negative
-
-
 @_register(catalogue.INVALID_INPUT_400)
 def invalid_input_400(state: RunState, response: Response, case: Case) -> bool | None:
     """Invalid input gets 400, never 422 (/core/error-handling/invalid-input)."""
@@ -201,7 +192,7 @@ def invalid_input_400(state: RunState, response: Response, case: Case) -> bool |
             f"The {_where(response, case)}: the API Design Rules require 400 for invalid input, "
             "never 422.",
         )
-    if not _is_negative(case) or not 400 <= status < 500 or status in EARLIER_REJECTIONS:
+    if not is_negative_case(case) or not 400 <= status < 500 or status in EARLIER_REJECTIONS:
         # Valid input; not rejected at all (api:negative_data_rejection's concern); or
         # rejected before validation (credentials, routing): no evidence either way.
         return True

@@ -51,7 +51,7 @@ QUERY_TOKEN_PARAMETER = "access_token"
 
 
 def secured_requests(ctx: ActiveContext, check: str) -> list[SpecRequest]:
-    seed = ctx.seed if ctx.seed is not None else 0
+    seed = ctx.seed
     requests = [
         example_request(ctx.document, operation, random.Random(f"{seed}:{check}:{operation.label}"))
         for operation in ctx.operations

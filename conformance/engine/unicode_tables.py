@@ -21,7 +21,7 @@ import sys
 import tempfile
 from collections.abc import Iterable
 
-import hypothesis.internal.charmap as charmap
+from conformance.engine.fuzzing.internals import codec_table_file
 
 CODECS = ("utf-8", "ascii")
 
@@ -57,13 +57,12 @@ def codec_table(codec: str) -> tuple[list[list[int]], list[list[int]]]:
 
 def prepare_codec_tables(names: Iterable[str] = CODECS) -> None:
     """Write the missing tables into Hypothesis's current home directory (best effort)."""
-    locate = getattr(charmap, "charmap_file", None)
-    if locate is None:
-        return
     for name in names:
         codec = codecs.lookup(name).name
         with contextlib.suppress(OSError):
-            path = locate(f"codec-v2-{codec}")
+            path = codec_table_file(codec)
+            if path is None:
+                return
             if path.exists():
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)

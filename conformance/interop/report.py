@@ -22,7 +22,7 @@ from conformance.engine.evidence import (
     response_evidence,
 )
 from conformance.engine.http import Exchange
-from conformance.engine.runner import tool_versions
+from conformance.engine.running.report import tool_versions
 from conformance.interop.runner import InteropRun
 from conformance.interop.steps import BLOCKS, ScenarioResult, StepResult
 from conformance.results import (

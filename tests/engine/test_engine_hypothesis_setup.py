@@ -7,7 +7,8 @@ from pathlib import Path
 import hypothesis.internal.conjecture.providers as providers
 import pytest
 
-from conformance.engine.runner import _without_local_constants, hypothesis_cache_dir
+from conformance.engine.fuzzing.hypothesis_setup import hypothesis_cache_dir
+from conformance.engine.fuzzing.internals import without_local_constants
 
 
 def test_the_cache_directory_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -27,9 +28,9 @@ def test_an_unusable_cache_directory_means_none(
 
 def test_no_constants_of_local_source_while_a_run_lasts() -> None:
     original = providers._get_local_constants
-    with _without_local_constants():
+    with without_local_constants():
         assert len(providers._get_local_constants()) == 0
-        with _without_local_constants():  # nested runs (threads) share the switch
+        with without_local_constants():  # nested runs (threads) share the switch
             assert len(providers._get_local_constants()) == 0
         assert providers._get_local_constants is not original
     assert providers._get_local_constants is original

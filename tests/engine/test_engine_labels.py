@@ -14,7 +14,7 @@ from tasks_target import TARGET_DIR, TOKEN, serve_tasks
 
 from conformance.cli import main as cli_main
 from conformance.engine import RunConfig, resolve_block
-from conformance.engine.runner import _spec_label
+from conformance.engine.running.report import spec_label
 from conformance.paths import specs_root
 from conformance.results import write_report
 from conformance.spec import load_spec
@@ -47,8 +47,8 @@ def test_other_files_keep_a_relative_path_or_only_their_name(tmp_path: Path) -> 
 def test_a_given_label_loses_the_local_path() -> None:
     _, spec = resolve_block("registries")
     config = RunConfig(spec=spec, base_url="http://x/v1", spec_label=f"registries ({spec.path})")
-    assert _spec_label(config) == "registries (catalog:registries/v1/openapi.yaml)"
-    assert _spec_label(RunConfig(spec=spec, base_url="http://x/v1")) == (
+    assert spec_label(config) == "registries (catalog:registries/v1/openapi.yaml)"
+    assert spec_label(RunConfig(spec=spec, base_url="http://x/v1")) == (
         "catalog:registries/v1/openapi.yaml"
     )
 

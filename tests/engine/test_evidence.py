@@ -34,7 +34,7 @@ from conformance.engine.facts import (
     Facts,
     spec_secures_an_operation,
 )
-from conformance.engine.runner import not_applicable as runner_not_applicable
+from conformance.engine.running.assessment import not_applicable as runner_not_applicable
 from conformance.reports.certification import CertificationVerdict, certify
 from conformance.reports.html import render_html
 from conformance.reports.junit import junit_xml

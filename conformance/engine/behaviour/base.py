@@ -28,9 +28,6 @@ from conformance.engine.http import Exchange
 from conformance.engine.operations import OperationInfo
 from conformance.results import Outcome
 
-# The seed of a run that does not name one (a direct call in a test, an older engine).
-DEFAULT_SEED = 20240229
-
 
 class NoAnswer(Exception):
     """A request got no HTTP answer (timeout, refused connection): the check cannot judge."""
@@ -190,7 +187,7 @@ class Session:
         self.ctx = ctx
         self.check = check
         self.settings = settings
-        self.seed = ctx.seed if ctx.seed is not None else DEFAULT_SEED
+        self.seed = ctx.seed
         self.findings = Findings(
             check, {item.operation_id: item for item in ctx.operations if item.operation_id}
         )

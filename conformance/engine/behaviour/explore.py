@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
-import hypothesis.configuration
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
 from conformance.engine.behaviour.base import Disagreement, Session
-from conformance.engine.unicode_tables import prepare_codec_tables
+from conformance.engine.fuzzing import hypothesis_setup
 
 T = TypeVar("T")
 
@@ -47,23 +45,8 @@ def private_hypothesis_home() -> Iterator[None]:
     user's working directory, but in the user's cache, as the run's generated testing does.
     A fresh directory each time would rebuild the tables: seconds of CPU and ~200 MB at the
     peak. Without a writable cache, a temporary directory."""
-    # Imported here: the runner module imports the engine package, which registers these checks.
-    from conformance.engine.runner import hypothesis_cache_dir
-
-    previous = vars(hypothesis.configuration).get("__hypothesis_home_directory")
-    cache = hypothesis_cache_dir()
-    try:
-        if cache is not None:
-            hypothesis.configuration.set_hypothesis_home_dir(cache)
-            prepare_codec_tables()
-            yield
-            return
-        with tempfile.TemporaryDirectory(prefix="gdi-conformance-bb-") as directory:
-            hypothesis.configuration.set_hypothesis_home_dir(directory)
-            prepare_codec_tables()
-            yield
-    finally:
-        hypothesis.configuration.set_hypothesis_home_dir(previous)
+    with hypothesis_setup.private_hypothesis_home(prefix="gdi-conformance-bb-"):
+        yield
 
 
 class Guard:

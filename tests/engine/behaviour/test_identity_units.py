@@ -14,7 +14,7 @@ from conformance.engine.behaviour.identity.client_auth import tamper_signature
 from conformance.engine.behaviour.identity.endpoints import endpoint_paths
 from conformance.engine.behaviour.identity.grants import _sent_to
 from conformance.engine.behaviour.identity.tokens import JTI_MIN_BITS, jti_bits
-from conformance.engine.collector import Tally
+from conformance.engine.fuzzing.collector import Tally
 from conformance.results import Evidence
 
 

@@ -52,7 +52,7 @@ def _creations(ctx: ActiveContext, check: str) -> Iterator[tuple[Resource, dict[
         credentials = ctx.credentials(PRIMARY) if PRIMARY in ctx.subjects else {}
     except CredentialError:
         return  # the run stops before testing when its credentials fail
-    rng = random.Random(f"{ctx.seed if ctx.seed is not None else 0}:{check}")
+    rng = random.Random(f"{ctx.seed}:{check}")
     follower = Follower(ctx)
     for creation in ctx.operations:
         if ctx.stopped:
@@ -225,7 +225,7 @@ def read_after_update(ctx: ActiveContext) -> Iterator[Observation]:
     if not _updated_paths(ctx):
         return  # nothing the spec lets us update and read: create nothing
     follower = Follower(ctx)
-    rng = random.Random(f"{ctx.seed if ctx.seed is not None else 0}:{READ_AFTER_UPDATE}:body")
+    rng = random.Random(f"{ctx.seed}:{READ_AFTER_UPDATE}:body")
     for resource, credentials in _creations(ctx, READ_AFTER_UPDATE):
         try:
             for update in follower.updates_of(resource):

@@ -29,11 +29,12 @@ from typing import TYPE_CHECKING, Any
 import requests
 import requests.adapters
 import requests.auth
-from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER, HookContext
+from schemathesis import HookContext
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance.engine.auth import Subjects
+from conformance.engine.fuzzing import internals
 from conformance.engine.http import Watchdog, too_deep
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ def limit_responses(schema: Any, max_bytes: int) -> None:
         if not _INSTALLED:
             # A global hook, as Schemathesis offers ``before_call`` only globally; it acts on
             # this engine's schemas alone.
-            GLOBAL_HOOK_DISPATCHER.register_hook_with_name(_before_call, "before_call")
+            internals.register_global_hook(_before_call, "before_call")
             _limit_sessions()
             _INSTALLED = True
 
@@ -203,18 +204,13 @@ class _DeadlineAdapter(requests.adapters.HTTPAdapter):
 def _limit_sessions() -> None:
     """Every session Schemathesis makes for a limited schema gets the limits as a response hook.
 
-    Its capability probes are sent on such a session outside every hook for cases. Where
-    Schemathesis makes sessions elsewhere (another version), each case still gets them through
-    ``_before_call``, and the probes go without.
+    Its capability probes are sent on such a session outside every hook for cases (see
+    ``internals.wrap_session_factory``).
     """
-    try:
-        from schemathesis.engine import context
-    except ImportError:
-        return
-    make_session: Callable[..., requests.Session] | None = getattr(context, "make_session", None)
-    if make_session is None:
-        return
+    internals.wrap_session_factory(_limited)
 
+
+def _limited(make_session: Callable[..., requests.Session]) -> Callable[..., requests.Session]:
     def limited_session(config: Any, *args: Any, **kwargs: Any) -> requests.Session:
         session = make_session(config, *args, **kwargs)
         with _LIMITS_LOCK:
@@ -229,20 +225,20 @@ def _limit_sessions() -> None:
         session.mount("https://", adapter)
         return session
 
-    context.make_session = limited_session
+    return limited_session
 
 
 def _before_call(context: HookContext, case: Case, kwargs: dict[str, Any]) -> None:
     limits = _LIMITS.get(id(getattr(case.operation.schema, "config", None)))
     if limits is not None:
         kwargs["hooks"] = {"response": [_capping_hook(*limits)]}
-    auth = getattr(case, "_auth", None)  # what set_from_requests gave the case
+    auth = internals.case_auth(case)
     if isinstance(auth, SubjectAuth) and _open_operation(case):
         # security: [] (token, introspection, revocation authenticate the client in the body):
         # a bearer token there is a second client authentication a provider rightly refuses.
         kwargs["auth"] = _NoCredentials()
         return
-    left_out = _left_out_headers(case)
+    left_out = internals.left_out_headers(case)
     if isinstance(auth, SubjectAuth) and left_out:
         kwargs["auth"] = auth.without(left_out)  # explicit keyword arguments win
 
@@ -257,15 +253,6 @@ def _open_operation(case: Case) -> bool:
 class _NoCredentials(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         return request
-
-
-def _left_out_headers(case: Case) -> frozenset[str]:
-    """Headers a negative case leaves out on purpose (Schemathesis strips them itself)."""
-    try:
-        from schemathesis.transport.prepare import get_exclude_headers
-    except ImportError:  # another Schemathesis: credentials go on every request as before
-        return frozenset()
-    return frozenset(name.lower() for name in get_exclude_headers(case))
 
 
 class SubjectAuth(requests.auth.AuthBase):

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
-
-from schemathesis.engine import Status, StopReason, events
 
 from conformance.engine.active import Observation
 from conformance.engine.catalogue import CATALOGUE, CheckDef
@@ -24,6 +22,14 @@ from conformance.engine.evidence import (
     response_evidence,
 )
 from conformance.engine.facts import Facts
+from conformance.engine.fuzzing.internals import (
+    Interaction,
+    ScenarioRecorder,
+    Status,
+    StopReason,
+    events,
+    is_negative_case,
+)
 from conformance.engine.negative_cases import reached_api_valid
 from conformance.engine.operations import OperationInfo
 from conformance.engine.response_checks import CHECK_IDS_BY_NAME
@@ -38,15 +44,6 @@ from conformance.results import (
     ResponseTimeSample,
     RunError,
 )
-
-
-def _is_negative(case: Any) -> bool:
-    meta = getattr(case, "meta", None)
-    return meta is not None and bool(meta.generation.mode.is_negative)
-
-
-if TYPE_CHECKING:
-    from schemathesis.engine.recorder import Interaction, ScenarioRecorder
 
 TESTING_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 SAMPLES_PER_OPERATION = 200
@@ -172,7 +169,7 @@ class Collector:
         operation = self.operations.get(label or "")
         return operation.operation_id if operation else None
 
-    def _emit(self, progress: Progress) -> None:
+    def emit(self, progress: Progress) -> None:
         if self.listener is not None:
             self.listener(progress)
 
@@ -240,7 +237,7 @@ class Collector:
     # -- Schemathesis events ------------------------------------------------------------
     def handle(self, event: events.EngineEvent) -> None:
         if isinstance(event, events.PhaseStarted) and event.phase.name.value in TESTING_PHASES:
-            self._emit(Progress(kind="phase-started", phase=event.phase.name.value))
+            self.emit(Progress(kind="phase-started", phase=event.phase.name.value))
         elif isinstance(event, events.PhaseFinished) and event.phase.name.value in TESTING_PHASES:
             reason = event.phase.skip_reason.display if event.phase.skip_reason else None
             status = _STATUS.get(event.status, str(event.status))
@@ -251,7 +248,7 @@ class Collector:
             self.phases.append(
                 PhaseResult(name=event.phase.name.value, status=status, reason=reason)
             )
-            self._emit(Progress(kind="phase-finished", phase=event.phase.name.value, status=status))
+            self.emit(Progress(kind="phase-finished", phase=event.phase.name.value, status=status))
         elif isinstance(event, events.ScenarioFinished):
             self._scenario(event)
         elif isinstance(event, events.NonFatalError):
@@ -314,7 +311,7 @@ class Collector:
                     tally.add_error(f"{check.name} crashed on a {phase} case")
         if event.label:
             failures = sum(item.failures for item in self.tallies.values()) - failures_before
-            self._emit(
+            self.emit(
                 Progress(
                     kind="operation-done",
                     phase=phase,
@@ -353,7 +350,7 @@ class Collector:
                 method=method,
                 declared=method == case.operation.method.upper(),
                 status=response.status_code,
-                negative=_is_negative(case) and not self._sent_valid(recorder, case_id),
+                negative=is_negative_case(case) and not self._sent_valid(recorder, case_id),
                 secured=self.secured.get(label, False),
                 created_then_read=created and method in ("GET", "HEAD"),
                 deleted_then_read=method != "DELETE"

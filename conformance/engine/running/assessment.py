@@ -1,0 +1,85 @@
+"""Judging a run: which checks ran or why not, and every requirement of the profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.engine.assess import Observed, assess_check, assess_requirement
+from conformance.engine.catalogue import CATALOGUE
+from conformance.engine.fuzzing.collector import Collector
+from conformance.engine.fuzzing.sharding import Shard
+from conformance.results import CheckResult, Completion, RequirementResult
+from conformance.spec.profile import Profile
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    requirements: list[RequirementResult]
+    checks: list[CheckResult]
+
+
+def assess(
+    profile: Profile,
+    collector: Collector,
+    ran: set[str],
+    completion: Completion,
+    *,
+    shard: Shard | None,
+    document: dict[str, Any],
+    has_operations: bool,
+) -> Assessment:
+    implemented = frozenset(
+        {check.id for check in CATALOGUE.per_response()}
+        | {bound.check.id for bound in CATALOGUE.active()}
+    )
+    observed = Observed(
+        tallies=collector.tallies,
+        operation_ids={label: item.operation_id for label, item in collector.operations.items()},
+        operation_errors=collector.operation_errors,
+        implemented=implemented,
+        ran=frozenset(ran),
+        answered=any(item.status_codes for item in collector.coverage.values())
+        or any(tally.cases for tally in collector.tallies.values()),
+        skip_reasons=_skip_reasons(profile, implemented, ran, completion, shard),
+        statuses={label: dict(item.status_codes) for label, item in collector.coverage.items()},
+        routed=_routed(collector),
+        not_applicable=not_applicable(document) if has_operations else {},
+        secured=frozenset(label for label, secured in collector.secured.items() if secured),
+    )
+    requirements = [assess_requirement(item, profile, observed) for item in profile.requirements]
+    reported = sorted(profile.check_ids | ran | {c for c, _ in collector.tallies})
+    return Assessment(requirements, [assess_check(check, observed) for check in reported])
+
+
+def _skip_reasons(
+    profile: Profile,
+    implemented: frozenset[str],
+    ran: set[str],
+    completion: Completion,
+    shard: Shard | None,
+) -> dict[str, str]:
+    """Why each check that did not run did not."""
+    reasons = {check: "not implemented by this engine" for check in profile.check_ids - implemented}
+    for check in implemented - ran:
+        reasons[check] = completion.reason or "not selected for this run"
+        bound = CATALOGUE.bound(check)
+        api_wide = bound is not None and not bound.per_operation and not bound.check.per_response
+        if shard is not None and not shard.first and api_wide:
+            reasons[check] = f"an API-wide check: shard 1 of {shard.count} runs it"
+    return reasons
+
+
+def _routed(collector: Collector) -> bool:
+    """Some answer reached an operation (not 401, 403 or 404), or nothing was generated."""
+    codes = {code for item in collector.coverage.values() for code in item.status_codes}
+    return not codes or bool(codes - {"401", "403", "404"})
+
+
+def not_applicable(document: dict[str, Any]) -> dict[str, str]:
+    """Checks the spec declares nothing for (no date-time in any response, no DELETE, ...)."""
+    return {
+        check.id: check.precondition.not_applicable
+        for check in CATALOGUE
+        if check.precondition.applies is not None and not check.precondition.applies(document)
+    }
