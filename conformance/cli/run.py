@@ -139,7 +139,7 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=main)
 
 
-def build_config(options: RunOptions, shard: Shard | None) -> RunConfig:
+def build_config(options: RunOptions, shard: Shard | None, processes: int = 1) -> RunConfig:
     vendor = read_vendor(options)
     base_url, subjects = target_of(options, vendor)
     login_driver_choice(options, vendor=vendor)
@@ -154,6 +154,7 @@ def build_config(options: RunOptions, shard: Shard | None) -> RunConfig:
         shard=shard,
         restart=restart_hook(vendor, block_name(options.bb)) if options.bb else None,
         budget_started=conformance.cli.STARTED,
+        processes=processes,
     )
 
 
@@ -196,7 +197,7 @@ def main(args: argparse.Namespace) -> int:
         )
     options = RunOptions.from_namespace(args)
     try:
-        config = build_config(options, args.shard)
+        config = build_config(options, args.shard, processes=args.workers)
         key = signing_key(args)  # an unusable key is refused before anything is tested
     except (UsageError, SigningKeyError) as exc:
         return _fail(str(exc))

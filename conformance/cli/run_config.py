@@ -163,6 +163,7 @@ def build_run_config(
     shard: Shard | None = None,
     restart: Callable[[], None] | None = None,
     budget_started: float | None = None,
+    processes: int = 1,
 ) -> RunConfig:
     """The run the options ask for, of the target resolved from them (spec, profile, base URL,
     subjects, vendor file) and what only the command knows (its shard, a restart hook)."""
@@ -174,7 +175,8 @@ def build_run_config(
         seed=options.seed,
         max_examples=options.max_examples,
         max_time=options.max_time,
-        workers=options.threads,
+        threads=options.threads,
+        processes=processes,
         request_timeout=options.request_timeout,
         spec_label=spec_label,
         shard=shard,

@@ -33,9 +33,11 @@ class RunConfig:
     seed: int | None = None  # None: a random seed, recorded in the report
     max_examples: int = DEFAULT_MAX_EXAMPLES
     max_time: float | None = None  # seconds for the whole run; None: no limit
-    # Schemathesis's worker threads within this one process (the command line's --threads;
-    # its --workers are processes, each a run of its own).
-    workers: int = 1
+    # Schemathesis's worker threads within this one process (the command line's --threads).
+    threads: int = 1
+    # How many shard processes the whole run is split into (--workers); a shard's own run is
+    # one of them. Recorded in the report's budget; this process runs only its part.
+    processes: int = 1
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     phases: tuple[str, ...] = TESTING_PHASES

@@ -103,6 +103,7 @@ def build_payload(
             "max_examples": report.budget.max_examples,
             "max_time_s": report.budget.max_time_s,
             "workers": report.budget.workers,
+            "threads": report.budget.threads,
             "request_timeout_s": report.budget.request_timeout_s,
             "started_at": report.started_at,
             "finished_at": report.finished_at,

@@ -208,9 +208,10 @@ class ProfileInfo:
 class Budget:
     max_examples: int
     max_time_s: float | None
-    workers: int
+    workers: int  # processes the run was split into (--workers)
     request_timeout_s: float
     max_response_bytes: int
+    threads: int = 1  # Schemathesis's threads in each process (--threads)
 
 
 @dataclass(slots=True)

@@ -172,4 +172,4 @@ def test_a_run_config_survives_the_way_to_a_shard_and_back(tmp_path: Path) -> No
         command_parser(run_command, "run").parse_args(argv)
     )))  # fmt: skip
     assert _comparable(again) == _comparable(first)
-    assert (first.seed, first.max_examples, first.workers, first.max_time) == (11, 3, 2, 2.5)
+    assert (first.seed, first.max_examples, first.threads, first.max_time) == (11, 3, 2, 2.5)

@@ -172,7 +172,7 @@ def schemathesis_config(config: RunConfig, execution: Pass) -> schemathesis.Conf
             # would carry credentials away).
             "max-redirects": 0,
             "request-timeout": config.request_timeout,
-            "workers": config.workers,
+            "workers": config.threads,
             # Keep testing an operation after a failure, so every check sees every case.
             "continue-on-failure": True,
             # Timing-based health checks would make the same seed behave differently.

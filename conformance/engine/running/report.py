@@ -93,7 +93,8 @@ def assemble_report(
         budget=Budget(
             max_examples=config.max_examples,
             max_time_s=config.max_time,
-            workers=config.workers,
+            workers=config.processes,
+            threads=config.threads,
             request_timeout_s=config.request_timeout,
             max_response_bytes=config.max_response_bytes,
         ),
