@@ -69,6 +69,7 @@ def test_bad_arguments_exit_2_with_one_message(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_unreachable_implementation_could_not_run(tmp_path: Path, capsys) -> None:
     url = f"http://127.0.0.1:{free_port()}/messaging/v1"
     argv = ["certify", "--bb", "messaging", "--base-url", url, "--report-dir", str(tmp_path)]
