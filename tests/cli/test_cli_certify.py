@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import xmlschema
+from support.ports import free_port
 from support.services import running_blocks
 
 from conformance.cli import main
@@ -34,12 +34,6 @@ BLOCK_FILES = (
     "lint.sarif",
     "certificate.json",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize(
