@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from building_blocks.common.process import BlockProcess
 from conformance.engine import ActiveContext, HttpClient, IdentityClient, Subjects
@@ -19,6 +20,7 @@ from conformance.engine.operations import list_operations
 from conformance.paths import seed_root, specs_root
 from conformance.results import Outcome
 from conformance.spec import load_spec
+from fixtures.mutants.catalog import Mutant
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 KEYS = seed_root() / "identity" / "keys"
@@ -97,3 +99,23 @@ def describe(observations: list[Observation]) -> str:
         )
         or "(no failure and no error)"
     )
+
+
+def assert_passes(check_id: str, context: ActiveContext) -> None:
+    observations = run_check(check_id, context)
+    assert outcomes(observations) == {Outcome.PASSED}, describe(observations)
+
+
+def assert_mutant_flagged(mutant: Mutant, profile: Any, identity_url: str, tmp_path: Path) -> None:
+    """The mutant's block, served on its own, fails the check that must catch it, with the
+    exchange that shows it; the check belongs to the requirement the mutant names."""
+    requirement = next(item for item in profile.requirements if item.id == mutant.requirement)
+    assert mutant.check in requirement.checks
+    with (
+        serve(mutant.block, tmp_path, identity_url, mutant.name) as base_url,
+        behaviour_context(mutant.block, base_url, identity_url) as context,
+    ):
+        observations = run_check(mutant.check, context)
+    failures = [item for item in observations if item.outcome is Outcome.FAILED]
+    assert failures, describe(observations)
+    assert all(item.exchange is not None and item.title for item in failures)
