@@ -64,9 +64,18 @@ def behaviour_context(
     block: str, base_url: str, identity_url: str, *, seed: int = SEED
 ) -> Iterator[ActiveContext]:
     """A context as the engine builds it, whose primary subject takes tokens from identity."""
-    spec = load_spec(specs_root() / block / "v1" / "openapi.yaml")
     key = KEYS / "gemeente-utrecht.key.pem"
     subjects = Subjects({"primary": IdentityClient(identity_url, "gemeente-utrecht", key)})
+    with engine_context(block, base_url, subjects, seed=seed) as context:
+        yield context
+
+
+@contextmanager
+def engine_context(
+    block: str, base_url: str, subjects: Subjects, *, seed: int = SEED
+) -> Iterator[ActiveContext]:
+    """What the engine hands an active check on ``block`` at ``base_url``."""
+    spec = load_spec(specs_root() / block / "v1" / "openapi.yaml")
     with HttpClient(timeout=10.0, max_response_bytes=1024 * 1024) as http:
         yield ActiveContext(
             base_url=base_url,
