@@ -1,5 +1,6 @@
-"""support.services.serve_asgi and support.ports.free_port: what the tests that serve an app
-rely on (it answers once yielded, it is gone afterwards, a failed start is an error at once)."""
+"""support.services (serve_asgi, serve_threaded) and support.ports.free_port: what the tests
+that serve an app rely on (it answers once yielded, it is gone afterwards, a failed start is an
+error at once)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -15,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from support.ports import free_port
-from support.services import serve_asgi
+from support.services import serve_asgi, serve_threaded
 
 
 async def hello(request: Request) -> PlainTextResponse:
@@ -53,3 +55,24 @@ def test_an_app_that_fails_to_start_is_an_error_at_once() -> None:
     ):
         pass
     assert time.monotonic() - started < 30  # not the whole timeout: the thread ended
+
+
+def test_a_threaded_server_answers_until_its_context_ends() -> None:
+    class Hello(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "5")
+            self.end_headers()
+            self.wfile.write(b"hello")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    released = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hello)
+    with serve_threaded(server, before_shutdown=lambda: released.append(True)) as origin:
+        assert httpx.get(f"{origin}/", timeout=10).text == "hello"
+        assert released == []
+    assert released == [True]
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{origin}/", timeout=5)
