@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from support.checkout import REPOSITORY
-from support.hostile import environment, hostile_server, read_report
+from support.hostile import environment, hostile_server, read_report, run_command
 
 from conformance.results import RunReport, Verdict
 from fixtures.hostile.catalog import CONTROL, HOSTILE, Hostile
@@ -83,26 +82,15 @@ class Outcome:
 
 
 def run_cli(base_url: str, report_dir: Path) -> Outcome:
-    command = [
-        sys.executable,
-        "-m",
-        "conformance",
-        "run",
-        "--spec",
-        str(SPEC),
-        "--base-url",
+    command = run_command(
+        SPEC,
         base_url,
-        "--max-time",
-        f"{MAX_TIME:g}",
-        "--request-timeout",
-        f"{REQUEST_TIMEOUT:g}",
-        "--seed",
-        "20251129",
-        "--max-examples",
-        "5",
-        "--report-dir",
-        str(report_dir),
-    ]
+        report_dir,
+        max_time=MAX_TIME,
+        request_timeout=REQUEST_TIMEOUT,
+        seed=20251129,
+        max_examples=5,
+    )
     started = time.monotonic()
     done = subprocess.run(
         command,

@@ -20,7 +20,6 @@ import os
 import resource
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -29,7 +28,13 @@ from pathlib import Path
 import httpx
 import pytest
 from support.checkout import REPOSITORY
-from support.hostile import environment, hostile_process, hostile_server, read_report
+from support.hostile import (
+    environment,
+    hostile_process,
+    hostile_server,
+    read_report,
+    run_command,
+)
 
 from conformance.engine.http import HttpClient
 from conformance.results import RunReport
@@ -74,26 +79,15 @@ def start_run(
     base_url: str, report_dir: Path, *, spec: Path = SPEC, max_time: float = MAX_TIME
 ) -> subprocess.Popen[bytes]:
     report_dir.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "conformance",
-        "run",
-        "--spec",
-        str(spec),
-        "--base-url",
+    command = run_command(
+        spec,
         base_url,
-        "--max-time",
-        f"{max_time:g}",
-        "--request-timeout",
-        "1",
-        "--seed",
-        "20251205",
-        "--max-examples",
-        "3",
-        "--report-dir",
-        str(report_dir),
-    ]
+        report_dir,
+        max_time=max_time,
+        request_timeout=1,
+        seed=20251205,
+        max_examples=3,
+    )
     with open(report_dir / "output.txt", "wb") as output:
         return subprocess.Popen(
             command,

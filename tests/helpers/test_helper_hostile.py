@@ -14,6 +14,7 @@ from support.hostile import (
     hostile_process,
     hostile_server,
     read_report,
+    run_command,
 )
 from support.sample_reports import make_report
 
@@ -63,3 +64,26 @@ def test_a_server_that_cannot_start_says_so() -> None:
 @pytest.mark.slow
 def test_startup_is_measured(tmp_path: Path) -> None:
     assert 0 < cli_startup_seconds(tmp_path) < 120
+
+
+def test_the_run_command_carries_its_budgets(tmp_path: Path) -> None:
+    command = run_command(
+        Path("openapi.yaml"),
+        "http://127.0.0.1:1/api/v1",
+        tmp_path,
+        max_time=2.5,
+        request_timeout=1,
+        seed=7,
+        max_examples=3,
+    )
+    options = dict(zip(command[4::2], command[5::2], strict=True))
+    assert command[1:4] == ["-m", "conformance", "run"]
+    assert options == {
+        "--spec": "openapi.yaml",
+        "--base-url": "http://127.0.0.1:1/api/v1",
+        "--max-time": "2.5",
+        "--request-timeout": "1",
+        "--seed": "7",
+        "--max-examples": "3",
+        "--report-dir": str(tmp_path),
+    }

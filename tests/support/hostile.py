@@ -8,7 +8,9 @@ such child: the checkout's fixtures importable, colour off, a fixed width, outpu
 ``cli_startup_seconds(cwd)`` is how long ``python -m conformance run --help`` takes on this
 machine now (the imports, no run): tests that hold a command to a time budget measured from
 outside allow for it, since the budget's own clock starts only once the package is imported.
-``read_report(report_dir)`` is the run's report.json, validated, or None when there is none.
+``run_command(...)`` is the ``gdi-conformance run`` command line these tests start, with its
+budgets. ``read_report(report_dir)`` is the run's report.json, validated, or None when there
+is none.
 """
 
 from __future__ import annotations
@@ -87,3 +89,36 @@ def read_report(report_dir: Path) -> RunReport | None:
     data = json.loads(path.read_text(encoding="utf-8"))
     validate_report(data)
     return RunReport.from_dict(data)
+
+
+def run_command(
+    spec: Path,
+    base_url: str,
+    report_dir: Path,
+    *,
+    max_time: float,
+    request_timeout: float,
+    seed: int,
+    max_examples: int,
+) -> list[str]:
+    """``python -m conformance run`` against ``base_url``, as a user would start it."""
+    return [
+        sys.executable,
+        "-m",
+        "conformance",
+        "run",
+        "--spec",
+        str(spec),
+        "--base-url",
+        base_url,
+        "--max-time",
+        f"{max_time:g}",
+        "--request-timeout",
+        f"{request_timeout:g}",
+        "--seed",
+        str(seed),
+        "--max-examples",
+        str(max_examples),
+        "--report-dir",
+        str(report_dir),
+    ]
