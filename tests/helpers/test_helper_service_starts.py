@@ -10,21 +10,18 @@ pytest_plugins = ("pytester",)
 
 def test_a_slow_test_may_start_anything() -> None:
     started = ["a process (git status)", "a uvicorn server"]
-    assert (
-        violation(slow=True, started=started, fixtures=["a"], starting_fixtures={"a": "x"}) is None
-    )
+    assert violation(slow=True, started=started, fixtures_started={"a": "x"}) is None
 
 
 def test_a_test_that_starts_nothing_keeps_the_rule() -> None:
-    assert violation(slow=False, started=[], fixtures=["tmp_path"], starting_fixtures={}) is None
+    assert violation(slow=False, started=[], fixtures_started={}) is None
 
 
 def test_what_was_started_is_named_once() -> None:
     why = violation(
         slow=False,
         started=["a uvicorn server", "a uvicorn server"],
-        fixtures=[],
-        starting_fixtures={},
+        fixtures_started={},
     )
     assert why is not None
     assert why.count("a uvicorn server") == 1
@@ -35,8 +32,7 @@ def test_a_fixture_that_started_something_earlier_counts() -> None:
     why = violation(
         slow=False,
         started=[],
-        fixtures=["tmp_path", "server"],
-        starting_fixtures={"server": "a process (python -m app)"},
+        fixtures_started={"server": "a process (python -m app)"},
     )
     assert why is not None
     assert "'server'" in why and "python -m app" in why
@@ -88,6 +84,19 @@ def test_fails_itself():
 """
 
 
+# Another module's fixture of the same name that starts nothing: its users keep the rule.
+NAMESAKE = """
+import pytest
+
+@pytest.fixture(scope="module")
+def started_once():
+    return "nothing started"
+
+def test_a_namesake_that_starts_nothing(started_once):
+    pass
+"""
+
+
 @pytest.mark.slow  # the suite it runs starts processes
 @pytest.mark.parametrize("first_is_slow", [True, False], ids=["slow-first", "unmarked-first"])
 def test_the_rule_in_a_run(pytester: pytest.Pytester, first_is_slow: bool) -> None:
@@ -98,7 +107,7 @@ def test_the_rule_in_a_run(pytester: pytest.Pytester, first_is_slow: bool) -> No
     users = [marked, unmarked] if first_is_slow else [unmarked, marked]
     suite = SUITE.replace("{fixture_users}", "\n\n".join(users))
     pytester.makeini("[pytest]\nmarkers =\n    slow: slow\n")
-    pytester.makepyfile(test_suite=suite)
+    pytester.makepyfile(test_suite=suite, test_unrelated=NAMESAKE)  # runs after test_suite
     result = pytester.runpytest_inprocess("-p", "support.service_starts", "-p", "no:randomly")
     outcomes = {
         report.nodeid.split("::")[-1]: report.outcome
@@ -113,6 +122,7 @@ def test_the_rule_in_a_run(pytester: pytest.Pytester, first_is_slow: bool) -> No
         "test_marked_uses_it": "passed",
         "test_unmarked_uses_it": "failed",
         "test_fails_itself": "failed",
+        "test_a_namesake_that_starts_nothing": "passed",
     }
     result.stdout.fnmatch_lines(["*its own failure*"])
     result.stdout.fnmatch_lines(["*it started a uvicorn server*"])

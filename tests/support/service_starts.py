@@ -25,13 +25,22 @@ import uvicorn
 SLOW_MARKER = "slow"
 
 
+FixtureKey = tuple[str, str]
+
+
+def fixture_key(fixturedef: Any) -> FixtureKey:
+    """Where a fixture is defined (the node id of its conftest or module) and its name."""
+    return (str(fixturedef.baseid), str(fixturedef.argname))
+
+
 class ServiceStarts:
     """What was started while a test, or a fixture, ran."""
 
     def __init__(self) -> None:
         self.recording = False
         self.started: list[str] = []
-        self.starting_fixtures: dict[str, str] = {}
+        # by where a fixture is defined and its name: two fixtures may share a name
+        self.starting_fixtures: dict[FixtureKey, str] = {}
 
     def note(self, what: str) -> None:
         if self.recording:
@@ -46,22 +55,30 @@ class ServiceStarts:
         started, self.started = self.started, []
         return started
 
-    def fixture_set_up(self, name: str, started: Iterable[str]) -> None:
+    def fixture_set_up(self, key: FixtureKey, started: Iterable[str]) -> None:
         for what in started:
-            self.starting_fixtures.setdefault(name, what)
+            self.starting_fixtures.setdefault(key, what)
+
+    def used_by(self, item: pytest.Item) -> dict[str, str]:
+        """The fixtures ``item`` uses that started something, and what."""
+        info = getattr(item, "_fixtureinfo", None)  # pytest's own record of the item's fixtures
+        found: dict[str, str] = {}
+        for name, definitions in getattr(info, "name2fixturedefs", {}).items():
+            if definitions:  # the last definition is the one that serves the item
+                what = self.starting_fixtures.get(fixture_key(definitions[-1]))
+                if what is not None:
+                    found[name] = what
+        return found
 
 
-def violation(
-    *, slow: bool, started: list[str], fixtures: Iterable[str], starting_fixtures: dict[str, str]
-) -> str | None:
-    """Why a test breaks the fast lane's rule, or None when it keeps it."""
+def violation(*, slow: bool, started: list[str], fixtures_started: dict[str, str]) -> str | None:
+    """Why a test breaks the fast lane's rule, or None when it keeps it. ``fixtures_started``:
+    the fixtures the test uses that started something when they were set up, and what."""
     if slow:
         return None
     reasons = [f"it started {what}" for what in dict.fromkeys(started)]
     reasons += [
-        f"it uses fixture {name!r}, which started {starting_fixtures[name]}"
-        for name in fixtures
-        if name in starting_fixtures
+        f"it uses fixture {name!r}, which started {what}" for name, what in fixtures_started.items()
     ]
     if not reasons:
         return None
@@ -122,7 +139,7 @@ class ServiceStartsPlugin:
         try:
             return (yield)
         finally:
-            self.starts.fixture_set_up(fixturedef.argname, self.starts.started[before:])
+            self.starts.fixture_set_up(fixture_key(fixturedef), self.starts.started[before:])
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Generator[None, None, None]:
@@ -138,8 +155,7 @@ class ServiceStartsPlugin:
         why = violation(
             slow=item.get_closest_marker(SLOW_MARKER) is not None,
             started=started,
-            fixtures=getattr(item, "fixturenames", ()),
-            starting_fixtures=self.starts.starting_fixtures,
+            fixtures_started=self.starts.used_by(item),
         )
         if why is not None:
             pytest.fail(why, pytrace=False)
