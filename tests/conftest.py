@@ -15,6 +15,9 @@ _REPOSITORY = str(Path(__file__).resolve().parents[1])
 if _REPOSITORY not in sys.path:
     sys.path.append(_REPOSITORY)
 
+# A test that starts a process or a uvicorn server without @pytest.mark.slow fails.
+pytest_plugins = ["support.service_starts"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _signing_key_apart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:

@@ -45,10 +45,10 @@ from conformance.cli.certify_blocks import (
     certify_block,
     print_summary,
     progress_bars,
-    summary_console,
     write_overview,
 )
 from conformance.cli.certify_life_events import play_life_events
+from conformance.cli.consoles import summary_console
 from conformance.cli.help import ExamplesFormatter, examples
 from conformance.cli.interruption import stop_on_signals
 from conformance.cli.memory import child_environment, limit_malloc_arenas, release_memory

@@ -53,7 +53,6 @@ from conformance.results import ProductInfo, Redactor, RunReport
 from conformance.spec import SpecLoadError
 from conformance.spec.vendor import VendorConfig
 
-LOG_WIDTH = 200  # columns of the summary in a log: wide enough for every column of the table
 PHASES_PER_OPERATION = 4  # examples, coverage, fuzzing, stateful
 VERDICT_STYLES = {
     CertificationVerdict.CERTIFIED: "bold green",
@@ -273,13 +272,6 @@ def progress_bars(console: Console) -> BlockProgress:
         console=console,
         transient=False,
     )
-
-
-def summary_console() -> Console:
-    """The console for the summary: in a log (no terminal) as wide as the table needs, where
-    rich would otherwise cut it at 80 columns."""
-    console = Console()
-    return console if console.is_terminal else Console(width=LOG_WIDTH)
 
 
 def print_summary(

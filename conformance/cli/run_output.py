@@ -10,6 +10,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from conformance.cli.consoles import summary_console
 from conformance.engine import Progress
 from conformance.results import Outcome, RunReport, Verdict
 
@@ -102,7 +103,7 @@ def _note(report: RunReport, index: int) -> str:
 
 
 def print_summary(report: RunReport, path: Path, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or summary_console()
     table = Table(title=f"{report.profile.name} profile {report.profile.version}", expand=False)
     for column in ("requirement", "level", "outcome", "cases", "evidence", "note"):
         table.add_column(column, overflow="fold")

@@ -19,6 +19,7 @@ from typing import Any
 from conformance.engine.datetimes import SchemaWalker
 from conformance.engine.operations import HTTP_METHODS, list_operations
 from conformance.engine.paging import paged_operations
+from conformance.engine.spec_requests import demands_credentials
 
 # Statuses an API may answer invalid input with besides 400: the request fails before its
 # content is looked at (credentials, routing, method, size, media type).
@@ -160,18 +161,8 @@ def spec_declares_creation(document: dict[str, Any]) -> bool:
 
 
 def spec_secures_an_operation(document: dict[str, Any]) -> bool:
-    """Some operation demands credentials: a non-empty security list (its own, else the
-    document's) without an empty ``{}`` alternative, as ``spec_requests.is_secured`` reads it."""
-    default = document.get("security")
-    for _, operation in _operations(document):
-        security = operation.get("security", default)
-        if (
-            isinstance(security, list)
-            and security
-            and all(isinstance(item, dict) and item for item in security)
-        ):
-            return True
-    return False
+    """Some operation demands credentials, by the rule the security checks use."""
+    return any(demands_credentials(document, operation) for _, operation in _operations(document))
 
 
 def spec_declares_deletion(document: dict[str, Any]) -> bool:

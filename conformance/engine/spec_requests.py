@@ -77,8 +77,14 @@ def operation_object(document: dict[str, Any], operation: OperationInfo) -> dict
 
 
 def is_secured(document: dict[str, Any], operation: OperationInfo) -> bool:
-    """The operation demands credentials: a non-empty security list without an empty ``{}``."""
-    security = operation_object(document, operation).get("security", document.get("security"))
+    """The operation demands credentials (see ``demands_credentials``)."""
+    return demands_credentials(document, operation_object(document, operation))
+
+
+def demands_credentials(document: dict[str, Any], operation: dict[str, Any]) -> bool:
+    """An operation object demands credentials: a non-empty security list (its own, else the
+    document's) without an empty ``{}`` alternative."""
+    security = operation.get("security", document.get("security"))
     if not isinstance(security, list) or not security:
         return False
     return all(isinstance(item, dict) and item for item in security)

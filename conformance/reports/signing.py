@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,7 +89,8 @@ def _create_private(path: Path, key: Ed25519PrivateKey) -> bool:
     Written to a temporary file and linked into place: the link fails if ``path`` exists, so
     of two runs starting at once exactly one key wins and nobody reads a half-written file.
     """
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    # Per process and thread: two threads of one process may ask for the key at once too.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
     temporary.unlink(missing_ok=True)
     _write_private(temporary, key)
     try:

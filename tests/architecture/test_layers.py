@@ -14,7 +14,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # The root package only carries the version: importing it is importing a leaf.
-LEAVES = {"conformance.exitcodes", "conformance.paths", "conformance.__version__"}
+LEAVES = {
+    "conformance.adr_http",
+    "conformance.exitcodes",
+    "conformance.paths",
+    "conformance.__version__",
+}
 # A row of the table: | `conformance.x`, `conformance.y` | `spec`, `lint`, ... (free text) |
 ROW = re.compile(r"^\| (?P<packages>`[^|]+`) \| (?P<allowed>[^|]+) \|$")
 
@@ -107,6 +112,17 @@ def test_the_table_names_every_layer() -> None:
 
 def test_no_layer_imports_one_it_may_not() -> None:
     assert violations() == []
+
+
+@pytest.mark.parametrize("leaf", sorted(LEAVES - {"conformance.__version__"}))
+def test_a_leaf_imports_nothing_of_ours(leaf: str) -> None:
+    path = ROOT / Path(*leaf.split(".")).with_suffix(".py")
+    ours = {
+        name
+        for name in imported_modules(path)
+        if name.split(".")[0] in {"conformance", "building_blocks"}
+    }
+    assert ours == set()
 
 
 @pytest.mark.parametrize(

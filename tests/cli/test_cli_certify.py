@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import xmlschema
+from support.ports import free_port
 from support.services import running_blocks
 
 from conformance.cli import main
@@ -34,12 +34,6 @@ BLOCK_FILES = (
     "lint.sarif",
     "certificate.json",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize(
@@ -69,6 +63,7 @@ def test_bad_arguments_exit_2_with_one_message(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_unreachable_implementation_could_not_run(tmp_path: Path, capsys) -> None:
     url = f"http://127.0.0.1:{free_port()}/messaging/v1"
     argv = ["certify", "--bb", "messaging", "--base-url", url, "--report-dir", str(tmp_path)]

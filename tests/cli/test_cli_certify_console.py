@@ -19,8 +19,8 @@ from conformance.cli.certify_blocks import (
     _listener,
     print_summary,
     progress_bars,
-    summary_console,
 )
+from conformance.cli.consoles import summary_console
 from conformance.cli.run_options import RunOptions
 from conformance.engine import Progress as EngineProgress
 from conformance.reports.certification import certify

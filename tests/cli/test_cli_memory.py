@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from conformance.cli.memory import child_environment
 
 
@@ -15,6 +17,7 @@ def test_children_get_the_same_malloc_tuning_unless_set() -> None:
     assert env["PATH"] == "/bin"
 
 
+@pytest.mark.slow
 def test_tuning_and_release_work_in_a_fresh_process() -> None:
     # In a child: the settings stay with the process that makes them.
     code = (

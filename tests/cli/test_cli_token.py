@@ -27,6 +27,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.mark.slow
 def test_organisation_token(identity_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(
         capsys, "--identity", identity_url, "--client", "gemeente-utrecht",
@@ -39,6 +40,7 @@ def test_organisation_token(identity_url: str, capsys: pytest.CaptureFixture[str
     assert out.count("\n") == 1 and err == ""
 
 
+@pytest.mark.slow
 def test_citizen_token_and_id_token(identity_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     common = ["--identity", identity_url, "--client", "burger-portaal",
               "--key", str(KEYS / "burger-portaal.key.pem"), "--citizen", "999993653"]  # fmt: skip
@@ -51,6 +53,7 @@ def test_citizen_token_and_id_token(identity_url: str, capsys: pytest.CaptureFix
     assert id_token["aud"] == "burger-portaal" and id_token["sub"] != "999993653"
 
 
+@pytest.mark.slow
 def test_refused_token_exits_1(identity_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(
         capsys, "--identity", identity_url, "--client", "gemeente-utrecht",
@@ -69,6 +72,7 @@ def test_refused_token_exits_1(identity_url: str, capsys: pytest.CaptureFixture[
         (["--key", "missing.pem"], "cannot read key file"),
     ],
 )
+@pytest.mark.slow
 def test_bad_input_exits_2(
     identity_url: str, capsys: pytest.CaptureFixture[str], args: list[str], message: str
 ) -> None:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from checkout import importable_fixtures
+from support.checkout import importable_fixtures
 
 from building_blocks.common.process import BlockProcess
 from conformance.engine import (

@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from checkout import importable_fixtures
-from test_hostile import environment, hostile_server
+from support.checkout import importable_fixtures
+from support.hostile import environment, hostile_server
 
 pytestmark = pytest.mark.slow
 

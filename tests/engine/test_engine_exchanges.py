@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 from conformance.engine.exchanges import ExchangeProblem, ExchangeValidator
@@ -50,3 +51,15 @@ def test_identical_exchanges_are_validated_once(tasks_spec: LoadedSpec, monkeypa
     assert len(calls) == 1
     assert _validate(validator, TASK) is None  # another body: validated anew
     assert len(calls) == 2
+
+
+def test_the_spec_is_only_read(tasks_spec: LoadedSpec) -> None:
+    """The validator shares the spec's parts with the run (no copy): openapi-core must not
+    change them, whatever it validates."""
+    before = copy.deepcopy(tasks_spec.bundled)
+    validator = ExchangeValidator(tasks_spec.bundled, BASE)
+    _validate(validator, TASK)
+    _validate(validator, {"id": "one"})
+    validator.validate(method="POST", url=f"{BASE}/tasks", status=201, headers=HEADERS, body=b"{")
+    validator.validate(method="GET", url=f"{BASE}/nowhere", status=200, headers=HEADERS, body=b"")
+    assert tasks_spec.bundled == before

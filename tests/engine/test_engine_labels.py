@@ -53,6 +53,7 @@ def test_a_given_label_loses_the_local_path() -> None:
     )
 
 
+@pytest.mark.slow
 def test_report_json_holds_no_local_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     copy = tmp_path / "somewhere" / "openapi.yaml"
     copy.parent.mkdir()

@@ -44,6 +44,7 @@ def run_paged(spec: LoadedSpec, tmp_path: Path, *flaws: str, tasks: int = TASKS)
 
 
 @pytest.mark.parametrize("tasks", [TASKS, 6, 0])
+@pytest.mark.slow
 def test_correct_paging_passes(tasks_spec: LoadedSpec, tmp_path: Path, tasks: int) -> None:
     report = run_paged(tasks_spec, tmp_path, tasks=tasks)
     check = report.check("adr:pagination")
@@ -63,6 +64,7 @@ FLAWS = [
 
 
 @pytest.mark.parametrize(("flaw", "title", "says"), FLAWS, ids=[f for f, _, _ in FLAWS])
+@pytest.mark.slow
 def test_broken_paging_fails(
     tasks_spec: LoadedSpec, tmp_path: Path, flaw: str, title: str, says: str
 ) -> None:
@@ -214,6 +216,7 @@ def check_directly(base_url: str) -> list[Any]:
 
 
 @pytest.mark.parametrize("cursor_target", [False], indirect=True)
+@pytest.mark.slow
 def test_cursor_and_post_paging_pass(cursor_target: str) -> None:
     observations = check_directly(cursor_target)
     assert {o.operation.label for o in observations} == {"GET /items", "POST /searches"}
@@ -223,6 +226,7 @@ def test_cursor_and_post_paging_pass(cursor_target: str) -> None:
 
 
 @pytest.mark.parametrize("cursor_target", [True], indirect=True)
+@pytest.mark.slow
 def test_cursor_paging_that_repeats_items_fails(cursor_target: str) -> None:
     failed = [o for o in check_directly(cursor_target) if o.outcome is Outcome.FAILED]
     assert [(o.operation.label, o.title) for o in failed] == [
@@ -254,6 +258,7 @@ def test_helpers_find_items_totals_and_cursors(tasks_spec: LoadedSpec) -> None:
     assert (paged.style, paged.items_path, paged.max_size) == ("page", ("items",), 100)
 
 
+@pytest.mark.slow
 def test_a_collection_the_subject_may_not_read_is_not_judged(tasks_spec: LoadedSpec) -> None:
     app = TARGET.create_app(tokens=(TOKEN,), tasks=TASKS)
     with serve_asgi(app) as origin, HttpClient(timeout=5.0, max_response_bytes=10**6) as http:
@@ -272,6 +277,7 @@ def test_a_collection_the_subject_may_not_read_is_not_judged(tasks_spec: LoadedS
 
 
 @pytest.mark.parametrize("flaw", ["ignores-page-size", "overlapping-pages", "unstable-order"])
+@pytest.mark.slow
 def test_an_empty_collection_is_filled_judged_and_emptied(
     flaw: str, tasks_spec: LoadedSpec, tmp_path: Path
 ) -> None:

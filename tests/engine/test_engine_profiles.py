@@ -44,6 +44,7 @@ def test_generic_profile_only_names_checks_the_engine_implements() -> None:
     assert generic.check_ids <= CATALOGUE.ids
 
 
+@pytest.mark.slow
 def test_exception_turns_failures_into_visible_exceptions(run_target: RunTarget) -> None:
     excused = profile(
         [PROBLEMS],
@@ -66,6 +67,7 @@ def test_exception_turns_failures_into_visible_exceptions(run_target: RunTarget)
     assert report.check("adr:problem-details").failures == applied.matched  # still counted
 
 
+@pytest.mark.slow
 def test_exception_limited_to_operations_excuses_only_those(run_target: RunTarget) -> None:
     excused = profile(
         [PROBLEMS],
@@ -90,6 +92,7 @@ def test_exception_limited_to_operations_excuses_only_those(run_target: RunTarge
     assert {item.operation_id for item in result.exceptions_applied[0].evidence} == {"listTasks"}
 
 
+@pytest.mark.slow
 def test_requirement_limited_to_operations(run_target: RunTarget) -> None:
     scoped = profile(
         [
@@ -107,6 +110,7 @@ def test_requirement_limited_to_operations(run_target: RunTarget) -> None:
     assert failures and {item.operation_id for item in failures} == {"getTask"}
 
 
+@pytest.mark.slow
 def test_unimplemented_check_leaves_a_must_skipped_never_passed(run_target: RunTarget) -> None:
     unproven = profile(
         [
@@ -129,6 +133,7 @@ def test_unimplemented_check_leaves_a_must_skipped_never_passed(run_target: RunT
     assert report.summary.must_unproven == ["GDI-GEN-002"]
 
 
+@pytest.mark.slow
 def test_not_executed_when_no_exchange_was_evidence(run_target: RunTarget) -> None:
     # Without generated testing no error response was judged for problem details: not a pass.
     report = run_target(profile=profile([PROBLEMS]), phases=())
@@ -141,6 +146,7 @@ def test_not_executed_when_no_exchange_was_evidence(run_target: RunTarget) -> No
     assert report.verdict is Verdict.INCONCLUSIVE
 
 
+@pytest.mark.slow
 def test_not_applicable_when_the_spec_declares_nothing_subject_to_a_check(
     run_target: RunTarget,
 ) -> None:
@@ -160,11 +166,13 @@ def test_not_applicable_when_the_spec_declares_nothing_subject_to_a_check(
 LINT = {"id": "GDI-GEN-001", "level": "MUST", "statement": "Lint clean.", "checks": ["lint:adr"]}
 
 
+@pytest.mark.slow
 def test_lint_adr_passes_on_a_clean_spec(run_target: RunTarget) -> None:
     report = run_target(profile=profile([LINT]), phases=())
     assert report.requirement("GDI-GEN-001").outcome is Outcome.PASSED
 
 
+@pytest.mark.slow
 def test_lint_adr_fails_on_a_spec_with_errors(run_target: RunTarget, tmp_path: Path) -> None:
     document = yaml.safe_load((TARGET_DIR / "openapi.yaml").read_text())
     document["paths"]["/tasks/"] = document["paths"].pop("/tasks")

@@ -56,6 +56,7 @@ def _received(tasks_spec, seed: int, tmp_path: Path) -> tuple[Counter, dict]:
     return Counter(app.received), outcomes
 
 
+@pytest.mark.slow
 def test_same_seed_sends_the_same_requests(tasks_spec, tmp_path: Path) -> None:
     first, first_outcomes = _received(tasks_spec, 99, tmp_path)
     second, second_outcomes = _received(tasks_spec, 99, tmp_path)
@@ -64,6 +65,7 @@ def test_same_seed_sends_the_same_requests(tasks_spec, tmp_path: Path) -> None:
     assert first_outcomes == second_outcomes
 
 
+@pytest.mark.slow
 def test_another_seed_sends_other_requests(tasks_spec, tmp_path: Path) -> None:
     first, _ = _received(tasks_spec, 1, tmp_path)
     second, _ = _received(tasks_spec, 2, tmp_path)
@@ -137,6 +139,7 @@ def test_cli_bad_number_is_an_argument_error(capsys) -> None:
     assert "positive" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_max_time_budget_is_enforced(run_target: RunTarget) -> None:
     started = time.monotonic()
     report = run_target(max_examples=5000, max_time=3)
@@ -147,6 +150,7 @@ def test_max_time_budget_is_enforced(run_target: RunTarget) -> None:
     assert report.verdict is Verdict.INCONCLUSIVE
 
 
+@pytest.mark.slow
 def test_stop_from_another_thread_gives_an_incomplete_report(tasks_spec, tmp_path: Path) -> None:
     control = RunControl()
     with serve_tasks() as (base_url, _app):
@@ -168,6 +172,7 @@ def test_stop_from_another_thread_gives_an_incomplete_report(tasks_spec, tmp_pat
     assert report.verdict is not Verdict.CONFORMANT
 
 
+@pytest.mark.slow
 def test_sigint_mid_run_writes_an_incomplete_report(tmp_path: Path) -> None:
     with serve_tasks() as (base_url, _app):
         options = ["--max-examples", "5000", "--seed", "5", "--report-dir", str(tmp_path / "out")]
@@ -199,6 +204,7 @@ def test_sigint_mid_run_writes_an_incomplete_report(tmp_path: Path) -> None:
     assert TOKEN not in stdout + stderr + "".join(lines)
 
 
+@pytest.mark.slow
 def test_oversized_responses_are_errors_not_crashes(run_target: RunTarget) -> None:
     report = run_target(max_response_bytes=120, phases=("coverage",))
     assert any("larger than" in error.message for error in report.errors)
@@ -208,6 +214,7 @@ def test_oversized_responses_are_errors_not_crashes(run_target: RunTarget) -> No
     assert report.verdict is not Verdict.CONFORMANT
 
 
+@pytest.mark.slow
 def test_no_secret_in_any_output(tmp_path: Path, capsys) -> None:
     token_file = tmp_path / "token.txt"
     token_file.write_text(TOKEN + "\n")
@@ -262,6 +269,7 @@ class _SlowRecording:
             self.answered.add(case.decode())
 
 
+@pytest.mark.slow
 def test_a_stop_keeps_the_cases_already_sent_and_their_failures(tasks_spec, tmp_path) -> None:
     """Stopped mid-operation, the run still reports every generated case the target answered
     and what the checks found in them (an interrupted Schemathesis drops the scenario in

@@ -180,6 +180,7 @@ def test_jwt_expiry_is_read_without_verification() -> None:
     assert jwt_expiry("opaque-token") is None
 
 
+@pytest.mark.slow
 def test_token_command_output_becomes_a_bearer_header_and_is_cached(tmp_path: Path) -> None:
     counter = tmp_path / "count"
     script = tmp_path / "token.py"
@@ -215,6 +216,7 @@ def test_tokens_are_fetched_again_shortly_before_they_expire() -> None:
     assert len(fetched) == 2
 
 
+@pytest.mark.slow
 def test_failing_token_command_is_a_credential_error(tmp_path: Path) -> None:
     with pytest.raises(CredentialError, match="exited with 3"):
         TokenCommand(f"{sys.executable} -c 'import sys; sys.exit(3)'").headers()

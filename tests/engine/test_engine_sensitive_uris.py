@@ -33,6 +33,7 @@ def run_fuzzing(spec: LoadedSpec, tmp_path: Path, *flaws: str) -> RunReport:
         )
 
 
+@pytest.mark.slow
 def test_conformant_target_passes(tasks_spec: LoadedSpec, tmp_path: Path) -> None:
     report = run_fuzzing(tasks_spec, tmp_path)
     result = report.requirement("GDI-GEN-016")
@@ -41,6 +42,7 @@ def test_conformant_target_passes(tasks_spec: LoadedSpec, tmp_path: Path) -> Non
     assert result.cases > len(report.operations)
 
 
+@pytest.mark.slow
 def test_bsn_in_a_location_header_fails(tasks_spec: LoadedSpec, tmp_path: Path) -> None:
     report = run_fuzzing(tasks_spec, tmp_path, "bsn-in-location")
     result = report.requirement("GDI-GEN-016")
@@ -70,6 +72,7 @@ def _spec_with_bsn_parameter(spec: LoadedSpec) -> dict:
 
 
 @pytest.mark.parametrize("broken", [False, True])
+@pytest.mark.slow
 def test_spec_with_a_bsn_parameter_fails(tasks_spec: LoadedSpec, broken: bool) -> None:
     document = _spec_with_bsn_parameter(tasks_spec) if broken else tasks_spec.bundled
     with serve_tasks() as (base_url, _app), HttpClient(timeout=5, max_response_bytes=10**6) as http:

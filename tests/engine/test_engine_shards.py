@@ -120,6 +120,7 @@ def _shard_runs(spec: LoadedSpec, tmp_path: Path, count: int, *flaws: str) -> li
     return reports
 
 
+@pytest.mark.slow
 def test_shards_cover_the_api_once_and_merge_into_a_conformant_run(
     tasks_spec: LoadedSpec, tmp_path: Path
 ) -> None:
@@ -154,6 +155,7 @@ def test_shards_cover_the_api_once_and_merge_into_a_conformant_run(
     assert {phase.name: phase.status for phase in merged.phases}["stateful"] == "passed"
 
 
+@pytest.mark.slow
 def test_a_flaw_in_one_shard_fails_the_merged_run(tasks_spec: LoadedSpec, tmp_path: Path) -> None:
     # The target answers GET /tasks/{id} without createdAt: shard 1 generates cases for that
     # operation, shard 2 reaches it only through the links of its stateful phase.
@@ -168,6 +170,7 @@ def test_a_flaw_in_one_shard_fails_the_merged_run(tasks_spec: LoadedSpec, tmp_pa
     assert merged.verdict is Verdict.NOT_CONFORMANT
 
 
+@pytest.mark.slow
 def test_missing_or_repeated_shards(tasks_spec: LoadedSpec, tmp_path: Path) -> None:
     reports = _shard_runs(tasks_spec, tmp_path, 6)
     # Five operations, six shards: the sixth has no operation of its own, only its stateful share.
@@ -187,6 +190,7 @@ def test_missing_or_repeated_shards(tasks_spec: LoadedSpec, tmp_path: Path) -> N
         merge_reports([whole, reports[1]])
 
 
+@pytest.mark.slow
 def test_cli_shards_then_merge(tmp_path: Path, capsys) -> None:
     # A CI matrix of one shard per job is green when the implementation is: every shard of a
     # conformant target exits 0, and says it is a part, not a verdict.
@@ -221,6 +225,7 @@ def test_cli_shards_then_merge(tmp_path: Path, capsys) -> None:
     assert verified.payload["run"]["report_sha256"] == report_digest(read_report(out))
 
 
+@pytest.mark.slow
 def test_a_shard_cannot_be_signed(tmp_path: Path, capsys) -> None:
     assert cli_main(["keygen", "--out", str(tmp_path / "keys")]) == 0
     key = str(tmp_path / "keys" / "signing-key.pem")
@@ -233,6 +238,7 @@ def test_a_shard_cannot_be_signed(tmp_path: Path, capsys) -> None:
     assert not (tmp_path / "s").exists()
 
 
+@pytest.mark.slow
 def test_a_shard_exits_1_when_its_part_found_a_failure(tmp_path: Path, capsys) -> None:
     # GET /tasks/{taskId} (without createdAt) is generated in shard 1 only; shard 2 can still
     # reach it through its stateful share, so only shard 1 is sure to find it.
@@ -257,6 +263,7 @@ def _run_with_processes(tmp_path: Path, name: str, *flaws: str) -> tuple[int, Co
     return code, received, json.loads((tmp_path / name / "report.json").read_text())
 
 
+@pytest.mark.slow
 def test_workers_run_as_processes_and_merge_into_one_report(tmp_path: Path) -> None:
     code, received, report = _run_with_processes(tmp_path, "first")
     assert code == 0 and sum(received.values()) >= report["summary"]["cases"]
@@ -268,6 +275,7 @@ def test_workers_run_as_processes_and_merge_into_one_report(tmp_path: Path) -> N
     assert code == 1 and flawed["verdict"] == "not_conformant"
 
 
+@pytest.mark.slow
 def test_workers_with_an_unreachable_target_exit_2(tmp_path: Path, capsys) -> None:
     arguments = [
         "--spec",
@@ -284,6 +292,7 @@ def test_workers_with_an_unreachable_target_exit_2(tmp_path: Path, capsys) -> No
     assert "the target never answered" in (report.completion.reason or "")
 
 
+@pytest.mark.slow
 def test_a_shard_is_deterministic_for_its_seed(tasks_spec: LoadedSpec, tmp_path: Path) -> None:
     # Shards running at once share the target's state (what one creates, another may find),
     # as Schemathesis's threads do; each shard on its own sends the same requests every time.

@@ -12,6 +12,8 @@ from conformance.engine import RunConfig, run
 from conformance.results import Outcome, RunReport, Verdict, validate_report
 from conformance.spec import load_spec
 
+pytestmark = pytest.mark.slow  # every test serves the tasks target under uvicorn
+
 GENERATED_PHASES = ("coverage", "fuzzing", "stateful")
 
 

@@ -118,6 +118,7 @@ def test_a_target_answering_one_status_to_everything_is_never_conformant(
 
 
 @pytest.mark.parametrize("uniform", [401, 404], indirect=True, ids=lambda s: f"only-{s}")
+@pytest.mark.slow
 def test_the_reason_says_what_every_answer_had_in_common(uniform: str, tmp_path: Path) -> None:
     report = _run_uniform(uniform, "generic", tmp_path)
     status = 401 if "401" in {c for op in report.operations for c in op.status_codes} else 404
@@ -131,6 +132,7 @@ def test_the_reason_says_what_every_answer_had_in_common(uniform: str, tmp_path:
 
 
 @pytest.mark.parametrize("uniform", [401], indirect=True, ids=["only-401"])
+@pytest.mark.slow
 def test_the_console_shows_why_a_must_was_not_executed(
     uniform: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -144,6 +146,7 @@ def test_the_console_shows_why_a_must_was_not_executed(
     assert result.outcome is Outcome.SKIPPED and result.evidence_cases == 0 < result.cases
 
 
+@pytest.mark.slow
 def test_wrong_token_against_a_conformant_target_is_not_conformant(tmp_path: Path) -> None:
     with serve_tasks() as (base_url, _app):
         wrong = ["--header", "Authorization: Bearer not-the-token-0123456789"]
@@ -179,6 +182,7 @@ HOOKS_ONLY = {
 }
 
 
+@pytest.mark.slow
 def test_a_spec_without_operations_is_not_executed(tmp_path: Path) -> None:
     path = tmp_path / "hooks.yaml"
     path.write_text(yaml.safe_dump(HOOKS_ONLY), encoding="utf-8")
@@ -205,6 +209,7 @@ def test_a_spec_without_operations_is_not_executed(tmp_path: Path) -> None:
         assert result.reason == "the spec declares no operation to test", result
 
 
+@pytest.mark.slow
 def test_a_pass_needs_evidence_for_each_check(tmp_path: Path) -> None:
     # Only the examples phase: no stateful sequence, so no read ever follows a DELETE.
     with serve_tasks() as (base_url, _app):
@@ -227,6 +232,7 @@ def test_a_pass_needs_evidence_for_each_check(tmp_path: Path) -> None:
         assert "no resource was requested again after a successful DELETE" in (check.reason or "")
 
 
+@pytest.mark.slow
 def test_a_vendor_independent_requirement_is_shown_but_not_scored(tmp_path: Path) -> None:
     profile, spec = resolve_block("messaging")
     lint = next(r for r in profile.requirements if r.checks == ("lint:adr",))
@@ -324,6 +330,7 @@ def test_run_bb_messaging_with_a_wrong_base_path(
         assert "every request was answered 404: check the base URL" in (result.reason or "")
 
 
+@pytest.mark.slow
 def test_every_report_shows_cases_sent_and_cases_that_were_evidence(tmp_path: Path) -> None:
     with serve_tasks() as (base_url, _app):
         report = run(

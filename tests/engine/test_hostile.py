@@ -9,11 +9,8 @@ the command at all (measured once beforehand, on the same loaded machine).
 
 from __future__ import annotations
 
-import json
-import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,9 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from checkout import REPOSITORY, importable_fixtures
+from support.checkout import REPOSITORY
+from support.hostile import environment, hostile_server, read_report, run_command
 
-from conformance.results import RunReport, Verdict, validate_report
+from conformance.results import RunReport, Verdict
 from fixtures.hostile.catalog import CONTROL, HOSTILE, Hostile
 
 pytestmark = pytest.mark.slow
@@ -35,39 +33,6 @@ REQUEST_TIMEOUT = 1.0
 MAX_RESPONSE_BYTES = 1024 * 1024  # the engine's default cap
 # Another host for the redirect to point at: a second loopback address.
 ELSEWHERE = "127.0.0.2"
-
-
-def environment() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [importable_fixtures(), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
-    )
-    env.update(NO_COLOR="1", COLUMNS="120", PYTHONUNBUFFERED="1")
-    return env
-
-
-@contextmanager
-def hostile_server(name: str, *options: str) -> Iterator[str]:
-    """Base URL of the hostile server ``name``, running in its own process."""
-    command = [sys.executable, "-m", "fixtures.hostile", name, "--port", "0", *options]
-    process = subprocess.Popen(
-        command,
-        cwd=importable_fixtures(),
-        env=environment(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("ready "), f"{name} did not start: {line!r}"
-        yield line.split(" ", 1)[1].strip()
-    finally:
-        process.kill()
-        process.wait(10)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 @dataclass
@@ -117,26 +82,15 @@ class Outcome:
 
 
 def run_cli(base_url: str, report_dir: Path) -> Outcome:
-    command = [
-        sys.executable,
-        "-m",
-        "conformance",
-        "run",
-        "--spec",
-        str(SPEC),
-        "--base-url",
+    command = run_command(
+        SPEC,
         base_url,
-        "--max-time",
-        f"{MAX_TIME:g}",
-        "--request-timeout",
-        f"{REQUEST_TIMEOUT:g}",
-        "--seed",
-        "20251129",
-        "--max-examples",
-        "5",
-        "--report-dir",
-        str(report_dir),
-    ]
+        report_dir,
+        max_time=MAX_TIME,
+        request_timeout=REQUEST_TIMEOUT,
+        seed=20251129,
+        max_examples=5,
+    )
     started = time.monotonic()
     done = subprocess.run(
         command,
@@ -147,27 +101,8 @@ def run_cli(base_url: str, report_dir: Path) -> Outcome:
         timeout=MAX_TIME * 3,
     )
     seconds = time.monotonic() - started
-    path = report_dir / "report.json"
-    report = None
-    if path.exists():
-        data = json.loads(path.read_text(encoding="utf-8"))
-        validate_report(data)
-        report = RunReport.from_dict(data)
+    report = read_report(report_dir)
     return Outcome(done.returncode, seconds, done.stdout + done.stderr, report)
-
-
-@pytest.fixture(scope="module")
-def startup_seconds(tmp_path_factory: pytest.TempPathFactory) -> float:
-    """How long ``python -m conformance run --help`` takes: imports, no run."""
-    started = time.monotonic()
-    subprocess.run(
-        [sys.executable, "-m", "conformance", "run", "--help"],
-        cwd=tmp_path_factory.mktemp("startup"),
-        env=environment(),
-        capture_output=True,
-        check=True,
-    )
-    return time.monotonic() - started
 
 
 def check_verdict(hostile: Hostile, outcome: Outcome, startup: float) -> None:

@@ -20,21 +20,24 @@ import os
 import resource
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from checkout import REPOSITORY, importable_fixtures
-from test_hostile import environment, hostile_server
+from support.checkout import REPOSITORY
+from support.hostile import (
+    environment,
+    hostile_process,
+    hostile_server,
+    read_report,
+    run_command,
+)
 
 from conformance.engine.http import HttpClient
-from conformance.results import RunReport, validate_report
+from conformance.results import RunReport
 from fixtures.hostile.big_spec import write_big_spec
 
 pytestmark = pytest.mark.slow
@@ -76,26 +79,15 @@ def start_run(
     base_url: str, report_dir: Path, *, spec: Path = SPEC, max_time: float = MAX_TIME
 ) -> subprocess.Popen[bytes]:
     report_dir.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "conformance",
-        "run",
-        "--spec",
-        str(spec),
-        "--base-url",
+    command = run_command(
+        spec,
         base_url,
-        "--max-time",
-        f"{max_time:g}",
-        "--request-timeout",
-        "1",
-        "--seed",
-        "20251205",
-        "--max-examples",
-        "3",
-        "--report-dir",
-        str(report_dir),
-    ]
+        report_dir,
+        max_time=max_time,
+        request_timeout=1,
+        seed=20251205,
+        max_examples=3,
+    )
     with open(report_dir / "output.txt", "wb") as output:
         return subprocess.Popen(
             command,
@@ -135,12 +127,7 @@ def finish_run(process: subprocess.Popen[bytes], report_dir: Path, timeout: floa
             break
         time.sleep(0.05)
     process.returncode = os.waitstatus_to_exitcode(status)
-    path = report_dir / "report.json"
-    report = None
-    if path.exists():
-        data = json.loads(path.read_text(encoding="utf-8"))
-        validate_report(data)
-        report = RunReport.from_dict(data)
+    report = read_report(report_dir)
     output = (report_dir / "output.txt").read_text(encoding="utf-8", errors="replace")
     return Outcome(process.returncode, 0.0, peak, output, report)
 
@@ -153,20 +140,6 @@ def run_cli(
     outcome = finish_run(process, report_dir, timeout=max_time * 4)
     outcome.seconds = time.monotonic() - started
     return outcome
-
-
-@pytest.fixture(scope="module")
-def startup_seconds(tmp_path_factory: pytest.TempPathFactory) -> float:
-    """How long ``python -m conformance run --help`` takes: imports, no run."""
-    started = time.monotonic()
-    subprocess.run(
-        [sys.executable, "-m", "conformance", "run", "--help"],
-        cwd=tmp_path_factory.mktemp("startup"),
-        env=environment(),
-        capture_output=True,
-        check=True,
-    )
-    return time.monotonic() - started
 
 
 def incomplete(outcome: Outcome) -> RunReport:
@@ -224,36 +197,12 @@ def test_trickled_api_answers_do_not_hold_the_run(tmp_path: Path, startup_second
     assert any("no answer within 1s" in message for message in messages), messages
 
 
-@contextmanager
-def announced_server(name: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    command = [sys.executable, "-m", "fixtures.hostile", name, "--port", "0", "--announce"]
-    command += TRICKLE if name == "trickle" else []
-    server = subprocess.Popen(
-        command,
-        cwd=importable_fixtures(),
-        env=environment(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        line = server.stdout.readline()
-        assert line.startswith("ready "), line
-        yield line.split(" ", 1)[1].strip(), server
-    finally:
-        server.kill()
-        server.wait(10)
-        if server.stdout is not None:
-            server.stdout.close()
-
-
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_during_the_first_request_stops_the_run_with_a_report(
     signum: signal.Signals, tmp_path: Path, startup_seconds: float
 ) -> None:
     report_dir = tmp_path / "reports"
-    with announced_server("trickle") as (base_url, server):
+    with hostile_process("trickle", "--announce", *TRICKLE) as (base_url, server):
         started = time.monotonic()
         process = start_run(base_url, report_dir)
         assert server.stdout is not None

@@ -110,12 +110,14 @@ def test_registered_redirect_uri_from_the_seed() -> None:
 # --- against the identity block ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_discover(base_url: str) -> None:
     metadata = oauth_client.discover(base_url)
     assert metadata.issuer == f"{base_url}/oidc"
     assert metadata.token_endpoint == f"{base_url}/oidc/token"
 
 
+@pytest.mark.slow
 def test_client_credentials_token(base_url: str) -> None:
     token = oauth_client.client_credentials_token(
         base_url, "gemeente-utrecht", ORG_KEY, ["registries:read"]
@@ -124,6 +126,7 @@ def test_client_credentials_token(base_url: str) -> None:
     assert claims["azp"] == "gemeente-utrecht" and claims["scope"] == "registries:read"
 
 
+@pytest.mark.slow
 def test_citizen_tokens_through_the_test_login(base_url: str) -> None:
     response = oauth_client.fetch_citizen_tokens(
         base_url, "burger-portaal", PORTAL_KEY, bsn="999993653", scopes=["openid", "messaging:read"]
@@ -133,6 +136,7 @@ def test_citizen_tokens_through_the_test_login(base_url: str) -> None:
     assert "999993653" not in repr(response)  # tokens stay out of reprs and logs
 
 
+@pytest.mark.slow
 def test_refusals_carry_the_oauth_error(base_url: str) -> None:
     with pytest.raises(OAuthClientError, match="invalid_client") as raised:
         oauth_client.client_credentials_token(base_url, "gemeente-utrecht", PORTAL_KEY)
@@ -145,6 +149,7 @@ def test_refusals_carry_the_oauth_error(base_url: str) -> None:
     assert raised.value.error == "access_denied"
 
 
+@pytest.mark.slow
 def test_authorization_endpoint_that_does_not_redirect(base_url: str) -> None:
     with pytest.raises(OAuthClientError, match="answered 403 instead of a redirect"):
         oauth_client.citizen_token(
@@ -153,6 +158,7 @@ def test_authorization_endpoint_that_does_not_redirect(base_url: str) -> None:
         )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_unreachable_or_wrong_identity_url(base_url: str) -> None:
     with pytest.raises(OAuthClientError, match="cannot reach"):
         oauth_client.discover("http://127.0.0.1:9/identity/v1")

@@ -98,6 +98,7 @@ def notes_app(behaviour: str) -> Starlette:
     ("behaviour", "outcome"),
     [("stores", Outcome.PASSED), ("normalises", Outcome.SKIPPED), ("forgets", Outcome.FAILED)],
 )
+@pytest.mark.slow
 def test_only_a_change_the_read_does_not_show_fails(
     behaviour: str, outcome: Outcome, tmp_path: Path
 ) -> None:

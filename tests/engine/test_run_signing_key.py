@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from tasks_target import TARGET_DIR, TOKEN, serve_tasks
 
 from conformance.cli import main as cli_main
@@ -21,6 +22,7 @@ def _run(base_url: str, out: Path, *extra: str) -> int:
     return cli_main([*argv, "--report-dir", str(out), *extra])
 
 
+@pytest.mark.slow
 def test_a_signed_run_writes_a_certificate_that_verifies(tmp_path: Path, capsys) -> None:
     assert cli_main(["keygen", "--out", str(tmp_path / "keys")]) == 0
     key = tmp_path / "keys" / "signing-key.pem"
@@ -43,6 +45,7 @@ def test_a_signed_run_writes_a_certificate_that_verifies(tmp_path: Path, capsys)
     assert cli_main([*command, "--public-key", str(out / "signing-key.pub.pem")]) == 0
 
 
+@pytest.mark.slow
 def test_a_changed_report_no_longer_matches_its_certificate(tmp_path: Path) -> None:
     assert cli_main(["keygen", "--out", str(tmp_path / "keys")]) == 0
     out = tmp_path / "out"
@@ -68,6 +71,7 @@ def test_an_unusable_signing_key_is_refused_before_the_run(tmp_path: Path, capsy
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_without_a_signing_key_no_certificate_is_written(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with serve_tasks() as (base_url, _app):

@@ -34,6 +34,7 @@ def test_the_tables_are_written_where_hypothesis_reads_them(home: Path) -> None:
     assert charmap_file("codec-v2-utf-8").stat().st_mtime_ns == written
 
 
+@pytest.mark.slow  # seconds of work: the full lane runs it
 def test_runs_follow_the_codec_including_lossy_characters() -> None:
     encodable, lossy = codec_table("shift_jis")
     assert encodable[0][0] == 0 and all(first <= last for first, last in encodable)

@@ -50,16 +50,19 @@ def heavy(modules: set[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("output", ["text", "json", "sarif"])
+@pytest.mark.slow
 def test_lint_of_a_catalogue_spec_imports_nothing_heavy(output: str) -> None:
     spec = REPO / "specs" / "registries" / "v1" / "openapi.yaml"
     assert heavy(imported_by("lint", "--format", output, str(spec))) == []
 
 
+@pytest.mark.slow
 def test_lint_of_a_small_spec_imports_nothing_heavy() -> None:
     spec = REPO / "fixtures" / "lint-cases" / "broken-refs.yaml"
     assert heavy(imported_by("lint", str(spec))) == []
 
 
+@pytest.mark.slow
 def test_version_imports_no_command() -> None:
     assert heavy(imported_by("--version")) == []
 
@@ -93,6 +96,7 @@ def test_nullable_examples_are_judged_by_the_openapi_validator() -> None:
 
 
 @pytest.mark.parametrize("block", ["identity", "messaging", "registries"])
+@pytest.mark.slow
 def test_catalogue_specs_need_no_python_validator(block: str) -> None:
     # Their examples are valid (nullable ones included): the fast path accepts every one.
     spec = REPO / "specs" / block / "v1" / "openapi.yaml"

@@ -9,7 +9,6 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from register_env import ADMIN_TOKEN, VENDOR, Register
 from register_signing import pem
+from support.ports import free_port as _free_port
 from support.services import serve_asgi
 
 from conformance.register import access
@@ -45,12 +45,6 @@ def _postgres_bin() -> Path | None:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -86,6 +86,7 @@ def test_certificate_file_is_canonical_json() -> None:
     assert rfc8785.dumps(json.loads(data)) == data[:-1]
 
 
+@pytest.mark.slow  # seconds of work: the full lane runs it
 def test_every_changed_byte_fails_verification() -> None:
     key = Ed25519PrivateKey.generate()
     data = signed(key)

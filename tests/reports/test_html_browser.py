@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import re
-import shutil
 import struct
-import subprocess
-import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.chromium import FLAGS as CHROMIUM_FLAGS
+from support.chromium import run_chromium
 from support.sample_reports import make_report
+from support.services import serve_threaded
 
 from conformance.interop import GEBOORTE
 from conformance.reports.certification import certify
@@ -64,15 +61,6 @@ window.addEventListener("load", () => {
 """
 
 
-def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (.ci/run installs it)")
-        pytest.skip("chromium is not installed")
-    return found
-
-
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[str]:
     report = make_report(
@@ -82,25 +70,13 @@ def site(tmp_path: Path) -> Iterator[str]:
     (tmp_path / "report.html").write_text(render_html(report, certify(report)), encoding="utf-8")
     (tmp_path / "checker.html").write_text(CHECKER, encoding="utf-8")
     handler = functools.partial(QuietHandler, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_threaded(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)) as origin:
+        yield origin
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
-
-
-def run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
-    command = [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_verdict_and_failure_are_visible(site: str, tmp_path: Path) -> None:
@@ -217,14 +193,8 @@ def pages(tmp_path: Path) -> Iterator[str]:
     (tmp_path / "index.html").write_text(render_matrix_html(overview, "nl"), encoding="utf-8")
     (tmp_path / "checker.html").write_text(PAGES_CHECKER, encoding="utf-8")
     handler = functools.partial(QuietHandler, directory=str(tmp_path))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_threaded(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)) as origin:
+        yield origin
 
 
 def test_dutch_report_life_event_steps_and_matrix_style_on_screen(

@@ -214,6 +214,7 @@ def test_a_deeply_nested_document(tmp_path: Path):
     _expect(deep, "document is nested too deeply")
 
 
+@pytest.mark.slow
 def test_the_process_prints_no_traceback(tmp_path: Path):
     # Once as a real process, to be sure nothing below main() writes to stderr on its own.
     binary = tmp_path / "blob.json"
@@ -255,6 +256,7 @@ MUTATIONS = [
 ]
 
 
+@pytest.mark.slow  # seconds of work: the full lane runs it
 def test_mangled_specs_raise_spec_load_errors_only(tmp_path: Path):
     # A seeded mini-fuzz: whatever the damage, the loader either loads or says what is wrong.
     rng = random.Random(20240601)

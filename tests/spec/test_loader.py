@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from textwrap import dedent
 import pytest
 import rfc8785
 import yaml
+from support.services import serve_threaded
 
 from conformance.spec import Location, PositionIndex, SpecLoadError, load_document, load_spec
 from conformance.spec import loader as loader_module
@@ -305,14 +305,8 @@ class _SchemaServer(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def schema_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SchemaServer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_threaded(http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SchemaServer)) as origin:
+        yield origin
 
 
 def _remote_spec(tmp_path: Path, url: str) -> Path:

@@ -90,6 +90,7 @@ def test_run_reports_a_bad_vendor_file_with_its_line(
     assert f"{path}:2:11" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_restart_command_becomes_the_runs_restart_hook(tmp_path: Path) -> None:
     path = tmp_path / "gdi-conformance.yaml"
     path.write_text("messaging:\n  restart: 'true'\nregistries:\n  restart: 'false'\n")

@@ -23,6 +23,10 @@ It waits until every block answers, yields a ``RunningBlocks`` and stops them al
         services.start("messaging")                # same port, same data directory
         ...                                        # the message is still there
 
+``serve_threaded(server)`` serves a standard-library ``http.server`` server (a small handler a
+test writes itself) in a thread and yields its origin; ``before_shutdown`` runs first (to
+release handlers that wait).
+
 ``serve_asgi(app)`` runs an ASGI app (any, e.g. a ``create_app`` result built in the test) under
 uvicorn in a thread of the test process and yields its origin ``http://127.0.0.1:PORT``.
 """
@@ -31,9 +35,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +157,19 @@ def serve_asgi(app: Any, *, host: str = "127.0.0.1", timeout: float = 10.0) -> I
         server.should_exit = True
         thread.join(timeout)
         sock.close()
+
+
+@contextmanager
+def serve_threaded(
+    server: HTTPServer, before_shutdown: Callable[[], object] = lambda: None
+) -> Iterator[str]:
+    """Serve ``server`` in a background thread; yields ``http://127.0.0.1:PORT``."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        before_shutdown()
+        server.shutdown()
+        server.server_close()
+        thread.join(10)

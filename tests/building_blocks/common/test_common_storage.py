@@ -131,6 +131,7 @@ def test_threads_get_their_own_connection_and_writers_wait(tmp_path):
         db.connection()
 
 
+@pytest.mark.slow
 def test_committed_data_survives_sigkill(tmp_path):
     path = tmp_path / "d.sqlite3"
     script = textwrap.dedent(

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 from support.issuer import FakeIssuer
+from support.services import serve_threaded
 
 from building_blocks.common.process import BlockProcess
 from conformance.engine.behaviour.receiver import MAX_BODY, complete_body
@@ -128,14 +129,8 @@ def serving(
     server: ThreadingHTTPServer, before_shutdown: Callable[[], object] = lambda: None
 ) -> Iterator[str]:
     """Serve in a thread; yields the callback URL (``/events``) until the context ends."""
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/events"
-    finally:
-        before_shutdown()
-        server.shutdown()
-        server.server_close()
+    with serve_threaded(server, before_shutdown) as origin:
+        yield f"{origin}/events"
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import socket
+import time
 
 import httpx
 import pytest
@@ -64,3 +65,30 @@ def test_the_hanging_receiver_does_not_count_a_cut_off_request() -> None:
         _headers_only(callback.url, 120)
         assert client.post(callback.url, json={"id": "e-1"}).status_code == 503
         assert callback.count() == 1
+
+
+def test_the_receiver_answers_as_told_and_records_what_it_answered() -> None:
+    with receiver(lambda before: 503 if before < 2 else 204) as callback:
+        with httpx.Client(trust_env=False) as client:
+            statuses = [client.post(callback.url, json={"n": n}).status_code for n in range(3)]
+        assert statuses == [503, 503, 204]
+        assert [item.status for item in callback.received] == statuses
+        assert callback.events() == [{"n": 0}, {"n": 1}, {"n": 2}]
+        assert callback.received[0].headers["Content-Type"] == "application/json"
+
+
+def test_waiting_for_what_never_comes_ends_at_the_deadline() -> None:
+    with receiver() as callback:
+        assert not callback.wait_for(lambda received: len(received) > 0, timeout=0.2)
+        assert callback.wait_for(lambda received: received == [], timeout=0.2)
+
+
+def test_a_hung_request_is_released_when_the_receiver_closes() -> None:
+    with hanging_receiver() as callback, httpx.Client(trust_env=False, timeout=0.5) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            client.post(callback.url, json={"id": "e-1"})
+        deadline = time.monotonic() + 10  # a loaded machine may read the body after the timeout
+        while callback.count() == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert callback.count() == 1
+    # leaving the context released the handler and shut the server down, within the test

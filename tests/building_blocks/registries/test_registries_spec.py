@@ -78,6 +78,7 @@ def test_the_birth_link_carries_the_new_bsn_in_the_query_body(document: dict[str
     assert query["requestBody"]["burgerservicenummer"] == ["$response.body#/burgerservicenummer"]
 
 
+@pytest.mark.slow  # seconds of work: the full lane runs it
 def test_schemathesis_builds_a_transition_from_every_link(document: dict[str, object]) -> None:
     import schemathesis
 

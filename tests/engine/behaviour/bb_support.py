@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from building_blocks.common.process import BlockProcess
 from conformance.engine import ActiveContext, HttpClient, IdentityClient, Subjects
@@ -19,6 +20,7 @@ from conformance.engine.operations import list_operations
 from conformance.paths import seed_root, specs_root
 from conformance.results import Outcome
 from conformance.spec import load_spec
+from fixtures.mutants.catalog import Mutant
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 KEYS = seed_root() / "identity" / "keys"
@@ -62,9 +64,18 @@ def behaviour_context(
     block: str, base_url: str, identity_url: str, *, seed: int = SEED
 ) -> Iterator[ActiveContext]:
     """A context as the engine builds it, whose primary subject takes tokens from identity."""
-    spec = load_spec(specs_root() / block / "v1" / "openapi.yaml")
     key = KEYS / "gemeente-utrecht.key.pem"
     subjects = Subjects({"primary": IdentityClient(identity_url, "gemeente-utrecht", key)})
+    with engine_context(block, base_url, subjects, seed=seed) as context:
+        yield context
+
+
+@contextmanager
+def engine_context(
+    block: str, base_url: str, subjects: Subjects, *, seed: int = SEED
+) -> Iterator[ActiveContext]:
+    """What the engine hands an active check on ``block`` at ``base_url``."""
+    spec = load_spec(specs_root() / block / "v1" / "openapi.yaml")
     with HttpClient(timeout=10.0, max_response_bytes=1024 * 1024) as http:
         yield ActiveContext(
             base_url=base_url,
@@ -97,3 +108,23 @@ def describe(observations: list[Observation]) -> str:
         )
         or "(no failure and no error)"
     )
+
+
+def assert_passes(check_id: str, context: ActiveContext) -> None:
+    observations = run_check(check_id, context)
+    assert outcomes(observations) == {Outcome.PASSED}, describe(observations)
+
+
+def assert_mutant_flagged(mutant: Mutant, profile: Any, identity_url: str, tmp_path: Path) -> None:
+    """The mutant's block, served on its own, fails the check that must catch it, with the
+    exchange that shows it; the check belongs to the requirement the mutant names."""
+    requirement = next(item for item in profile.requirements if item.id == mutant.requirement)
+    assert mutant.check in requirement.checks
+    with (
+        serve(mutant.block, tmp_path, identity_url, mutant.name) as base_url,
+        behaviour_context(mutant.block, base_url, identity_url) as context,
+    ):
+        observations = run_check(mutant.check, context)
+    failures = [item for item in observations if item.outcome is Outcome.FAILED]
+    assert failures, describe(observations)
+    assert all(item.exchange is not None and item.title for item in failures)

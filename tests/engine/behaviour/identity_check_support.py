@@ -7,14 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bb_support import engine_context
+
 from building_blocks.common.process import BlockProcess
-from conformance.engine import ActiveContext, HttpClient, Subjects
-from conformance.engine.active import ACTIVE_CHECKS, Observation
+from conformance.engine import ActiveContext, Subjects
 from conformance.engine.behaviour import identity  # noqa: F401  (registers bb:identity:*)
-from conformance.engine.operations import list_operations
-from conformance.paths import specs_root
-from conformance.results import Outcome, Redactor
-from conformance.spec import load_spec
+from conformance.results import Redactor
 from fixtures.mutants.catalog import Mutant
 
 REPOSITORY = Path(__file__).resolve().parents[3]
@@ -24,31 +22,8 @@ SEED = 20251129
 @contextmanager
 def identity_context(base_url: str, *, seed: int = SEED) -> Iterator[ActiveContext]:
     """What the engine hands an active check when it runs on the identity block."""
-    spec = load_spec(specs_root() / "identity" / "v1" / "openapi.yaml")
-    with HttpClient(timeout=10.0, max_response_bytes=1024 * 1024) as http:
-        yield ActiveContext(
-            base_url=base_url,
-            document=spec.bundled,
-            api_version=str(spec.bundled["info"]["version"]),
-            operations=list_operations(spec.bundled),
-            subjects=Subjects(redactor=Redactor()),
-            http=http,
-            exchanges=None,
-            spec=spec,
-            seed=seed,
-        )
-
-
-def run_check(check_id: str, context: ActiveContext) -> list[Observation]:
-    return list(ACTIVE_CHECKS[check_id](context))
-
-
-def describe(observations: list[Observation]) -> str:
-    return "\n".join(
-        f"{item.outcome.value}: {item.title}: {item.message}"
-        for item in observations
-        if item.outcome in (Outcome.FAILED, Outcome.ERROR)
-    )
+    with engine_context("identity", base_url, Subjects(redactor=Redactor()), seed=seed) as context:
+        yield context
 
 
 def child_environment(extra: dict[str, str]) -> dict[str, str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from bb_support import (
     run_check,
     serve,
 )
+from support.ports import free_port
 
 from building_blocks.common.process import BlockProcess
 from conformance.engine import resolve_block
@@ -36,12 +36,6 @@ pytestmark = pytest.mark.slow
 CHECK = "bb:messaging:durability"
 RESTART = Path(__file__).with_name("crash_restart.py")
 MUTANT = next(mutant for mutant in BEHAVIOUR_MUTANTS if mutant.check == CHECK)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager

@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bb_support import behaviour_context, describe, outcomes, run_check, serve
+from bb_support import assert_mutant_flagged, assert_passes, behaviour_context, serve
 
 from conformance.engine import ActiveContext, resolve_block
 from conformance.engine.active import ACTIVE_CHECKS
-from conformance.results import Outcome
 from fixtures.mutants.behaviour_catalog import BEHAVIOUR_MUTANTS
 from fixtures.mutants.catalog import Mutant
 
@@ -53,19 +52,9 @@ def test_every_check_has_a_mutant() -> None:
 
 @pytest.mark.parametrize("check", CHECKS)
 def test_check_passes_on_the_reference(check: str, reference: ActiveContext) -> None:
-    observations = run_check(check, reference)
-    assert outcomes(observations) == {Outcome.PASSED}, describe(observations)
+    assert_passes(check, reference)
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda mutant: mutant.name)
 def test_check_fails_on_its_mutant(mutant: Mutant, identity_url: str, tmp_path: Path) -> None:
-    requirement = next(item for item in PROFILE.requirements if item.id == mutant.requirement)
-    assert mutant.check in requirement.checks
-    with (
-        serve(BLOCK, tmp_path, identity_url, mutant.name) as base_url,
-        behaviour_context(BLOCK, base_url, identity_url) as context,
-    ):
-        observations = run_check(mutant.check, context)
-    failures = [item for item in observations if item.outcome is Outcome.FAILED]
-    assert failures, describe(observations)
-    assert all(item.exchange is not None and item.title for item in failures)
+    assert_mutant_flagged(mutant, PROFILE, identity_url, tmp_path)

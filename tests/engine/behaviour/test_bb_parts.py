@@ -331,6 +331,7 @@ def test_a_binary_mode_event_is_named() -> None:
     assert problems and "structured mode" in problems[0]
 
 
+@pytest.mark.slow  # seconds of work: the full lane runs it
 def test_exploration_keeps_hypothesis_caches_in_the_users_cache(
     tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

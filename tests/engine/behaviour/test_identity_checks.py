@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from identity_check_support import describe, identity_context, run_check, serve_identity
+from bb_support import describe, run_check
+from identity_check_support import identity_context, serve_identity
 
 from conformance.engine.behaviour.identity import IDENTITY_CHECKS
 from conformance.paths import specs_root
