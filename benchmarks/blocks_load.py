@@ -43,14 +43,14 @@ from typing import Any
 import httpx
 
 from building_blocks.common.process import start_all, stop_all
-from conformance.engine.identifiers import is_valid_bsn
-from conformance.engine.oauth_client import (
+from conformance.client.oauth import (
     JWT_BEARER,
     citizen_token,
     client_assertion,
     client_credentials_token,
     discover,
 )
+from conformance.engine.identifiers import is_valid_bsn
 from conformance.paths import seed_root
 
 KEYS = seed_root() / "identity" / "keys"

@@ -68,7 +68,8 @@ from conformance.cli.vendor_file import (
     restart_hook,
     vendor_waivers,
 )
-from conformance.engine import PRIMARY, SECONDARY, IdentityClient, RunControl, Subjects
+from conformance.client.credentials import PRIMARY, SECONDARY, IdentityClient, Subjects
+from conformance.engine import RunControl
 from conformance.exitcodes import ExitCode
 from conformance.paths import seed_root
 from conformance.reports.i18n import DEFAULT_LANGUAGE, LANGUAGES

@@ -22,13 +22,12 @@ from rich.table import Table
 from rich.text import Text
 
 from conformance.cli.matrix import link, write_matrix
+from conformance.client.credentials import CredentialError, Subjects
 from conformance.engine import (
-    CredentialError,
     ProfileError,
     RunConfig,
     RunControl,
     RunSetupError,
-    Subjects,
     TargetUnreachable,
     resolve_block,
     run,

@@ -40,28 +40,30 @@ from conformance.cli.vendor_file import (
     restart_hook,
     vendor_subjects,
 )
-from conformance.engine import (
+from conformance.client.credentials import (
     PRIMARY,
     SECONDARY,
     CredentialError,
     CredentialSource,
     IdentityClient,
+    StaticHeaders,
+    Subjects,
+    TokenCommand,
+)
+from conformance.client.login import (
+    ENVIRONMENT_VARIABLE,
+    LoginDriverError,
+    driver_for,
+)
+from conformance.engine import (
     ProfileError,
     RunConfig,
     RunControl,
     RunSetupError,
     Shard,
-    StaticHeaders,
-    Subjects,
     TargetUnreachable,
-    TokenCommand,
     resolve_block,
     run,
-)
-from conformance.engine.behaviour.login import (
-    ENVIRONMENT_VARIABLE,
-    LoginDriverError,
-    driver_for,
 )
 from conformance.exitcodes import ExitCode
 from conformance.reports.signing import SigningKeyError

@@ -11,19 +11,8 @@ from conformance.engine.active import (
     Observation,
     active_check,
 )
-from conformance.engine.auth import (
-    PRIMARY,
-    SECONDARY,
-    CredentialError,
-    CredentialSource,
-    IdentityClient,
-    StaticHeaders,
-    Subjects,
-    TokenCommand,
-)
 from conformance.engine.catalogue import CATALOGUE, CheckDef, Kind, checks_excused_by, load_checks
 from conformance.engine.collector import Listener, Progress
-from conformance.engine.http import Exchange, HttpClient
 from conformance.engine.profile import (
     Profile,
     ProfileError,
@@ -47,16 +36,9 @@ load_checks()  # the check modules the catalogue lists (catalogue.CHECK_MODULES)
 __all__ = [
     "ACTIVE_CHECKS",
     "CATALOGUE",
-    "PRIMARY",
-    "SECONDARY",
     "ActiveCheck",
     "ActiveContext",
     "CheckDef",
-    "CredentialError",
-    "CredentialSource",
-    "Exchange",
-    "HttpClient",
-    "IdentityClient",
     "Kind",
     "Listener",
     "Observation",
@@ -69,10 +51,7 @@ __all__ = [
     "RunControl",
     "RunSetupError",
     "Shard",
-    "StaticHeaders",
-    "Subjects",
     "TargetUnreachable",
-    "TokenCommand",
     "active_check",
     "check_reachable",
     "checks_excused_by",

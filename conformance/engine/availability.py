@@ -15,8 +15,8 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+from conformance.client.credentials import PRIMARY, CredentialError
 from conformance.engine.active import ActiveContext, Observation, active_check
-from conformance.engine.auth import PRIMARY, CredentialError
 from conformance.engine.bola import CreationRequests, creations
 from conformance.engine.spec_requests import LinkSource, linked_request
 from conformance.results import Outcome

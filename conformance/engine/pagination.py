@@ -27,11 +27,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from conformance.client.credentials import PRIMARY
 from conformance.engine import catalogue
 from conformance.engine.active import ActiveContext, Observation, active_check
-from conformance.engine.auth import PRIMARY
 from conformance.engine.creation import Follower, creation_request
-from conformance.engine.http import Exchange
 from conformance.engine.operations import OperationInfo
 from conformance.engine.paging import (
     PAGE_NUMBER,
@@ -45,6 +44,7 @@ from conformance.engine.paging import (
     paged_operations,
     stated_number,
 )
+from conformance.httplimits import Exchange
 from conformance.results import Outcome
 
 MAX_PAGES = 20  # requests one walk may send

@@ -24,9 +24,11 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Iterator
 
+from conformance.client.credentials import PRIMARY, CredentialError
+from conformance.client.jose import bearer_token
+from conformance.client.other_subjects import other_audience_token
 from conformance.engine import bola
 from conformance.engine.active import ActiveContext, Observation, active_check
-from conformance.engine.auth import PRIMARY, CredentialError
 from conformance.engine.catalogue import (
     EXPIRED_TOKEN,
     MALFORMED_TOKEN,
@@ -37,13 +39,11 @@ from conformance.engine.catalogue import (
 from conformance.engine.forged_tokens import (
     MALFORMED,
     audience_tokens,
-    bearer_token,
     expired_tokens,
 )
-from conformance.engine.http import Exchange
 from conformance.engine.operations import OperationInfo
-from conformance.engine.security_subjects import other_audience_token
 from conformance.engine.spec_requests import SpecRequest, example_request, is_secured
+from conformance.httplimits import Exchange
 from conformance.results import Outcome
 
 BOLA = bola.BOLA

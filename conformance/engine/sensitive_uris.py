@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from conformance.client.credentials import PRIMARY
 from conformance.engine import catalogue
 from conformance.engine.active import ActiveContext, Observation, active_check
-from conformance.engine.auth import PRIMARY
 from conformance.engine.identifiers import is_valid_bsn
 from conformance.engine.operations import OperationInfo, fill_path
 from conformance.engine.response_checks import RunState, _fail, _register, _where, header

@@ -33,8 +33,8 @@ from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER, HookContext
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from conformance.engine.auth import Subjects
-from conformance.engine.http import Watchdog, too_deep
+from conformance.client.credentials import Subjects
+from conformance.httplimits import Watchdog, too_deep
 
 if TYPE_CHECKING:
     from schemathesis import Case

@@ -26,12 +26,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jwt
 
+from conformance.client.harness_clients import TestClient, TestClients
+from conformance.client.login import LoginDriver, LoginRequest, NoRedirect
+from conformance.client.oauth import client_assertion, load_private_key, s256
 from conformance.engine.behaviour.base import Reply
-from conformance.engine.behaviour.identity.clients import TestClient, TestClients
-from conformance.engine.behaviour.identity.provider import CREDENTIAL_FIELDS, s256
-from conformance.engine.behaviour.login import LoginDriver, LoginRequest, NoRedirect
-from conformance.engine.http import Exchange, HttpClient
-from conformance.engine.oauth_client import client_assertion, load_private_key
+from conformance.engine.behaviour.identity.provider import CREDENTIAL_FIELDS
+from conformance.httplimits import Exchange, HttpClient
 from conformance.interop.steps import IDENTITY, MESSAGING, REGISTRIES, CannotRun, StepFailed
 from conformance.results import Redactor
 

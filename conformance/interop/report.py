@@ -20,8 +20,8 @@ from conformance.engine.evidence import (
     request_evidence,
     response_evidence,
 )
-from conformance.engine.http import Exchange
 from conformance.engine.runner import tool_versions
+from conformance.httplimits import Exchange
 from conformance.interop.runner import InteropRun
 from conformance.interop.steps import BLOCKS, ScenarioResult, StepResult
 from conformance.results import (

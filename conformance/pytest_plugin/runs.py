@@ -27,14 +27,13 @@ from conformance.cli.vendor_file import (
     read_vendor,
     vendor_subjects,
 )
+from conformance.client.credentials import CredentialError, Subjects
 from conformance.engine import (
-    CredentialError,
     Profile,
     ProfileError,
     Requirement,
     RunConfig,
     RunSetupError,
-    Subjects,
     TargetUnreachable,
     active_check,
     generic_profile,

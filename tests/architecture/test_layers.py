@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,16 +88,51 @@ def violations() -> list[str]:
     return found
 
 
+FUZZING = {"schemathesis", "hypothesis"}
+# Packages whose modules may not name Schemathesis or Hypothesis in any import.
+NO_FUZZING = ("building_blocks", "conformance/interop", "conformance/client")
+
+
 def test_reference_blocks_and_life_events_import_no_fuzzing_engine() -> None:
     """What a reference block or a life event sends must not depend on Schemathesis/Hypothesis."""
     offenders = [
         f"{path.relative_to(ROOT)} imports {name}"
-        for top in ("building_blocks", "conformance/interop")
+        for top in NO_FUZZING
         for path in sorted((ROOT / top).rglob("*.py"))
         for name in sorted(imported_modules(path))
-        if name.split(".")[0] in {"schemathesis", "hypothesis"}
+        if name.split(".")[0] in FUZZING
     ]
     assert offenders == []
+
+
+def _loaded_by(modules: list[str]) -> set[str]:
+    """The top-level packages and ``conformance.*`` layers a fresh interpreter holds after
+    importing ``modules``: what they pull in through every import, indirect ones included."""
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    loaded = done.stdout.split()
+    return {name.split(".")[0] for name in loaded} | {
+        ".".join(name.split(".")[:2]) for name in loaded if name.startswith("conformance.")
+    }
+
+
+def _package_modules(package: str) -> list[str]:
+    root = ROOT / Path(*package.split("."))
+    return sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for path in root.rglob("*.py")
+    )
+
+
+def test_the_client_layer_loads_no_fuzzing_engine_and_no_engine() -> None:
+    loaded = _loaded_by(_package_modules("conformance.client"))
+    assert loaded & (FUZZING | {"conformance.engine", "conformance.interop"}) == set()
 
 
 def test_the_table_names_every_layer() -> None:

@@ -19,16 +19,9 @@ import httpx
 from checkout import importable_fixtures
 
 from building_blocks.common.process import BlockProcess
-from conformance.engine import (
-    PRIMARY,
-    IdentityClient,
-    Profile,
-    RunConfig,
-    Subjects,
-    resolve_block,
-    run,
-)
-from conformance.engine.oauth_client import client_credentials_token
+from conformance.client.credentials import PRIMARY, IdentityClient, Subjects
+from conformance.client.oauth import client_credentials_token
+from conformance.engine import Profile, RunConfig, resolve_block, run
 from conformance.paths import seed_root
 from conformance.results import RunReport
 from fixtures.mutants.catalog import Mutant

@@ -33,7 +33,7 @@ import pytest
 from checkout import REPOSITORY, importable_fixtures
 from test_hostile import environment, hostile_server
 
-from conformance.engine.http import HttpClient
+from conformance.httplimits import HttpClient
 from conformance.results import RunReport, validate_report
 from fixtures.hostile.big_spec import write_big_spec
 

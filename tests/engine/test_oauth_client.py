@@ -10,8 +10,8 @@ import jwt
 import pytest
 from support.services import RunningBlocks, running_blocks
 
-from conformance.engine import oauth_client
-from conformance.engine.oauth_client import OAuthClientError
+from conformance.client import oauth as oauth_client
+from conformance.client.oauth import OAuthClientError
 from conformance.paths import seed_root
 
 KEYS = seed_root() / "identity" / "keys"

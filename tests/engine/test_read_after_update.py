@@ -17,7 +17,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from support.services import serve_asgi
 
-from conformance.engine import RunConfig, Subjects, run
+from conformance.client.credentials import Subjects
+from conformance.engine import RunConfig, run
 from conformance.engine.creation import changed_value
 from conformance.results import Outcome
 from conformance.spec import load_spec

@@ -22,7 +22,7 @@ from support.oidc_provider import FIXTURE, running_oidc_provider
 from building_blocks.common.process import BlockProcess
 from building_blocks.common.server import Introspection
 from conformance.cli import main
-from conformance.engine import oauth_client
+from conformance.client import oauth as oauth_client
 from conformance.interop.people import load_persons
 from conformance.paths import seed_root
 

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
+from conformance.client.login import LoginDriverError, driver_for
 from conformance.engine.active import ActiveContext, Observation, active_check
-from conformance.engine.behaviour.login import LoginDriverError, driver_for
 from conformance.engine.behaviour.roles import Role, Roles, RoleUnavailable
 from conformance.engine.behaviour.settings import BehaviourSettings, SettingError
 from conformance.engine.catalogue import BEHAVIOUR, CheckDef, Kind, declare
 from conformance.engine.facts import RECORDED
-from conformance.engine.http import Exchange
 from conformance.engine.operations import OperationInfo
+from conformance.httplimits import Exchange
 from conformance.results import Outcome
 
 # The seed of a run that does not name one (a direct call in a test, an older engine).

@@ -18,6 +18,7 @@ import subprocess
 import time
 from collections.abc import Callable
 
+from conformance.client.receiver import Delivery, Receiver
 from conformance.engine.behaviour.base import (
     CannotJudge,
     Disagreement,
@@ -37,7 +38,6 @@ from conformance.engine.behaviour.messaging_data import (
     to_citizen,
 )
 from conformance.engine.behaviour.messaging_events import about, await_delivery
-from conformance.engine.behaviour.receiver import Delivery, Receiver
 
 NO_CRASH = (
     "proving that nothing acknowledged is lost in a crash takes a crash: set "

@@ -14,6 +14,12 @@ from collections.abc import Callable
 
 from hypothesis import strategies as st
 
+from conformance.client.receiver import (
+    Delivery,
+    Receiver,
+    fail_always,
+    fail_first_attempt,
+)
 from conformance.engine.behaviour.base import (
     Disagreement,
     Reply,
@@ -45,12 +51,6 @@ from conformance.engine.behaviour.messaging_data import (
     subscription,
     to_citizen,
     total,
-)
-from conformance.engine.behaviour.receiver import (
-    Delivery,
-    Receiver,
-    fail_always,
-    fail_first_attempt,
 )
 
 SOURCE = re.compile(r"^urn:nld:oin:[0-9]{20}:systeem:[a-z0-9][a-z0-9-]*$")

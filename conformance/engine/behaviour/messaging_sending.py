@@ -11,6 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from conformance.client.receiver import Receiver
 from conformance.engine.behaviour.base import (
     Disagreement,
     Reply,
@@ -38,7 +39,6 @@ from conformance.engine.behaviour.messaging_data import (
     to_citizen,
     total,
 )
-from conformance.engine.behaviour.receiver import Receiver
 from conformance.engine.identifiers import invalid_bsns, kvk_numbers, oins, valid_bsns
 
 _DIGITS = "0123456789"

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.engine.behaviour.receiver import Delivery, Receiver
+from conformance.client.receiver import Delivery, Receiver
 from conformance.engine.identifiers import is_valid_bsn
 from conformance.interop.blocks import (
     MESSAGING_RESOURCE,

@@ -19,7 +19,7 @@ import httpx
 from support.issuer import FakeIssuer
 
 from building_blocks.common.process import BlockProcess
-from conformance.engine.behaviour.receiver import MAX_BODY, complete_body
+from conformance.client.receiver import MAX_BODY, complete_body
 
 AUDIENCE = "urn:nld:gdi:messaging"
 ORG_A = "00000001001234567000"

@@ -8,10 +8,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from building_blocks.common.process import BlockProcess
-from conformance.engine import ActiveContext, HttpClient, Subjects
+from conformance.client.credentials import Subjects
+from conformance.engine import ActiveContext
 from conformance.engine.active import ACTIVE_CHECKS, Observation
 from conformance.engine.behaviour import identity  # noqa: F401  (registers bb:identity:*)
 from conformance.engine.operations import list_operations
+from conformance.httplimits import HttpClient
 from conformance.paths import specs_root
 from conformance.results import Outcome, Redactor
 from conformance.spec import load_spec

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from bb_support import KEYS, serve
 
-from conformance.engine import IdentityClient, RunConfig, Subjects, resolve_block, run
+from conformance.client.credentials import IdentityClient, Subjects
+from conformance.engine import RunConfig, resolve_block, run
 from conformance.results import Outcome, report_to_json
 
 pytestmark = pytest.mark.slow

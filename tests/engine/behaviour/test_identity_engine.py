@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from identity_check_support import SEED, serve_identity
 
-from conformance.engine import RunConfig, Subjects, resolve_block, run
+from conformance.client.credentials import Subjects
+from conformance.engine import RunConfig, resolve_block, run
 from conformance.results import Outcome, RunReport, validate_report
 from fixtures.mutants.identity_catalog import BY_CHECK
 

@@ -19,10 +19,10 @@ import yaml
 from support.oidc_provider import FIXTURE, running_oidc_provider
 
 from conformance.cli import main
-from conformance.engine import oauth_client
-from conformance.engine.behaviour.login import LoginRequest, NoRedirect
-from conformance.engine.behaviour.login_form import FormLogin, FormLoginDriver
-from conformance.engine.http import Exchange, HttpClient
+from conformance.client import oauth as oauth_client
+from conformance.client.login import LoginRequest, NoRedirect
+from conformance.client.login_form import FormLogin, FormLoginDriver
+from conformance.httplimits import Exchange, HttpClient
 from conformance.paths import seed_root
 from conformance.results import Outcome, RunReport, read_report
 

@@ -13,10 +13,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from support.services import serve_asgi
 
-from conformance.engine.behaviour.login import LoginRequest, NoRedirect
-from conformance.engine.behaviour.login_browser import BrowserLoginDriver
-from conformance.engine.behaviour.login_form import FormLogin, FormLoginDriver
-from conformance.engine.http import Exchange, HttpClient
+from conformance.client.login import LoginRequest, NoRedirect
+from conformance.client.login_browser import BrowserLoginDriver
+from conformance.client.login_form import FormLogin, FormLoginDriver
+from conformance.httplimits import Exchange, HttpClient
 
 pytestmark = [
     pytest.mark.slow,

@@ -7,14 +7,14 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-from conformance.engine.behaviour import login
-from conformance.engine.behaviour.login import (
+from conformance.client import login
+from conformance.client.login import (
     LoginDriverError,
     LoginRequest,
     NoRedirect,
     load_login_driver,
 )
-from conformance.engine.http import Exchange, ReceivedResponse, SentRequest
+from conformance.httplimits import Exchange, ReceivedResponse, SentRequest
 
 
 def _answer(status: int, location: str | None = None) -> Exchange:

@@ -13,8 +13,6 @@ not a pass and not a failure.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 import time
 from collections.abc import Mapping, Sequence
@@ -24,13 +22,18 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jwt
 
+from conformance.client.harness_clients import TestClient, TestClients
+from conformance.client.login import LoginDriver, LoginRequest, NoRedirect
+from conformance.client.oauth import (
+    PrivateKey,
+    client_assertion,
+    load_private_key,
+    s256,
+)
 from conformance.engine.behaviour import base
 from conformance.engine.behaviour.base import Reply, Session
-from conformance.engine.behaviour.identity.clients import TestClient, TestClients
-from conformance.engine.behaviour.login import LoginDriver, LoginRequest, NoRedirect
 from conformance.engine.behaviour.roles import citizen_bsn
-from conformance.engine.http import Exchange
-from conformance.engine.oauth_client import PrivateKey, client_assertion, load_private_key
+from conformance.httplimits import Exchange
 from conformance.spec.vendor import Citizen
 
 FORM = "application/x-www-form-urlencoded"
@@ -98,16 +101,6 @@ def steps_of(exchanges: Sequence[Exchange]) -> str:
             f"{exchange.request.method} {exchange.request.url.split('?', 1)[0]} -> {answer}"
         )
     return "; ".join(parts)
-
-
-def pkce_pair() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    return verifier, s256(verifier)
-
-
-def s256(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def is_jwt(token: object) -> bool:

@@ -32,8 +32,8 @@ import string
 from typing import Any
 from urllib.parse import urlencode
 
+from conformance.client.harness_clients import TestClient
 from conformance.engine.behaviour.base import Reply
-from conformance.engine.behaviour.identity.clients import TestClient
 from conformance.engine.behaviour.identity.provider import (
     Provider,
     TokenClaims,

@@ -30,8 +30,8 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
-from conformance.engine.behaviour.login import LoginRequest, NoRedirect
-from conformance.engine.http import Exchange
+from conformance.client.login import LoginRequest, NoRedirect
+from conformance.httplimits import Exchange
 
 REDIRECTS = (301, 302, 303, 307, 308)
 _COOKIE_SPLIT = re.compile(r",\s*(?=[^;,=\s]+=)")
