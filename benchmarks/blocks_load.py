@@ -43,6 +43,7 @@ from typing import Any
 import httpx
 
 from building_blocks.common.process import start_all, stop_all
+from conformance.client.identifiers import is_valid_bsn
 from conformance.client.oauth import (
     JWT_BEARER,
     citizen_token,
@@ -50,7 +51,6 @@ from conformance.client.oauth import (
     client_credentials_token,
     discover,
 )
-from conformance.engine.identifiers import is_valid_bsn
 from conformance.paths import seed_root
 
 KEYS = seed_root() / "identity" / "keys"

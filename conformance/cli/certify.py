@@ -69,7 +69,7 @@ from conformance.cli.vendor_file import (
     vendor_waivers,
 )
 from conformance.client.credentials import PRIMARY, SECONDARY, IdentityClient, Subjects
-from conformance.engine import RunControl
+from conformance.engine.runner import RunControl
 from conformance.exitcodes import ExitCode
 from conformance.paths import seed_root
 from conformance.reports.i18n import DEFAULT_LANGUAGE, LANGUAGES

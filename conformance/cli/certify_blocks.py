@@ -23,16 +23,9 @@ from rich.text import Text
 
 from conformance.cli.matrix import link, write_matrix
 from conformance.client.credentials import CredentialError, Subjects
-from conformance.engine import (
-    ProfileError,
-    RunConfig,
-    RunControl,
-    RunSetupError,
-    TargetUnreachable,
-    resolve_block,
-    run,
-)
-from conformance.engine import Progress as EngineProgress
+from conformance.engine.collector import Progress as EngineProgress
+from conformance.engine.profile import ProfileError, resolve_block
+from conformance.engine.runner import RunConfig, RunControl, RunSetupError, TargetUnreachable, run
 from conformance.reports.certification import Certification, CertificationVerdict, certify
 from conformance.reports.folder import EARLIER_KEYS, collect
 from conformance.reports.i18n import DEFAULT_LANGUAGE

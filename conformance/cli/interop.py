@@ -34,8 +34,8 @@ from conformance.cli.argtypes import positive_float
 from conformance.cli.vendor_file import read_vendor
 from conformance.client.harness_clients import TestClientsError, test_clients_for
 from conformance.client.login import LoginDriverError, driver_for
-from conformance.engine import TargetUnreachable, check_reachable
 from conformance.engine.behaviour.settings import BehaviourSettings, SettingError
+from conformance.engine.runner import TargetUnreachable, check_reachable
 from conformance.exitcodes import ExitCode
 from conformance.interop import SCENARIOS, InteropSettings, combination_of, interop_report, play
 from conformance.interop.matrix import (

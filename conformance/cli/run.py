@@ -55,16 +55,9 @@ from conformance.client.login import (
     LoginDriverError,
     driver_for,
 )
-from conformance.engine import (
-    ProfileError,
-    RunConfig,
-    RunControl,
-    RunSetupError,
-    Shard,
-    TargetUnreachable,
-    resolve_block,
-    run,
-)
+from conformance.engine.profile import ProfileError, resolve_block
+from conformance.engine.runner import RunConfig, RunControl, RunSetupError, TargetUnreachable, run
+from conformance.engine.sharding import Shard
 from conformance.exitcodes import ExitCode
 from conformance.reports.signing import SigningKeyError
 from conformance.results import Verdict

@@ -10,7 +10,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from conformance.engine import Progress
+from conformance.engine.collector import Progress
 from conformance.results import Outcome, RunReport, Verdict
 
 OUTCOME_STYLES = {

@@ -20,6 +20,7 @@ from typing import Any
 
 from conformance.cli.run import add_login_driver_option
 from conformance.cli.vendor_file import add_config_option, read_vendor
+from conformance.client.identifiers import is_valid_bsn
 from conformance.client.login import LoginDriverError, driver_for
 from conformance.client.oauth import (
     OAuthClientError,
@@ -27,7 +28,6 @@ from conformance.client.oauth import (
     fetch_client_credentials,
     load_private_key,
 )
-from conformance.engine.identifiers import is_valid_bsn
 from conformance.exitcodes import ExitCode
 from conformance.spec.vendor import VendorConfigError
 

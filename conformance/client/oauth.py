@@ -40,6 +40,7 @@ from conformance.httplimits import Exchange, HttpClient
 from conformance.paths import seed_root
 
 __all__ = [
+    "CREDENTIAL_FIELDS",
     "JWT_BEARER",
     "OAuthClientError",
     "ProviderMetadata",
@@ -68,6 +69,12 @@ OAUTH_ANSWER_BYTES = 1024 * 1024
 
 PrivateKey = RSAPrivateKey | EllipticCurvePrivateKey
 KeyInput = PrivateKey | Path | str
+
+
+# Form fields whose values are credentials (the rest, such as scope or client_id, stay readable).
+CREDENTIAL_FIELDS = frozenset(
+    {"client_assertion", "client_secret", "code", "code_verifier", "token", "refresh_token"}
+)
 
 
 class OAuthClientError(Exception):

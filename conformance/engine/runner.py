@@ -44,20 +44,20 @@ from schemathesis.engine import StopReason, from_schema
 from conformance import __version__
 from conformance.client.credentials import PRIMARY, CredentialError, Subjects
 from conformance.client.login import LoginDriverError, driver_for
-from conformance.engine.active import ActiveContext
-from conformance.engine.assess import Observed, assess_check, assess_requirement
 from conformance.engine.behaviour.identity.endpoints import map_onto_provider
 from conformance.engine.catalogue import CATALOGUE, load_checks
+from conformance.engine.checks.active import ActiveContext
+from conformance.engine.checks.exchanges import ExchangeValidator
+from conformance.engine.checks.responses import RunState, attach, detach
 from conformance.engine.collector import TESTING_PHASES, Collector, Listener, Progress
-from conformance.engine.datetimes import SchemaWalker
-from conformance.engine.exchanges import ExchangeValidator
-from conformance.engine.formats import register_formats
-from conformance.engine.operations import OperationInfo, list_operations
+from conformance.engine.generation.formats import register_formats
+from conformance.engine.generation.unicode_tables import prepare_codec_tables
+from conformance.engine.openapi.datetimes import SchemaWalker
+from conformance.engine.openapi.operations import OperationInfo, list_operations
 from conformance.engine.profile import Profile, generic_profile
-from conformance.engine.response_checks import RunState, attach, detach
 from conformance.engine.sharding import Shard, shard_generated_operations, shard_operations
 from conformance.engine.transport import SubjectAuth, abort_requests, limit_responses, release
-from conformance.engine.unicode_tables import prepare_codec_tables
+from conformance.engine.verdict.assess import Observed, assess_check, assess_requirement
 from conformance.httplimits import HttpClient
 from conformance.results import (
     Budget,

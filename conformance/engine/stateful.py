@@ -28,9 +28,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.client.credentials import PRIMARY, CredentialError
-from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.engine.catalogue import READ_AFTER_CREATE, READ_AFTER_UPDATE, USE_AFTER_FREE
-from conformance.engine.creation import (
+from conformance.engine.checks.active import ActiveContext, Observation, active_check
+from conformance.engine.checks.creation import (
     UPDATES,
     Follower,
     Resource,
@@ -38,7 +38,7 @@ from conformance.engine.creation import (
     json_body,
     update_request,
 )
-from conformance.engine.operations import OperationInfo
+from conformance.engine.openapi.operations import OperationInfo
 from conformance.httplimits import Exchange
 from conformance.results import Outcome
 

@@ -28,9 +28,8 @@ import jwt
 
 from conformance.client.harness_clients import TestClient, TestClients
 from conformance.client.login import LoginDriver, LoginRequest, NoRedirect
-from conformance.client.oauth import client_assertion, load_private_key, s256
-from conformance.engine.behaviour.base import Reply
-from conformance.engine.behaviour.identity.provider import CREDENTIAL_FIELDS
+from conformance.client.oauth import CREDENTIAL_FIELDS, client_assertion, load_private_key, s256
+from conformance.client.reply import Reply
 from conformance.httplimits import Exchange, HttpClient
 from conformance.interop.steps import IDENTITY, MESSAGING, REGISTRIES, CannotRun, StepFailed
 from conformance.results import Redactor

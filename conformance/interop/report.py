@@ -14,13 +14,12 @@ import json
 import re
 from urllib.parse import urlsplit
 
-from conformance.engine.evidence import (
+from conformance.engine.verdict.evidence import (
     clip_message,
     curl_command,
     request_evidence,
     response_evidence,
 )
-from conformance.engine.runner import tool_versions
 from conformance.httplimits import Exchange
 from conformance.interop.runner import InteropRun
 from conformance.interop.steps import BLOCKS, ScenarioResult, StepResult
@@ -42,6 +41,7 @@ from conformance.results import (
     decide_verdict,
     summarise,
 )
+from conformance.results.tools import tool_versions
 
 INTEROP_VERSION = "1.0.0"
 PHASE = "interop"

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from conformance.engine import Requirement
+from conformance.engine.profile import Requirement
 from conformance.pytest_plugin.runs import EngineRun, Target
 from conformance.results import Evidence, Level, Outcome, RequirementResult
 

@@ -28,19 +28,16 @@ from conformance.cli.vendor_file import (
     vendor_subjects,
 )
 from conformance.client.credentials import CredentialError, Subjects
-from conformance.engine import (
+from conformance.engine.checks.active import active_check
+from conformance.engine.openapi.operations import list_operations
+from conformance.engine.profile import (
     Profile,
     ProfileError,
     Requirement,
-    RunConfig,
-    RunSetupError,
-    TargetUnreachable,
-    active_check,
     generic_profile,
     resolve_block,
-    run,
 )
-from conformance.engine.operations import list_operations
+from conformance.engine.runner import RunConfig, RunSetupError, TargetUnreachable, run
 from conformance.results import Level, RunReport, write_report
 from conformance.spec import LoadedSpec, SpecLoadError, load_spec
 from conformance.spec.vendor import VendorConfigError

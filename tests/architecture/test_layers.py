@@ -135,6 +135,31 @@ def test_the_client_layer_loads_no_fuzzing_engine_and_no_engine() -> None:
     assert loaded & (FUZZING | {"conformance.engine", "conformance.interop"}) == set()
 
 
+def test_life_events_and_reference_blocks_load_no_fuzzing_engine() -> None:
+    """Not even indirectly: the engine modules interop uses must not pull Schemathesis in."""
+    modules = _package_modules("conformance.interop") + _package_modules("building_blocks")
+    assert _loaded_by(modules) & FUZZING == set()
+
+
+def test_the_reference_blocks_tests_lean_on_no_engine() -> None:
+    """The blocks' tests reach them as a client does (``conformance.client``); only the tests
+    that run Schemathesis against a block (``*_schemathesis*``) use Schemathesis and its hooks.
+    Hypothesis stays allowed in test modules, as the property-testing library it is."""
+    offenders = []
+    for path in sorted((ROOT / "tests" / "building_blocks").rglob("*.py")):
+        if "schemathesis" in path.name:
+            continue
+        banned = {"schemathesis", "conformance.engine"}
+        if not path.name.startswith("test_"):
+            banned.add("hypothesis")  # support modules and conftest: plain clients only
+        offenders += [
+            f"{path.relative_to(ROOT)} imports {name}"
+            for name in sorted(imported_modules(path))
+            if any(name == ban or name.startswith(ban + ".") for ban in banned)
+        ]
+    assert offenders == []
+
+
 def test_the_table_names_every_layer() -> None:
     table = layer_table()
     for layer in _all_layers():

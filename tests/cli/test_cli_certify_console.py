@@ -21,7 +21,7 @@ from conformance.cli.certify_blocks import (
     progress_bars,
     summary_console,
 )
-from conformance.engine import Progress as EngineProgress
+from conformance.engine.collector import Progress as EngineProgress
 from conformance.reports.certification import certify
 from conformance.results import Outcome
 

@@ -21,7 +21,8 @@ from checkout import importable_fixtures
 from building_blocks.common.process import BlockProcess
 from conformance.client.credentials import PRIMARY, IdentityClient, Subjects
 from conformance.client.oauth import client_credentials_token
-from conformance.engine import Profile, RunConfig, resolve_block, run
+from conformance.engine.profile import Profile, resolve_block
+from conformance.engine.runner import RunConfig, run
 from conformance.paths import seed_root
 from conformance.results import RunReport
 from fixtures.mutants.catalog import Mutant

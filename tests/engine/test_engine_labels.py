@@ -13,8 +13,8 @@ from support.sample_reports import make_report
 from tasks_target import TARGET_DIR, TOKEN, serve_tasks
 
 from conformance.cli import main as cli_main
-from conformance.engine import RunConfig, resolve_block
-from conformance.engine.runner import _spec_label
+from conformance.engine.profile import resolve_block
+from conformance.engine.runner import RunConfig, _spec_label
 from conformance.paths import specs_root
 from conformance.results import write_report
 from conformance.spec import load_spec

@@ -9,8 +9,8 @@ import pytest
 import yaml
 from tasks_target import TARGET_DIR, RunTarget
 
-from conformance.engine import CATALOGUE, ProfileError, generic_profile
-from conformance.engine.profile import parse_profile, resolve_block
+from conformance.engine.catalogue import CATALOGUE
+from conformance.engine.profile import ProfileError, generic_profile, parse_profile, resolve_block
 from conformance.results import Outcome, Verdict
 from conformance.spec import SpecLoadError, load_spec
 

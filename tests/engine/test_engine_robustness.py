@@ -27,7 +27,7 @@ from tasks_target import (
 )
 
 from conformance.cli import main as cli_main
-from conformance.engine import RunConfig, RunControl, TargetUnreachable, run
+from conformance.engine.runner import RunConfig, RunControl, TargetUnreachable, run
 from conformance.results import (
     REDACTED,
     Outcome,

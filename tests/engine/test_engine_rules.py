@@ -17,10 +17,10 @@ from conformance.client.credentials import (
     _CachedToken,
     jwt_expiry,
 )
-from conformance.engine.datetimes import SchemaWalker, date_problem
-from conformance.engine.leaks import find_leak
-from conformance.engine.probes import _comparable, allow_issues, differences
-from conformance.engine.response_checks import security_header_issues
+from conformance.engine.checks.leaks import find_leak
+from conformance.engine.checks.probes import _comparable, allow_issues, differences
+from conformance.engine.checks.responses import security_header_issues
+from conformance.engine.openapi.datetimes import SchemaWalker, date_problem
 from conformance.httplimits import HttpClient
 from conformance.results import REDACTED
 

@@ -10,9 +10,14 @@ import pytest
 from tasks_target import TARGET_DIR, credentials, run_arguments, serve_tasks
 
 from conformance.cli import main as cli_main
-from conformance.engine import RunConfig, Shard, run
-from conformance.engine.operations import OperationInfo
-from conformance.engine.sharding import shard_generated_operations, shard_operations, split_paths
+from conformance.engine.openapi.operations import OperationInfo
+from conformance.engine.runner import RunConfig, run
+from conformance.engine.sharding import (
+    Shard,
+    shard_generated_operations,
+    shard_operations,
+    split_paths,
+)
 from conformance.reports.certificate import report_digest, verify_certificate
 from conformance.reports.certification import CertificationVerdict, certify
 from conformance.reports.merge import MergeError, merge_reports

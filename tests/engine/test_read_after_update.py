@@ -18,8 +18,8 @@ from starlette.routing import Route
 from support.services import serve_asgi
 
 from conformance.client.credentials import Subjects
-from conformance.engine import RunConfig, run
-from conformance.engine.creation import changed_value
+from conformance.engine.checks.creation import changed_value
+from conformance.engine.runner import RunConfig, run
 from conformance.results import Outcome
 from conformance.spec import load_spec
 

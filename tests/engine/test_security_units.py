@@ -12,18 +12,17 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from conformance.client.jose import bearer_token, unverified_parts
-from conformance.engine.bola import creations, owned_operations, unreached
-from conformance.engine.datetimes import SchemaWalker
-from conformance.engine.forged_tokens import (
+from conformance.engine.checks.bola import creations, owned_operations, unreached
+from conformance.engine.checks.forged_tokens import (
     FOREIGN_AUDIENCE,
     audience_tokens,
     expired_tokens,
     harness_key,
     with_claims,
 )
-from conformance.engine.operations import list_operations
-from conformance.engine.profile import resolve_block
-from conformance.engine.spec_requests import (
+from conformance.engine.openapi.datetimes import SchemaWalker
+from conformance.engine.openapi.operations import list_operations
+from conformance.engine.openapi.spec_requests import (
     COMPOSED,
     EXAMPLE,
     MADE_UP,
@@ -35,6 +34,7 @@ from conformance.engine.spec_requests import (
     linked_request,
     with_link_body,
 )
+from conformance.engine.profile import resolve_block
 
 NOW = 1_800_000_000
 

@@ -140,7 +140,7 @@ def test_vendor_hooks_add_a_check_and_credentials(
     pytester.makeconftest(
         f"""
 from conformance.client.credentials import StaticHeaders
-from conformance.engine import Observation
+from conformance.engine.checks.active import Observation
 from conformance.results import Outcome
 
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
 from conformance.engine.behaviour.base import Disagreement, Session
-from conformance.engine.unicode_tables import prepare_codec_tables
+from conformance.engine.generation.unicode_tables import prepare_codec_tables
 
 T = TypeVar("T")
 

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from conformance.client.receiver import Delivery
-from conformance.engine.behaviour.base import Disagreement, Reply, Session, expect_status
+from conformance.client.reply import Reply
+from conformance.engine.behaviour.base import Disagreement, Session, expect_status
 from conformance.engine.behaviour.roles import Role
 from conformance.httplimits import Exchange, ReceivedResponse, SentRequest
 

@@ -19,13 +19,8 @@ import time
 from collections.abc import Callable
 
 from conformance.client.receiver import Delivery, Receiver
-from conformance.engine.behaviour.base import (
-    CannotJudge,
-    Disagreement,
-    Reply,
-    Session,
-    behaviour_check,
-)
+from conformance.client.reply import Reply
+from conformance.engine.behaviour.base import CannotJudge, Disagreement, Session, behaviour_check
 from conformance.engine.behaviour.messaging_data import (
     CITIZEN,
     GET,

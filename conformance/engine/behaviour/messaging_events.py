@@ -20,13 +20,8 @@ from conformance.client.receiver import (
     fail_always,
     fail_first_attempt,
 )
-from conformance.engine.behaviour.base import (
-    Disagreement,
-    Reply,
-    Session,
-    behaviour_check,
-    expect_status,
-)
+from conformance.client.reply import Reply
+from conformance.engine.behaviour.base import Disagreement, Session, behaviour_check, expect_status
 from conformance.engine.behaviour.explore import explore
 from conformance.engine.behaviour.messaging_data import (
     CITIZEN,

@@ -35,9 +35,9 @@ from conformance.client.credentials import (
     Subjects,
     jwt_expiry,
 )
+from conformance.client.identifiers import bsn_check_digit
 from conformance.client.jose import unverified_claims
 from conformance.client.login import LoginDriver
-from conformance.engine.identifiers import bsn_check_digit
 from conformance.paths import seed_root
 
 CITIZEN_PORTAL = "burger-portaal"

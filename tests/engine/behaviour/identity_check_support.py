@@ -9,10 +9,15 @@ from pathlib import Path
 
 from building_blocks.common.process import BlockProcess
 from conformance.client.credentials import Subjects
-from conformance.engine import ActiveContext
-from conformance.engine.active import ACTIVE_CHECKS, Observation
-from conformance.engine.behaviour import identity  # noqa: F401  (registers bb:identity:*)
-from conformance.engine.operations import list_operations
+from conformance.engine.behaviour.identity import (  # noqa: F401  (registers bb:identity:*)
+    client_auth,
+    discovery,
+    grants,
+    introspection,
+    tokens,
+)
+from conformance.engine.checks.active import ACTIVE_CHECKS, ActiveContext, Observation
+from conformance.engine.openapi.operations import list_operations
 from conformance.httplimits import HttpClient
 from conformance.paths import specs_root
 from conformance.results import Outcome, Redactor

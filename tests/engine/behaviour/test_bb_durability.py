@@ -28,7 +28,7 @@ from bb_support import (
 )
 
 from building_blocks.common.process import BlockProcess
-from conformance.engine import resolve_block
+from conformance.engine.profile import resolve_block
 from conformance.results import Outcome
 from fixtures.mutants.behaviour_catalog import BEHAVIOUR_MUTANTS
 

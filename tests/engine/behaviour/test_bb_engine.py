@@ -10,7 +10,8 @@ import pytest
 from bb_support import KEYS, serve
 
 from conformance.client.credentials import IdentityClient, Subjects
-from conformance.engine import RunConfig, resolve_block, run
+from conformance.engine.profile import resolve_block
+from conformance.engine.runner import RunConfig, run
 from conformance.results import Outcome, report_to_json
 
 pytestmark = pytest.mark.slow

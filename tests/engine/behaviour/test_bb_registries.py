@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from bb_support import behaviour_context, describe, outcomes, run_check, serve
 
-from conformance.engine import ActiveContext, resolve_block
-from conformance.engine.active import ACTIVE_CHECKS
+from conformance.engine.checks.active import ACTIVE_CHECKS, ActiveContext
+from conformance.engine.profile import resolve_block
 from conformance.results import Outcome
 from fixtures.mutants.behaviour_catalog import BEHAVIOUR_MUTANTS
 from fixtures.mutants.catalog import Mutant

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from identity_check_support import describe, identity_context, run_check, serve_identity
 
-from conformance.engine.behaviour.identity import IDENTITY_CHECKS
+from conformance.engine.behaviour.identity.registration import IDENTITY_CHECKS
 from conformance.paths import specs_root
 from conformance.results import Outcome
 from fixtures.mutants.catalog import Mutant

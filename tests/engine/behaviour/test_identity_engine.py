@@ -12,7 +12,8 @@ import pytest
 from identity_check_support import SEED, serve_identity
 
 from conformance.client.credentials import Subjects
-from conformance.engine import RunConfig, resolve_block, run
+from conformance.engine.profile import resolve_block
+from conformance.engine.runner import RunConfig, run
 from conformance.results import Outcome, RunReport, validate_report
 from fixtures.mutants.identity_catalog import BY_CHECK
 

@@ -89,7 +89,8 @@ def test_a_driver_that_cannot_be_loaded_says_why(choice: str, message: str) -> N
 def test_a_run_whose_driver_cannot_be_loaded_does_not_start(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from conformance.engine import RunConfig, RunSetupError, resolve_block, run
+    from conformance.engine.profile import resolve_block
+    from conformance.engine.runner import RunConfig, RunSetupError, run
 
     monkeypatch.delenv(login.ENVIRONMENT_VARIABLE, raising=False)
     profile, spec = resolve_block("identity")

@@ -32,7 +32,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import strategies as st
 
 from conformance.client.jose import b64url_encode
-from conformance.engine.behaviour.base import Disagreement, Reply
+from conformance.client.reply import Reply
+from conformance.engine.behaviour.base import Disagreement
 from conformance.engine.behaviour.explore import explore
 from conformance.engine.behaviour.identity.provider import Provider
 from conformance.engine.behaviour.identity.registration import identity_check

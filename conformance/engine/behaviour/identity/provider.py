@@ -25,13 +25,15 @@ import jwt
 from conformance.client.harness_clients import TestClient, TestClients
 from conformance.client.login import LoginDriver, LoginRequest, NoRedirect
 from conformance.client.oauth import (
+    CREDENTIAL_FIELDS,
     PrivateKey,
     client_assertion,
     load_private_key,
     s256,
 )
+from conformance.client.reply import Reply
 from conformance.engine.behaviour import base
-from conformance.engine.behaviour.base import Reply, Session
+from conformance.engine.behaviour.base import Session
 from conformance.engine.behaviour.roles import citizen_bsn
 from conformance.httplimits import Exchange
 from conformance.spec.vendor import Citizen
@@ -42,10 +44,6 @@ WELL_KNOWN = "/.well-known/openid-configuration"
 DISCOVERY_OPERATION = "getOpenidConfiguration"
 # What the NL GOV profile allows a provider to sign tokens with.
 SIGNING_ALGORITHMS = ("RS256", "PS256")
-# Form fields whose values are credentials (the rest, such as scope or client_id, stay readable).
-CREDENTIAL_FIELDS = frozenset(
-    {"client_assertion", "client_secret", "code", "code_verifier", "token", "refresh_token"}
-)
 # Operation ids of the catalogue spec, so evidence names the operation.
 OPERATION_OF_ENDPOINT = {
     "token_endpoint": "token",

@@ -27,8 +27,6 @@ from collections.abc import Iterable, Iterator
 from conformance.client.credentials import PRIMARY, CredentialError
 from conformance.client.jose import bearer_token
 from conformance.client.other_subjects import other_audience_token
-from conformance.engine import bola
-from conformance.engine.active import ActiveContext, Observation, active_check
 from conformance.engine.catalogue import (
     EXPIRED_TOKEN,
     MALFORMED_TOKEN,
@@ -36,13 +34,15 @@ from conformance.engine.catalogue import (
     TOKEN_IN_QUERY,
     WRONG_AUDIENCE,
 )
-from conformance.engine.forged_tokens import (
+from conformance.engine.checks import bola
+from conformance.engine.checks.active import ActiveContext, Observation, active_check
+from conformance.engine.checks.forged_tokens import (
     MALFORMED,
     audience_tokens,
     expired_tokens,
 )
-from conformance.engine.operations import OperationInfo
-from conformance.engine.spec_requests import SpecRequest, example_request, is_secured
+from conformance.engine.openapi.operations import OperationInfo
+from conformance.engine.openapi.spec_requests import SpecRequest, example_request, is_secured
 from conformance.httplimits import Exchange
 from conformance.results import Outcome
 

@@ -17,9 +17,9 @@ from typing import Any
 
 from conformance.client.credentials import PRIMARY, Subjects
 from conformance.engine.catalogue import CATALOGUE
-from conformance.engine.datetimes import SchemaWalker
-from conformance.engine.exchanges import ExchangeValidator
-from conformance.engine.operations import OperationInfo
+from conformance.engine.checks.exchanges import ExchangeValidator
+from conformance.engine.openapi.datetimes import SchemaWalker
+from conformance.engine.openapi.operations import OperationInfo
 from conformance.engine.profile import Profile
 from conformance.httplimits import Exchange, HttpClient
 from conformance.results import Outcome

@@ -30,11 +30,11 @@ from typing import Any
 
 from conformance.client.credentials import PRIMARY, SECONDARY, CredentialError
 from conformance.client.other_subjects import NoSubject, second_subject
-from conformance.engine.active import ActiveContext, Observation
 from conformance.engine.catalogue import BOLA
-from conformance.engine.datetimes import SchemaWalker
-from conformance.engine.operations import OperationInfo
-from conformance.engine.spec_requests import (
+from conformance.engine.checks.active import ActiveContext, Observation
+from conformance.engine.openapi.datetimes import SchemaWalker
+from conformance.engine.openapi.operations import OperationInfo
+from conformance.engine.openapi.spec_requests import (
     EXAMPLE,
     LinkSource,
     SpecRequest,
