@@ -22,7 +22,7 @@ from support.oidc_provider import FIXTURE, running_oidc_provider
 from building_blocks.common.process import BlockProcess
 from building_blocks.common.server import Introspection
 from conformance.cli import main
-from conformance.client import oauth as oauth_client
+from conformance.client import oauth
 from conformance.interop.people import load_persons
 from conformance.paths import seed_root
 
@@ -94,17 +94,15 @@ def test_life_events_pass_with_oidc_provider_as_identity(deployment, tmp_path, c
 
 
 def organisation_token(issuer: str, scope: str) -> str:
-    metadata = oauth_client.discover(issuer)
-    key = oauth_client.load_private_key(
-        seed_root() / "identity" / "keys" / "gemeente-utrecht.key.pem"
-    )
+    metadata = oauth.discover(issuer)
+    key = oauth.load_private_key(seed_root() / "identity" / "keys" / "gemeente-utrecht.key.pem")
     response = httpx.post(
         metadata.token_endpoint,
         data={
             "grant_type": "client_credentials",
             "scope": scope,
             "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            "client_assertion": oauth_client.client_assertion(
+            "client_assertion": oauth.client_assertion(
                 "gemeente-utrecht", key, metadata.token_endpoint
             ),
         },
