@@ -43,8 +43,8 @@ from typing import Any
 import httpx
 
 from building_blocks.common.process import start_all, stop_all
-from conformance.engine.identifiers import is_valid_bsn
-from conformance.engine.oauth_client import (
+from conformance.client.identifiers import is_valid_bsn
+from conformance.client.oauth import (
     JWT_BEARER,
     citizen_token,
     client_assertion,

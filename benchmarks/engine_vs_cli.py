@@ -151,7 +151,7 @@ def start_tasks(flaws: tuple[str, ...] = (), tasks: int = 20, latency_ms: float 
 
 def start_registries(workdir: Path) -> Target:
     from building_blocks.common.process import start_all, stop_all
-    from conformance.engine import IdentityClient
+    from conformance.client.credentials import IdentityClient
 
     os.environ["GDI_REGISTRIES_FACTORY"] = "bench_targets:counted_registries"
     os.environ["PYTHONPATH"] = os.pathsep.join(

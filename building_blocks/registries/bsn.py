@@ -1,6 +1,6 @@
 """The register's own BSN rules: the 11-proef and how new numbers are allocated.
 
-The harness has its own copy of the 11-proef (``conformance.engine.identifiers``). The
+The harness has its own copy of the 11-proef (``conformance.client.identifiers``). The
 duplication is deliberate: a reference implementation must not lean on the harness that judges
 it, nor the harness on the implementation, so one shared mistake cannot make both agree.
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.engine import load_checks
+from conformance.engine.catalogue import load_checks
 from conformance.exitcodes import ExitCode
 from conformance.spec.catalog import SPECS_ROOT_ENV, CatalogEntry, list_blocks
 from conformance.spec.errors import SpecLoadError

@@ -55,8 +55,13 @@ from conformance.cli.memory import child_environment, limit_malloc_arenas, relea
 from conformance.cli.report_inputs import read_waivers_file
 from conformance.cli.run_config import UsageError, login_driver_choice, read_vendor, target_of
 from conformance.cli.run_options import BUDGET, CREDENTIALS, WHAT, RunOptions, add_run_options
-from conformance.cli.vendor_file import block_name, restart_hook, vendor_waivers
-from conformance.engine import PRIMARY, SECONDARY, IdentityClient, RunControl, Subjects
+from conformance.cli.vendor_file import (
+    block_name,
+    restart_hook,
+    vendor_waivers,
+)
+from conformance.client.credentials import PRIMARY, SECONDARY, IdentityClient, Subjects
+from conformance.engine.running.control import RunControl
 from conformance.exitcodes import ExitCode
 from conformance.paths import seed_root
 from conformance.reports.i18n import DEFAULT_LANGUAGE, LANGUAGES

@@ -25,17 +25,11 @@ from rich.text import Text
 from conformance.cli.matrix import link, write_matrix
 from conformance.cli.run_config import build_run_config
 from conformance.cli.run_options import RunOptions
-from conformance.engine import (
-    CredentialError,
-    ProfileError,
-    RunControl,
-    RunSetupError,
-    Subjects,
-    TargetUnreachable,
-    resolve_block,
-    run,
-)
-from conformance.engine import Progress as EngineProgress
+from conformance.client.credentials import CredentialError, Subjects
+from conformance.engine.fuzzing.collector import Progress as EngineProgress
+from conformance.engine.running.control import RunControl
+from conformance.engine.running.errors import RunSetupError, TargetUnreachable
+from conformance.engine.running.runner import run
 from conformance.reports.certification import Certification, CertificationVerdict, certify
 from conformance.reports.folder import EARLIER_KEYS, collect
 from conformance.reports.i18n import DEFAULT_LANGUAGE
@@ -51,6 +45,8 @@ from conformance.reports.signing import (
 from conformance.reports.waivers import Waiver
 from conformance.results import ProductInfo, Redactor, RunReport
 from conformance.spec import SpecLoadError
+from conformance.spec.catalog import resolve_block
+from conformance.spec.profile import ProfileError
 from conformance.spec.vendor import VendorConfig
 
 PHASES_PER_OPERATION = 4  # examples, coverage, fuzzing, stateful

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from rich.console import Console
 
 from conformance.cli.certify_blocks import OverviewEntry, Settings, overview_entry
-from conformance.engine.behaviour.login import load_login_driver
+from conformance.client.login import load_login_driver
 from conformance.exitcodes import ExitCode
 from conformance.interop import InteropSettings, combination_of, interop_report, play
 from conformance.reports.certification import certify

@@ -33,11 +33,12 @@ import yaml
 from conformance.cli.argtypes import positive_float
 from conformance.cli.run_options import add_option
 from conformance.cli.vendor_file import read_vendor
-from conformance.engine import TargetUnreachable, check_reachable
-from conformance.engine.behaviour.identity.clients import TestClientsError, test_clients_for
-from conformance.engine.behaviour.login import LoginDriverError, driver_for
+from conformance.client.harness_clients import TestClientsError, test_clients_for
+from conformance.client.login import LoginDriverError, driver_for
 from conformance.engine.behaviour.settings import BehaviourSettings, SettingError
 from conformance.engine.fuzzing.seed import resolve_seed
+from conformance.engine.running.errors import TargetUnreachable
+from conformance.engine.running.reachability import check_reachable
 from conformance.exitcodes import ExitCode
 from conformance.interop import SCENARIOS, InteropSettings, combination_of, interop_report, play
 from conformance.interop.matrix import (

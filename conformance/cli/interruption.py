@@ -26,7 +26,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the engine is heavy to import, and early signals must be queued at once
-    from conformance.engine import RunControl
+    from conformance.engine.running.control import RunControl
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _early: queue.SimpleQueue[int] = queue.SimpleQueue()

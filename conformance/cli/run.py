@@ -41,22 +41,20 @@ from conformance.cli.run_options import BUDGET, CREDENTIALS, WHAT, RunOptions, a
 from conformance.cli.run_output import ProgressDisplay, print_summary
 from conformance.cli.run_processes import run_in_processes
 from conformance.cli.vendor_file import block_name, restart_hook
-from conformance.engine import (
+from conformance.client.credentials import (
     CredentialError,
-    ProfileError,
-    RunConfig,
-    RunControl,
-    RunSetupError,
-    Shard,
-    TargetUnreachable,
-    check_reachable,
-    run,
 )
-from conformance.engine.running.reachability import REACHABILITY_TIMEOUT
+from conformance.engine.config import RunConfig
+from conformance.engine.fuzzing.sharding import Shard
+from conformance.engine.running.control import RunControl
+from conformance.engine.running.errors import RunSetupError, TargetUnreachable
+from conformance.engine.running.reachability import REACHABILITY_TIMEOUT, check_reachable
+from conformance.engine.running.runner import run
 from conformance.exitcodes import ExitCode
 from conformance.reports.signing import SigningKeyError
 from conformance.results import Verdict
 from conformance.spec import SpecLoadError
+from conformance.spec.profile import ProfileError
 from conformance.spec.vendor import VendorConfigError
 
 PROG = "gdi-conformance run"

@@ -19,21 +19,21 @@ from conformance.cli.vendor_file import (
     read_vendor,
     vendor_subjects,
 )
-from conformance.engine import (
+from conformance.client.credentials import (
     PRIMARY,
     SECONDARY,
     CredentialSource,
     IdentityClient,
-    Profile,
-    RunConfig,
-    Shard,
     StaticHeaders,
     Subjects,
     TokenCommand,
-    resolve_block,
 )
-from conformance.engine.behaviour.login import ENVIRONMENT_VARIABLE, LoginDriverError, driver_for
+from conformance.client.login import ENVIRONMENT_VARIABLE, LoginDriverError, driver_for
+from conformance.engine.config import RunConfig
+from conformance.engine.fuzzing.sharding import Shard
 from conformance.spec import LoadedSpec, load_spec
+from conformance.spec.catalog import resolve_block
+from conformance.spec.profile import Profile
 from conformance.spec.vendor import DEFAULT_NAME, VendorConfig
 
 __all__ = [

@@ -28,7 +28,7 @@ from conformance.cli.argtypes import positive_float, positive_int
 
 DEFAULT_MAX_EXAMPLES = 25  # as conformance.engine.config's; a test holds them equal
 DEFAULT_REQUEST_TIMEOUT = 10.0
-LOGIN_DRIVER_VARIABLE = "GDI_CONFORMANCE_LOGIN_DRIVER"  # see conformance.engine.behaviour.login
+LOGIN_DRIVER_VARIABLE = "GDI_CONFORMANCE_LOGIN_DRIVER"  # see conformance.client.login
 VENDOR_FILE = "gdi-conformance.yaml"  # see conformance.spec.vendor.DEFAULT_NAME
 
 # Where an option is listed in --help.

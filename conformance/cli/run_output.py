@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from conformance.cli.consoles import summary_console
-from conformance.engine import Progress
+from conformance.engine.fuzzing.collector import Progress
 from conformance.results import Outcome, RunReport, Verdict
 
 OUTCOME_STYLES = {

@@ -20,9 +20,9 @@ from typing import Any
 
 from conformance.cli.run_options import add_option
 from conformance.cli.vendor_file import read_vendor
-from conformance.engine.behaviour.login import LoginDriverError, driver_for
-from conformance.engine.identifiers import is_valid_bsn
-from conformance.engine.oauth_client import (
+from conformance.client.identifiers import is_valid_bsn
+from conformance.client.login import LoginDriverError, driver_for
+from conformance.client.oauth import (
     OAuthClientError,
     fetch_citizen_tokens,
     fetch_client_credentials,

@@ -16,7 +16,7 @@ import subprocess
 from collections.abc import Callable
 
 from conformance.cli.run_options import RunOptions
-from conformance.engine.auth import PRIMARY, SECONDARY, IdentityClient, Subjects
+from conformance.client.credentials import PRIMARY, SECONDARY, IdentityClient, Subjects
 from conformance.reports.waivers import Waiver, parse_waivers
 from conformance.spec.vendor import (
     BlockConfig,

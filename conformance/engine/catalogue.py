@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from conformance.engine.facts import (
+from conformance.engine.verdict.facts import (
     ANSWERED,
     CREATED_THEN_READ,
     DELETED_THEN_READ,
@@ -414,14 +414,26 @@ READ_AFTER_UPDATE = _active(
 # The modules that bind implementations to these ids (and declare the behaviour checks), in the
 # order they are loaded.
 CHECK_MODULES: tuple[str, ...] = (
-    "conformance.engine.response_checks",
-    "conformance.engine.pagination",
-    "conformance.engine.probes",
-    "conformance.engine.sensitive_uris",
-    "conformance.engine.static",
-    "conformance.engine.behaviour",
-    "conformance.engine.availability",
-    "conformance.engine.security",
+    "conformance.engine.checks.responses",
+    "conformance.engine.checks.pagination",
+    "conformance.engine.checks.probes",
+    "conformance.engine.checks.sensitive_uris",
+    "conformance.engine.checks.static",
+    "conformance.engine.behaviour.identity.client_auth",
+    "conformance.engine.behaviour.identity.discovery",
+    "conformance.engine.behaviour.identity.grants",
+    "conformance.engine.behaviour.identity.introspection",
+    "conformance.engine.behaviour.identity.tokens",
+    "conformance.engine.behaviour.messaging_durability",
+    "conformance.engine.behaviour.messaging_events",
+    "conformance.engine.behaviour.messaging_inbox",
+    "conformance.engine.behaviour.messaging_sending",
+    "conformance.engine.behaviour.registries_access",
+    "conformance.engine.behaviour.registries_events",
+    "conformance.engine.behaviour.registries_privacy",
+    "conformance.engine.behaviour.registries_queries",
+    "conformance.engine.checks.availability",
+    "conformance.engine.checks.security",
     "conformance.engine.fuzzing.stateful",
 )
 

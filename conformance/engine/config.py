@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance.engine.auth import Subjects
+from conformance.client.credentials import Subjects
 from conformance.engine.fuzzing.collector import TESTING_PHASES
 from conformance.engine.fuzzing.sharding import Shard
 from conformance.results import ProductInfo

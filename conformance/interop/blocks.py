@@ -27,19 +27,18 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 import jwt
 
-from conformance.engine.active import LoginTrace
-from conformance.engine.behaviour.base import Reply
-from conformance.engine.behaviour.identity.clients import TestClient, TestClients
-from conformance.engine.behaviour.identity.provider import CREDENTIAL_FIELDS, s256
-from conformance.engine.behaviour.login import (
+from conformance.client.harness_clients import TestClient, TestClients
+from conformance.client.login import (
     LoginDriver,
     LoginRequest,
     NoRedirect,
     cookie_values,
     driver_name,
 )
-from conformance.engine.http import Exchange, HttpClient
-from conformance.engine.oauth_client import client_assertion, load_private_key
+from conformance.client.oauth import CREDENTIAL_FIELDS, client_assertion, load_private_key, s256
+from conformance.client.reply import Reply
+from conformance.engine.checks.active import LoginTrace
+from conformance.httplimits import Exchange, HttpClient
 from conformance.interop.steps import IDENTITY, MESSAGING, REGISTRIES, CannotRun, StepFailed
 from conformance.results import Redactor
 

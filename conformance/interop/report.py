@@ -14,15 +14,14 @@ import json
 import re
 from urllib.parse import urlsplit
 
-from conformance.engine.evidence import (
+from conformance.engine.verdict.evidence import (
     clip_message,
     curl_command,
     login_steps,
     request_evidence,
     response_evidence,
 )
-from conformance.engine.http import Exchange
-from conformance.engine.running.report import tool_versions
+from conformance.httplimits import Exchange
 from conformance.interop.runner import InteropRun
 from conformance.interop.steps import BLOCKS, ScenarioResult, StepResult
 from conformance.results import (
@@ -44,6 +43,7 @@ from conformance.results import (
     decide_verdict,
     summarise,
 )
+from conformance.results.tools import tool_versions
 
 INTEROP_VERSION = "1.0.0"
 LOGINS_PER_SCENARIO = 6  # the citizens' logins a life event's requirement shows, step by step

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from conformance.engine.active import LoginTrace
-from conformance.engine.behaviour.identity.clients import TestClients, load_test_clients
-from conformance.engine.behaviour.login import LoginDriver, test_login
-from conformance.engine.behaviour.receiver import Receiver
-from conformance.engine.http import Exchange, HttpClient
+from conformance.client.harness_clients import TestClients, load_test_clients
+from conformance.client.login import LoginDriver, test_login
+from conformance.client.receiver import Receiver
+from conformance.engine.checks.active import LoginTrace
+from conformance.httplimits import Exchange, HttpClient
 from conformance.interop.blocks import IdentityBlock, MessagingBlock, RegistriesBlock, Wire
 from conformance.interop.people import Person, dutch_today, load_persons
 from conformance.interop.scenarios import SCENARIOS

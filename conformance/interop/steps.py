@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from conformance.engine.http import Exchange
+from conformance.httplimits import Exchange
 from conformance.results import Outcome
 
 T = TypeVar("T")

@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from conformance.engine import Requirement
 from conformance.pytest_plugin.runs import EngineRun, Target
 from conformance.results import Evidence, Level, Outcome, RequirementResult
+from conformance.spec.profile import Requirement
 
 API_WIDE = "api"
 SHOWN_FAILURES = 5

@@ -27,22 +27,16 @@ from conformance.cli.run_config import (
     subjects_of,
 )
 from conformance.cli.run_options import RunOptions
-from conformance.engine import (
-    CredentialError,
-    Profile,
-    ProfileError,
-    Requirement,
-    RunSetupError,
-    Subjects,
-    TargetUnreachable,
-    active_check,
-    generic_profile,
-    resolve_block,
-    run,
-)
-from conformance.engine.operations import list_operations
+from conformance.client.credentials import CredentialError, Subjects
+from conformance.engine.checks.active import active_check
+from conformance.engine.openapi.operations import list_operations
+from conformance.engine.profile import generic_profile
+from conformance.engine.running.errors import RunSetupError, TargetUnreachable
+from conformance.engine.running.runner import run
 from conformance.results import Level, RunReport, write_report
 from conformance.spec import LoadedSpec, SpecLoadError, load_spec
+from conformance.spec.catalog import resolve_block
+from conformance.spec.profile import Profile, ProfileError, Requirement
 from conformance.spec.vendor import VendorConfig, VendorConfigError
 
 

@@ -8,7 +8,6 @@ the file is no longer canonical, or the signed payload changed, or the signature
 
 from __future__ import annotations
 
-import base64
 import binascii
 import datetime as dt
 import hashlib
@@ -20,6 +19,7 @@ import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from conformance.client.jose import b64url_decode, b64url_encode
 from conformance.reports.certification import SCORE_FORMULA, Certification
 from conformance.reports.signing import fingerprint
 from conformance.results import RunReport
@@ -132,18 +132,14 @@ def build_payload(
     }
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def _unb64(text: str) -> bytes:
     """Strict base64url: a value that decodes but does not encode back the same is rejected,
     so no alternative spelling of the same signature bytes can pass."""
     try:
-        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        data = b64url_decode(text)
     except (binascii.Error, ValueError) as exc:
         raise CertificateInvalid("the signature value is not base64url") from exc
-    if _b64(data) != text:
+    if b64url_encode(data) != text:
         raise CertificateInvalid("the signature value is not in canonical base64url")
     return data
 
@@ -156,7 +152,7 @@ def sign_certificate(payload: dict[str, Any], key: Ed25519PrivateKey) -> bytes:
         "signature": {
             "algorithm": ALGORITHM,
             "key_fingerprint": fingerprint(key.public_key()),
-            "value": _b64(signature),
+            "value": b64url_encode(signature),
         },
     }
     return canonical(envelope) + b"\n"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,15 +93,77 @@ def violations() -> list[str]:
     return found
 
 
+FUZZING = {"schemathesis", "hypothesis"}
+# Packages whose modules may not name Schemathesis or Hypothesis in any import.
+NO_FUZZING = ("building_blocks", "conformance/interop", "conformance/client")
+
+
 def test_reference_blocks_and_life_events_import_no_fuzzing_engine() -> None:
     """What a reference block or a life event sends must not depend on Schemathesis/Hypothesis."""
     offenders = [
         f"{path.relative_to(ROOT)} imports {name}"
-        for top in ("building_blocks", "conformance/interop")
+        for top in NO_FUZZING
         for path in sorted((ROOT / top).rglob("*.py"))
         for name in sorted(imported_modules(path))
-        if name.split(".")[0] in {"schemathesis", "hypothesis"}
+        if name.split(".")[0] in FUZZING
     ]
+    assert offenders == []
+
+
+def _loaded_by(modules: list[str]) -> set[str]:
+    """The top-level packages and ``conformance.*`` layers a fresh interpreter holds after
+    importing ``modules``: what they pull in through every import, indirect ones included."""
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    loaded = done.stdout.split()
+    return {name.split(".")[0] for name in loaded} | {
+        ".".join(name.split(".")[:2]) for name in loaded if name.startswith("conformance.")
+    }
+
+
+def _package_modules(package: str) -> list[str]:
+    root = ROOT / Path(*package.split("."))
+    return sorted(
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for path in root.rglob("*.py")
+    )
+
+
+@pytest.mark.slow  # a fresh interpreter, started as a process
+def test_the_client_layer_loads_no_fuzzing_engine_and_no_engine() -> None:
+    loaded = _loaded_by(_package_modules("conformance.client"))
+    assert loaded & (FUZZING | {"conformance.engine", "conformance.interop"}) == set()
+
+
+@pytest.mark.slow  # a fresh interpreter, started as a process
+def test_life_events_and_reference_blocks_load_no_fuzzing_engine() -> None:
+    """Not even indirectly: the engine modules interop uses must not pull Schemathesis in."""
+    modules = _package_modules("conformance.interop") + _package_modules("building_blocks")
+    assert _loaded_by(modules) & FUZZING == set()
+
+
+def test_the_reference_blocks_tests_lean_on_no_engine() -> None:
+    """The blocks' tests reach them as a client does (``conformance.client``); only the tests
+    that run Schemathesis against a block (``*_schemathesis*``) use Schemathesis and its hooks.
+    Hypothesis stays allowed in test modules, as the property-testing library it is."""
+    offenders = []
+    for path in sorted((ROOT / "tests" / "building_blocks").rglob("*.py")):
+        if "schemathesis" in path.name:
+            continue
+        banned = {"schemathesis", "conformance.engine"}
+        if not path.name.startswith("test_"):
+            banned.add("hypothesis")  # support modules and conftest: plain clients only
+        offenders += [
+            f"{path.relative_to(ROOT)} imports {name}"
+            for name in sorted(imported_modules(path))
+            if any(name == ban or name.startswith(ban + ".") for ban in banned)
+        ]
     assert offenders == []
 
 
@@ -128,7 +192,7 @@ def test_a_leaf_imports_nothing_of_ours(leaf: str) -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("import conformance.engine.runner\n", {"conformance.engine.runner"}),
+        ("import conformance.engine.running.runner\n", {"conformance.engine.running.runner"}),
         (
             "def later():\n    from conformance.reports import html\n",
             {"conformance.reports", "conformance.reports.html"},

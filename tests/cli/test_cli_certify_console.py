@@ -22,7 +22,7 @@ from conformance.cli.certify_blocks import (
 )
 from conformance.cli.consoles import summary_console
 from conformance.cli.run_options import RunOptions
-from conformance.engine import Progress as EngineProgress
+from conformance.engine.fuzzing.collector import Progress as EngineProgress
 from conformance.reports.certification import certify
 from conformance.results import Outcome
 

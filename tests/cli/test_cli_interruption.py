@@ -17,7 +17,7 @@ from conformance.cli.interruption import (
     stop_on_signals,
     take_early_signals,
 )
-from conformance.engine import RunControl
+from conformance.engine.running.runner import RunControl
 
 
 class RecordingControl(RunControl):

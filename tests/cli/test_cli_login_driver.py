@@ -16,7 +16,7 @@ from conformance.cli import build_parser
 from conformance.cli import main as cli_main
 from conformance.cli.run_options import RunOptions
 from conformance.cli.run_processes import shard_arguments
-from conformance.engine.behaviour.login import ENVIRONMENT_VARIABLE
+from conformance.client.login import ENVIRONMENT_VARIABLE
 from conformance.paths import specs_root
 
 UNREACHABLE = "http://127.0.0.1:9/identity/v1"  # nothing listens: the driver is refused first
@@ -90,7 +90,7 @@ def test_the_driver_is_forwarded_to_every_shard_process() -> None:
 def _driver_module(directory: Path, calls: Path) -> None:
     """A vendor's driver: it records the citizen it logs in, then uses the test login."""
     (directory / f"{DRIVER_MODULE}.py").write_text(
-        "from conformance.engine.behaviour.login import test_login\n\n\n"
+        "from conformance.client.login import test_login\n\n\n"
         "def drive(request):\n"
         f"    with open({str(calls)!r}, 'a', encoding='utf-8') as stream:\n"
         "        stream.write(request.citizen_bsn + '\\n')\n"

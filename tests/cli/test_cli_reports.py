@@ -107,7 +107,7 @@ def test_report_with_waivers(tmp_path: Path, capsys) -> None:
 
 
 def test_report_sarif_from_the_spec_it_names(tmp_path: Path, capsys) -> None:
-    from conformance.engine import resolve_block
+    from conformance.spec.catalog import resolve_block
 
     _, spec = resolve_block("messaging")
     report = make_report()

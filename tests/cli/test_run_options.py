@@ -23,8 +23,8 @@ from conformance.cli.run_options import (
     pytest_dest,
     to_argv,
 )
-from conformance.engine import RunConfig
 from conformance.engine import config as engine_config
+from conformance.engine.config import RunConfig
 from conformance.paths import specs_root
 from conformance.pytest_plugin.options import add_options
 

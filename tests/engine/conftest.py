@@ -9,9 +9,13 @@ import pytest
 from support.hostile import cli_startup_seconds
 from tasks_target import TARGET_DIR, RunTarget, credentials, serve_tasks
 
-from conformance.engine import RunConfig, run
+from conformance.engine.catalogue import load_checks
+from conformance.engine.running.runner import RunConfig, run
 from conformance.results import RunReport
 from conformance.spec import LoadedSpec, load_spec
+
+# Tests call checks by id (ACTIVE_CHECKS[id]) without a run, which would load them itself.
+load_checks()
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tasks_target import TARGET_DIR, TOKEN, credentials, serve_tasks
 
-from conformance.engine import RunConfig, run
+from conformance.engine.running.runner import RunConfig, run
 from conformance.results import Outcome, RunReport
 from conformance.spec import load_spec
 

@@ -19,18 +19,13 @@ import httpx
 from support.checkout import importable_fixtures
 
 from building_blocks.common.process import BlockProcess
-from conformance.engine import (
-    PRIMARY,
-    IdentityClient,
-    Profile,
-    RunConfig,
-    Subjects,
-    resolve_block,
-    run,
-)
-from conformance.engine.oauth_client import client_credentials_token
+from conformance.client.credentials import PRIMARY, IdentityClient, Subjects
+from conformance.client.oauth import client_credentials_token
+from conformance.engine.profile import Profile
+from conformance.engine.running.runner import RunConfig, run
 from conformance.paths import seed_root
 from conformance.results import RunReport
+from conformance.spec.catalog import resolve_block
 from fixtures.mutants.catalog import Mutant
 
 KEYS = seed_root() / "identity" / "keys"

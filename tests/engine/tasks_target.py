@@ -13,7 +13,7 @@ from typing import Any
 
 from support.services import serve_asgi
 
-from conformance.engine import StaticHeaders, Subjects
+from conformance.client.credentials import StaticHeaders, Subjects
 from conformance.results import RunReport
 
 TARGET_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "targets" / "tasks"

@@ -78,7 +78,7 @@ def test_a_hostile_discovery_document_is_refused_by_the_oauth_client(how: str) -
     with provider("discovery", how) as url:
         _seconds, printed = in_child(
             f"""
-            from conformance.engine.oauth_client import OAuthClientError, discover
+            from conformance.client.oauth import OAuthClientError, discover
             try:
                 discover({url!r})
             except OAuthClientError as exc:
@@ -94,7 +94,7 @@ def test_a_hostile_token_endpoint_is_refused_by_the_oauth_client(how: str) -> No
         _seconds, printed = in_child(
             f"""
             from cryptography.hazmat.primitives.asymmetric import ec
-            from conformance.engine.oauth_client import OAuthClientError, fetch_client_credentials
+            from conformance.client.oauth import OAuthClientError, fetch_client_credentials
             key = ec.generate_private_key(ec.SECP256R1())
             try:
                 fetch_client_credentials({url!r}, "some-client", key)

@@ -7,9 +7,16 @@ import pytest
 import schemathesis
 import schemathesis.specs.openapi.checks
 
-from conformance.engine import CATALOGUE, Kind, generic_profile, load_checks
-from conformance.engine.catalogue import CHECK_MODULES, Catalogue, CheckDef
-from conformance.engine.facts import RECORDED
+from conformance.engine.catalogue import (
+    CATALOGUE,
+    CHECK_MODULES,
+    Catalogue,
+    CheckDef,
+    Kind,
+    load_checks,
+)
+from conformance.engine.profile import generic_profile
+from conformance.engine.verdict.facts import RECORDED
 from conformance.spec.catalog import list_blocks
 
 
@@ -53,7 +60,7 @@ def test_the_run_order_is_declared_not_imported() -> None:
     assert [bound.order for bound in load_checks().active()] == sorted(
         bound.order for bound in load_checks().active()
     )
-    assert CHECK_MODULES[0] == "conformance.engine.response_checks"
+    assert CHECK_MODULES[0] == "conformance.engine.checks.responses"
 
 
 def test_a_check_is_declared_once_and_bound_only_when_declared() -> None:

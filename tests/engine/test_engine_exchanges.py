@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 
-from conformance.engine.exchanges import ExchangeProblem, ExchangeValidator
+from conformance.engine.checks.exchanges import ExchangeProblem, ExchangeValidator
 from conformance.spec import LoadedSpec
 
 BASE = "http://127.0.0.1:9/tasks/v1"

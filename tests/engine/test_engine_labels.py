@@ -13,11 +13,12 @@ from support.sample_reports import make_report
 from tasks_target import TARGET_DIR, TOKEN, serve_tasks
 
 from conformance.cli import main as cli_main
-from conformance.engine import RunConfig, resolve_block
+from conformance.engine.config import RunConfig
 from conformance.engine.running.report import spec_label
 from conformance.paths import specs_root
 from conformance.results import write_report
 from conformance.spec import load_spec
+from conformance.spec.catalog import resolve_block
 from conformance.spec.labels import label_path, portable_label
 
 

@@ -16,11 +16,14 @@ from starlette.routing import Route
 from support.services import serve_asgi
 from tasks_target import BASE_PATH, TARGET, TOKEN, credentials
 
-from conformance.engine import ActiveContext, HttpClient, RunConfig, Subjects, run
-from conformance.engine.datetimes import SchemaWalker
-from conformance.engine.operations import list_operations
-from conformance.engine.pagination import pagination
-from conformance.engine.paging import identity, items_path, next_cursor, paged_operations
+from conformance.client.credentials import Subjects
+from conformance.engine.checks.active import ActiveContext
+from conformance.engine.checks.pagination import pagination
+from conformance.engine.openapi.datetimes import SchemaWalker
+from conformance.engine.openapi.operations import list_operations
+from conformance.engine.openapi.paging import identity, items_path, next_cursor, paged_operations
+from conformance.engine.running.runner import RunConfig, run
+from conformance.httplimits import HttpClient
 from conformance.results import Outcome, RunReport
 from conformance.spec import LoadedSpec
 

@@ -9,10 +9,12 @@ import pytest
 import yaml
 from tasks_target import TARGET_DIR, RunTarget
 
-from conformance.engine import CATALOGUE, ProfileError, generic_profile, resolve_block
+from conformance.engine.catalogue import CATALOGUE
+from conformance.engine.profile import generic_profile
 from conformance.results import Outcome, Verdict
 from conformance.spec import SpecLoadError, load_spec
-from conformance.spec.profile import parse_profile
+from conformance.spec.catalog import resolve_block
+from conformance.spec.profile import ProfileError, parse_profile
 
 
 def profile(requirements: list[dict[str, Any]], exceptions: list[dict[str, Any]] | None = None):

@@ -27,7 +27,8 @@ from tasks_target import (
 )
 
 from conformance.cli import main as cli_main
-from conformance.engine import RunConfig, RunControl, TargetUnreachable, run
+from conformance.engine.running.errors import TargetUnreachable
+from conformance.engine.running.runner import RunConfig, RunControl, run
 from conformance.results import (
     REDACTED,
     Outcome,

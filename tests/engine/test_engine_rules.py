@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.engine.auth import (
+from conformance.client.credentials import (
     CredentialError,
     StaticHeaders,
     Subjects,
@@ -17,11 +17,11 @@ from conformance.engine.auth import (
     _CachedToken,
     jwt_expiry,
 )
-from conformance.engine.datetimes import SchemaWalker, date_problem
-from conformance.engine.http import HttpClient
-from conformance.engine.leaks import find_leak
-from conformance.engine.probes import _comparable, allow_issues, differences
-from conformance.engine.response_checks import security_header_issues
+from conformance.engine.checks.leaks import find_leak
+from conformance.engine.checks.probes import _comparable, allow_issues, differences
+from conformance.engine.checks.responses import security_header_issues
+from conformance.engine.openapi.datetimes import SchemaWalker, date_problem
+from conformance.httplimits import HttpClient
 from conformance.results import REDACTED
 
 

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from tasks_target import TARGET, credentials, serve_tasks
 
-from conformance.engine import ActiveContext, HttpClient, RunConfig, run
-from conformance.engine.operations import list_operations
-from conformance.engine.sensitive_uris import no_sensitive_uris, response_issues, uri_issues
+from conformance.engine.checks.active import ActiveContext
+from conformance.engine.checks.sensitive_uris import no_sensitive_uris, response_issues, uri_issues
+from conformance.engine.openapi.operations import list_operations
+from conformance.engine.running.runner import RunConfig, run
+from conformance.httplimits import HttpClient
 from conformance.results import Outcome, RunReport
 from conformance.spec import LoadedSpec
 

@@ -10,13 +10,15 @@ import pytest
 from tasks_target import TARGET_DIR, credentials, run_arguments, serve_tasks
 
 from conformance.cli import main as cli_main
-from conformance.engine import RunConfig, Shard, run
+from conformance.engine.config import RunConfig
 from conformance.engine.fuzzing.sharding import (
+    Shard,
     shard_generated_operations,
     shard_operations,
     split_paths,
 )
-from conformance.engine.operations import OperationInfo
+from conformance.engine.openapi.operations import OperationInfo
+from conformance.engine.running.runner import run
 from conformance.reports.certificate import report_digest, verify_certificate
 from conformance.reports.certification import CertificationVerdict, certify
 from conformance.reports.merge import MergeError, merge_reports

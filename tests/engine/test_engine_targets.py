@@ -8,7 +8,7 @@ import pytest
 import yaml
 from tasks_target import TARGET_DIR, RunTarget, credentials, serve_tasks
 
-from conformance.engine import RunConfig, run
+from conformance.engine.running.runner import RunConfig, run
 from conformance.results import Outcome, RunReport, Verdict, validate_report
 from conformance.spec import load_spec
 

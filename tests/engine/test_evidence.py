@@ -23,9 +23,11 @@ from support.services import serve_asgi
 from tasks_target import TARGET_DIR, credentials, run_arguments, serve_tasks
 
 from conformance.cli import main as cli_main
-from conformance.engine import RunConfig, generic_profile, resolve_block, run
-from conformance.engine.assess import diagnose
-from conformance.engine.facts import (
+from conformance.engine.profile import generic_profile
+from conformance.engine.running.assessment import not_applicable as runner_not_applicable
+from conformance.engine.running.runner import RunConfig, run
+from conformance.engine.verdict.assess import diagnose
+from conformance.engine.verdict.facts import (
     CREATED_THEN_READ,
     NEGATIVE_VALIDATED,
     POSITIVE_REACHED,
@@ -34,12 +36,12 @@ from conformance.engine.facts import (
     Facts,
     spec_secures_an_operation,
 )
-from conformance.engine.running.assessment import not_applicable as runner_not_applicable
 from conformance.reports.certification import CertificationVerdict, certify
 from conformance.reports.html import render_html
 from conformance.reports.junit import junit_xml
 from conformance.results import Outcome, RunReport, Verdict, read_report, validate_report
 from conformance.spec import load_spec
+from conformance.spec.catalog import resolve_block
 
 UNIFORM_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "targets" / "uniform"
 # What only an answer from the operation itself can show (not a 401, 404 or 500 to everything).

@@ -36,7 +36,7 @@ from support.hostile import (
     run_command,
 )
 
-from conformance.engine.http import HttpClient
+from conformance.httplimits import HttpClient
 from conformance.results import RunReport
 from fixtures.hostile.big_spec import write_big_spec
 

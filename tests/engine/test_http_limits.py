@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conformance.engine.http import MAX_JSON_DEPTH, json_depth, too_deep
+from conformance.httplimits import MAX_JSON_DEPTH, json_depth, too_deep
 from conformance.results.redaction import REDACTED, TOO_DEEP, Redactor
 
 

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance.engine import identifiers as ids
+from conformance.client import identifiers as ids
+from conformance.engine.generation import identifiers as strategies
 
 
 @pytest.mark.parametrize("bsn", ["999993653", "111222333", "999990019", "900000004"])
@@ -34,7 +35,7 @@ def test_known_invalid_bsns_fail(value: object) -> None:
     assert not ids.is_valid_bsn(value)
 
 
-@given(ids.valid_bsns())
+@given(strategies.valid_bsns())
 def test_generated_valid_bsns_are_valid(bsn: str) -> None:
     assert len(bsn) == 9 and bsn.isdigit()
     weighted = sum(int(d) * w for d, w in zip(bsn, (9, 8, 7, 6, 5, 4, 3, 2, -1), strict=True))
@@ -42,18 +43,18 @@ def test_generated_valid_bsns_are_valid(bsn: str) -> None:
     assert ids.is_valid_bsn(bsn)
 
 
-@given(ids.invalid_bsns())
+@given(strategies.invalid_bsns())
 def test_generated_invalid_bsns_are_invalid(value: str) -> None:
     assert not ids.is_valid_bsn(value)
 
 
-@given(ids.invalid_bsns(well_formed_only=True))
+@given(strategies.invalid_bsns(well_formed_only=True))
 def test_well_formed_invalid_bsns_match_the_pattern_but_fail_the_elfproef(value: str) -> None:
     assert len(value) == 9 and value.isdigit()
     assert not ids.is_valid_bsn(value)
 
 
-@given(ids.valid_bsns(), st.integers(min_value=1, max_value=9))
+@given(strategies.valid_bsns(), st.integers(min_value=1, max_value=9))
 def test_changing_the_check_digit_breaks_a_valid_bsn(bsn: str, delta: int) -> None:
     changed = bsn[:8] + str((int(bsn[8]) + delta) % 10)
     assert not ids.is_valid_bsn(changed)
@@ -71,13 +72,13 @@ def test_check_digit_rejects_a_malformed_prefix() -> None:
         ids.bsn_check_digit("1234")
 
 
-@given(ids.postcodes())
+@given(strategies.postcodes())
 def test_generated_postcodes_are_valid(postcode: str) -> None:
     assert ids.is_valid_postcode(postcode)
     assert postcode[0] != "0" and postcode[4:].isupper()
 
 
-@given(ids.invalid_postcodes())
+@given(strategies.invalid_postcodes())
 def test_generated_invalid_postcodes_are_invalid(value: str) -> None:
     assert not ids.is_valid_postcode(value)
 
@@ -87,7 +88,7 @@ def test_known_invalid_postcodes_fail(value: object) -> None:
     assert not ids.is_valid_postcode(value)
 
 
-@given(ids.kvk_numbers())
+@given(strategies.kvk_numbers())
 def test_generated_kvk_numbers_are_valid(kvk: str) -> None:
     assert ids.is_valid_kvk(kvk)
 
@@ -97,7 +98,7 @@ def test_malformed_kvk_numbers_fail(value: object) -> None:
     assert not ids.is_valid_kvk(value)
 
 
-@given(ids.oins())
+@given(strategies.oins())
 def test_generated_oins_are_valid(oin: str) -> None:
     assert ids.is_valid_oin(oin)
 
@@ -108,7 +109,7 @@ def test_oin_of_the_harness_organisation_is_valid_and_short_ones_are_not() -> No
     assert not ids.is_valid_oin("0000000100123456700x")
 
 
-@given(ids.geslachtsnamen(), ids.voornamen())
+@given(strategies.geslachtsnamen(), strategies.voornamen())
 def test_generated_names_match_the_spec_name_pattern(surname: str, first_names: str) -> None:
     pattern = re.compile(r"^[a-zA-Z0-9À-ž .'-]{1,200}$")
     assert pattern.match(surname) and pattern.match(first_names)

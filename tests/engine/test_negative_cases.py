@@ -8,7 +8,7 @@ from typing import Any
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 
-from conformance.engine.negative_cases import reached_api_valid
+from conformance.engine.generation.negative_cases import reached_api_valid
 
 HEADER, BODY = ParameterLocation.HEADER, ParameterLocation.BODY
 

@@ -10,8 +10,8 @@ import jwt
 import pytest
 from support.services import RunningBlocks, running_blocks
 
-from conformance.engine import oauth_client
-from conformance.engine.oauth_client import OAuthClientError
+from conformance.client import oauth
+from conformance.client.oauth import OAuthClientError
 from conformance.paths import seed_root
 
 KEYS = seed_root() / "identity" / "keys"
@@ -48,12 +48,12 @@ def unverified(token: str) -> dict[str, object]:
     ],
 )
 def test_issuer_of(url: str, issuer: str) -> None:
-    assert oauth_client.issuer_of(url) == issuer
+    assert oauth.issuer_of(url) == issuer
 
 
 def test_client_assertion_claims() -> None:
     before = int(time.time())
-    assertion = oauth_client.client_assertion("gemeente-utrecht", ORG_KEY, "https://as/token")
+    assertion = oauth.client_assertion("gemeente-utrecht", ORG_KEY, "https://as/token")
     header = jwt.get_unverified_header(assertion)
     claims = unverified(assertion)
     assert header["alg"] == "RS256"
@@ -61,14 +61,14 @@ def test_client_assertion_claims() -> None:
     assert claims["aud"] == "https://as/token"
     assert isinstance(claims["exp"], int) and before + 60 <= claims["exp"] <= before + 62
     assert isinstance(claims["jti"], str) and len(claims["jti"]) >= 22
-    other = oauth_client.client_assertion("gemeente-utrecht", ORG_KEY, "https://as/token")
+    other = oauth.client_assertion("gemeente-utrecht", ORG_KEY, "https://as/token")
     assert unverified(other)["jti"] != claims["jti"]
-    public_key = oauth_client.load_private_key(ORG_KEY).public_key()
+    public_key = oauth.load_private_key(ORG_KEY).public_key()
     jwt.decode(assertion, public_key, algorithms=["RS256"], audience="https://as/token")
 
 
 def test_client_assertion_overrides_for_negative_checks() -> None:
-    assertion = oauth_client.client_assertion(
+    assertion = oauth.client_assertion(
         "a", ORG_KEY, ["x", "y"], now=1000, lifetime=5, jti="vast", claims={"sub": "b"}
     )
     claims = unverified(assertion)
@@ -83,7 +83,7 @@ def test_client_assertion_overrides_for_negative_checks() -> None:
 
 
 def test_pkce_pair_is_s256() -> None:
-    verifier, challenge = oauth_client.pkce_pair()
+    verifier, challenge = oauth.pkce_pair()
     assert 43 <= len(verifier) <= 128
     import base64
     import hashlib
@@ -94,17 +94,17 @@ def test_pkce_pair_is_s256() -> None:
 
 def test_unreadable_or_wrong_key_files(tmp_path: Path) -> None:
     with pytest.raises(OAuthClientError, match="cannot read key file"):
-        oauth_client.load_private_key(tmp_path / "missing.pem")
+        oauth.load_private_key(tmp_path / "missing.pem")
     public_only = tmp_path / "public.pem"
     public_only.write_bytes((KEYS / "gemeente-utrecht.pub.pem").read_bytes())
     with pytest.raises(OAuthClientError, match="not an unencrypted PEM private key"):
-        oauth_client.load_private_key(public_only)
+        oauth.load_private_key(public_only)
 
 
 def test_registered_redirect_uri_from_the_seed() -> None:
-    assert oauth_client.registered_redirect_uri("burger-portaal").startswith("https://")
+    assert oauth.registered_redirect_uri("burger-portaal").startswith("https://")
     with pytest.raises(OAuthClientError, match="no redirect URI known"):
-        oauth_client.registered_redirect_uri("gemeente-utrecht")
+        oauth.registered_redirect_uri("gemeente-utrecht")
 
 
 # --- against the identity block ------------------------------------------------------------
@@ -112,14 +112,14 @@ def test_registered_redirect_uri_from_the_seed() -> None:
 
 @pytest.mark.slow
 def test_discover(base_url: str) -> None:
-    metadata = oauth_client.discover(base_url)
+    metadata = oauth.discover(base_url)
     assert metadata.issuer == f"{base_url}/oidc"
     assert metadata.token_endpoint == f"{base_url}/oidc/token"
 
 
 @pytest.mark.slow
 def test_client_credentials_token(base_url: str) -> None:
-    token = oauth_client.client_credentials_token(
+    token = oauth.client_credentials_token(
         base_url, "gemeente-utrecht", ORG_KEY, ["registries:read"]
     )
     claims = unverified(token)
@@ -128,7 +128,7 @@ def test_client_credentials_token(base_url: str) -> None:
 
 @pytest.mark.slow
 def test_citizen_tokens_through_the_test_login(base_url: str) -> None:
-    response = oauth_client.fetch_citizen_tokens(
+    response = oauth.fetch_citizen_tokens(
         base_url, "burger-portaal", PORTAL_KEY, bsn="999993653", scopes=["openid", "messaging:read"]
     )
     assert response.id_token is not None
@@ -139,20 +139,20 @@ def test_citizen_tokens_through_the_test_login(base_url: str) -> None:
 @pytest.mark.slow
 def test_refusals_carry_the_oauth_error(base_url: str) -> None:
     with pytest.raises(OAuthClientError, match="invalid_client") as raised:
-        oauth_client.client_credentials_token(base_url, "gemeente-utrecht", PORTAL_KEY)
+        oauth.client_credentials_token(base_url, "gemeente-utrecht", PORTAL_KEY)
     assert raised.value.error == "invalid_client" and raised.value.status == 401
     with pytest.raises(OAuthClientError, match="invalid_scope") as raised:
-        oauth_client.client_credentials_token(base_url, "gemeente-utrecht", ORG_KEY, ["openid"])
+        oauth.client_credentials_token(base_url, "gemeente-utrecht", ORG_KEY, ["openid"])
     assert raised.value.error == "invalid_scope"
     with pytest.raises(OAuthClientError, match="access_denied") as raised:
-        oauth_client.citizen_token(base_url, "burger-portaal", PORTAL_KEY, bsn="123456789")
+        oauth.citizen_token(base_url, "burger-portaal", PORTAL_KEY, bsn="123456789")
     assert raised.value.error == "access_denied"
 
 
 @pytest.mark.slow
 def test_authorization_endpoint_that_does_not_redirect(base_url: str) -> None:
     with pytest.raises(OAuthClientError, match="answered 403 instead of a redirect"):
-        oauth_client.citizen_token(
+        oauth.citizen_token(
             base_url, "burger-portaal", PORTAL_KEY, bsn="999993653",
             redirect_uri="https://elders.example/cb",
         )  # fmt: skip
@@ -161,6 +161,6 @@ def test_authorization_endpoint_that_does_not_redirect(base_url: str) -> None:
 @pytest.mark.slow
 def test_unreachable_or_wrong_identity_url(base_url: str) -> None:
     with pytest.raises(OAuthClientError, match="cannot reach"):
-        oauth_client.discover("http://127.0.0.1:9/identity/v1")
+        oauth.discover("http://127.0.0.1:9/identity/v1")
     with pytest.raises(OAuthClientError, match="answered 404"):
-        oauth_client.discover(base_url + "/elders")
+        oauth.discover(base_url + "/elders")

@@ -17,8 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from support.services import serve_asgi
 
-from conformance.engine import RunConfig, Subjects, run
-from conformance.engine.creation import changed_value
+from conformance.client.credentials import Subjects
+from conformance.engine.checks.creation import changed_value
+from conformance.engine.running.runner import RunConfig, run
 from conformance.results import Outcome
 from conformance.spec import load_spec
 

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from conformance.engine.fuzzing import internals
-from conformance.engine.unicode_tables import prepare_codec_tables
+from conformance.engine.generation.unicode_tables import prepare_codec_tables
 
 SPEC: dict[str, Any] = {
     "openapi": "3.0.3",

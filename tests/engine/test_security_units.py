@@ -11,19 +11,18 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conformance.engine.bola import creations, owned_operations, unreached
-from conformance.engine.datetimes import SchemaWalker
-from conformance.engine.forged_tokens import (
+from conformance.client.jose import bearer_token, unverified_parts
+from conformance.engine.checks.bola import creations, owned_operations, unreached
+from conformance.engine.checks.forged_tokens import (
     FOREIGN_AUDIENCE,
     audience_tokens,
-    bearer_token,
     expired_tokens,
     harness_key,
-    split,
     with_claims,
 )
-from conformance.engine.operations import list_operations
-from conformance.engine.spec_requests import (
+from conformance.engine.openapi.datetimes import SchemaWalker
+from conformance.engine.openapi.operations import list_operations
+from conformance.engine.openapi.spec_requests import (
     COMPOSED,
     EXAMPLE,
     MADE_UP,
@@ -77,9 +76,9 @@ def test_expired_variants_are_expired_and_keep_the_kid(token: str) -> None:
     kept = variants[0]
     assert "original signature" in kept.description
     assert kept.token.split(".")[2] == token.split(".")[2]  # the issuer's signature, unchanged
-    parsed = split(kept.token)
+    parsed = unverified_parts(kept.token)
     assert parsed is not None and parsed[1]["exp"] == NOW - 3600
-    resigned = split(variants[1].token)
+    resigned = unverified_parts(variants[1].token)
     assert resigned is not None and resigned[0]["kid"] == "k1" and resigned[1]["exp"] < NOW
     # Signed by the harness's own key: valid for that key, and for no identity service.
     verified = jwt.decode(
@@ -90,28 +89,28 @@ def test_expired_variants_are_expired_and_keep_the_kid(token: str) -> None:
         options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
     )
     assert verified["exp"] == NOW + 600
-    unsigned = split(variants[3].token)
+    unsigned = unverified_parts(variants[3].token)
     assert unsigned is not None and unsigned[0]["alg"] == "none"
     assert variants[3].token.endswith(".")
 
 
 def test_audience_variants_name_another_audience(token: str) -> None:
     for item in audience_tokens(token, now=NOW):
-        parsed = split(item.token)
+        parsed = unverified_parts(item.token)
         assert parsed is not None and parsed[1]["aud"] == FOREIGN_AUDIENCE
 
 
 def test_without_a_jwt_made_up_claims_are_used() -> None:
     variants = expired_tokens("opaque-token-value", now=NOW)
     assert len(variants) == 3  # no "original signature" variant without a JWT
-    assert all(split(item.token) is not None for item in variants)
-    assert split("opaque") is None and split("a.b.c") is None
+    assert all(unverified_parts(item.token) is not None for item in variants)
+    assert unverified_parts("opaque") is None and unverified_parts("a.b.c") is None
 
 
 def test_with_claims_changes_the_payload_only(token: str) -> None:
     changed = with_claims(token, {"aud": "x"})
     assert changed.split(".")[0] == token.split(".")[0]
-    payload = split(changed)
+    payload = unverified_parts(changed)
     assert payload is not None and payload[1]["aud"] == "x"
 
 

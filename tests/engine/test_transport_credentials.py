@@ -8,7 +8,7 @@ import pytest
 import requests
 import schemathesis.transport.prepare as prepare
 
-from conformance.engine import StaticHeaders, Subjects
+from conformance.client.credentials import StaticHeaders, Subjects
 from conformance.engine.fuzzing.transport import SubjectAuth, _before_call
 
 CREDENTIALS = {"Authorization": "Bearer s3cr3t-0123456789", "X-Api-Key": "k-0123456789"}

@@ -10,7 +10,7 @@ import hypothesis.configuration
 import pytest
 from hypothesis.internal.charmap import charmap_file
 
-from conformance.engine.unicode_tables import codec_table, prepare_codec_tables
+from conformance.engine.generation.unicode_tables import codec_table, prepare_codec_tables
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ here it delegates to the test login and counts the citizens it logged in."""
 
 from __future__ import annotations
 
-from conformance.engine.behaviour.login import LoginRequest, test_login
+from conformance.client.login import LoginRequest, test_login
 
 LOGGED_IN: list[str] = []
 

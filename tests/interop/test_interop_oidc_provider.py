@@ -22,7 +22,7 @@ from support.oidc_provider import FIXTURE, running_oidc_provider
 from building_blocks.common.process import BlockProcess
 from building_blocks.common.server import Introspection
 from conformance.cli import main
-from conformance.engine import oauth_client
+from conformance.client import oauth
 from conformance.interop.people import load_persons
 from conformance.paths import seed_root
 
@@ -150,17 +150,15 @@ def test_a_matrix_entry_takes_the_provider_from_its_vendor_file(tmp_path, capsys
 
 
 def organisation_token(issuer: str, scope: str) -> str:
-    metadata = oauth_client.discover(issuer)
-    key = oauth_client.load_private_key(
-        seed_root() / "identity" / "keys" / "gemeente-utrecht.key.pem"
-    )
+    metadata = oauth.discover(issuer)
+    key = oauth.load_private_key(seed_root() / "identity" / "keys" / "gemeente-utrecht.key.pem")
     response = httpx.post(
         metadata.token_endpoint,
         data={
             "grant_type": "client_credentials",
             "scope": scope,
             "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            "client_assertion": oauth_client.client_assertion(
+            "client_assertion": oauth.client_assertion(
                 "gemeente-utrecht", key, metadata.token_endpoint
             ),
         },

@@ -139,7 +139,8 @@ def test_vendor_hooks_add_a_check_and_credentials(
 ) -> None:
     pytester.makeconftest(
         f"""
-from conformance.engine import Observation, StaticHeaders
+from conformance.client.credentials import StaticHeaders
+from conformance.engine.checks.active import Observation
 from conformance.results import Outcome
 
 

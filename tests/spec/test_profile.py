@@ -11,8 +11,7 @@ import pytest
 import yaml
 
 from conformance.cli import main
-from conformance.engine import generic_profile
-from conformance.engine.profile import GENERIC_PROFILE
+from conformance.engine.profile import GENERIC_PROFILE, generic_profile
 from conformance.paths import specs_root
 from conformance.spec.catalog import SPECS_ROOT_ENV, resolve_block
 from conformance.spec.profile import (

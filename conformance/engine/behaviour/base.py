@@ -18,14 +18,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urljoin
 
-from conformance.engine.active import ActiveContext, LoginTrace, Observation, active_check
-from conformance.engine.behaviour.login import LoginDriverError, driver_for
+from conformance.client.login import LoginDriverError, driver_for
+from conformance.client.reply import Reply
 from conformance.engine.behaviour.roles import Role, Roles, RoleUnavailable
 from conformance.engine.behaviour.settings import BehaviourSettings, SettingError
 from conformance.engine.catalogue import BEHAVIOUR, CheckDef, Kind, declare
-from conformance.engine.facts import RECORDED
-from conformance.engine.http import Exchange
-from conformance.engine.operations import OperationInfo
+from conformance.engine.checks.active import ActiveContext, LoginTrace, Observation, active_check
+from conformance.engine.openapi.operations import OperationInfo
+from conformance.engine.verdict.facts import RECORDED
+from conformance.httplimits import Exchange
 from conformance.results import Outcome
 
 
@@ -43,54 +44,6 @@ class CannotJudge(Exception):
 
 class Stopped(Exception):
     """The run is stopping (budget spent, interrupted): send nothing more."""
-
-
-@dataclass(slots=True)
-class Reply:
-    exchange: Exchange
-    role: str | None
-
-    @property
-    def status(self) -> int:
-        assert self.exchange.response is not None
-        return self.exchange.response.status
-
-    def header(self, name: str) -> str | None:
-        assert self.exchange.response is not None
-        return self.exchange.response.header(name)
-
-    @property
-    def media_type(self) -> str:
-        assert self.exchange.response is not None
-        return self.exchange.response.media_type
-
-    def json(self) -> Any:
-        """The body as JSON, or None when it is not JSON."""
-        assert self.exchange.response is not None
-        try:
-            return json.loads(self.exchange.response.body)
-        except (UnicodeDecodeError, ValueError):
-            return None
-
-    def member(self, *path: str | int) -> Any:
-        """A value inside the JSON body (None when absent)."""
-        value = self.json()
-        for step in path:
-            if (
-                isinstance(step, int)
-                and isinstance(value, list)
-                and -len(value) <= step < len(value)
-            ):
-                value = value[step]
-            elif isinstance(step, str) and isinstance(value, dict):
-                value = value.get(step)
-            else:
-                return None
-        return value
-
-    def describe(self) -> str:
-        sent = self.exchange.request
-        return f"{sent.method} {sent.url} answered {self.status}"
 
 
 class Disagreement(Exception):

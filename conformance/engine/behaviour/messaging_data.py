@@ -13,10 +13,11 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.engine.behaviour.base import Disagreement, Reply, Session, expect_status
-from conformance.engine.behaviour.receiver import Delivery
+from conformance.client.receiver import Delivery
+from conformance.client.reply import Reply
+from conformance.engine.behaviour.base import Disagreement, Session, expect_status
 from conformance.engine.behaviour.roles import Role
-from conformance.engine.http import Exchange, ReceivedResponse, SentRequest
+from conformance.httplimits import Exchange, ReceivedResponse, SentRequest
 
 SEND = "sendMessage"
 LIST = "listMessages"

@@ -18,13 +18,9 @@ import subprocess
 import time
 from collections.abc import Callable
 
-from conformance.engine.behaviour.base import (
-    CannotJudge,
-    Disagreement,
-    Reply,
-    Session,
-    behaviour_check,
-)
+from conformance.client.receiver import Delivery, Receiver
+from conformance.client.reply import Reply
+from conformance.engine.behaviour.base import CannotJudge, Disagreement, Session, behaviour_check
 from conformance.engine.behaviour.messaging_data import (
     CITIZEN,
     GET,
@@ -37,7 +33,6 @@ from conformance.engine.behaviour.messaging_data import (
     to_citizen,
 )
 from conformance.engine.behaviour.messaging_events import about, await_delivery
-from conformance.engine.behaviour.receiver import Delivery, Receiver
 
 NO_CRASH = (
     "proving that nothing acknowledged is lost in a crash takes a crash: set "

@@ -14,13 +14,14 @@ from collections.abc import Callable
 
 from hypothesis import strategies as st
 
-from conformance.engine.behaviour.base import (
-    Disagreement,
-    Reply,
-    Session,
-    behaviour_check,
-    expect_status,
+from conformance.client.receiver import (
+    Delivery,
+    Receiver,
+    fail_always,
+    fail_first_attempt,
 )
+from conformance.client.reply import Reply
+from conformance.engine.behaviour.base import Disagreement, Session, behaviour_check, expect_status
 from conformance.engine.behaviour.explore import explore
 from conformance.engine.behaviour.messaging_data import (
     CITIZEN,
@@ -45,12 +46,6 @@ from conformance.engine.behaviour.messaging_data import (
     subscription,
     to_citizen,
     total,
-)
-from conformance.engine.behaviour.receiver import (
-    Delivery,
-    Receiver,
-    fail_always,
-    fail_first_attempt,
 )
 
 SOURCE = re.compile(r"^urn:nld:oin:[0-9]{20}:systeem:[a-z0-9][a-z0-9-]*$")

@@ -13,13 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from hypothesis import strategies as st
 
-from conformance.engine.behaviour.base import (
-    Disagreement,
-    Reply,
-    Session,
-    behaviour_check,
-    expect_status,
-)
+from conformance.client.reply import Reply
+from conformance.engine.behaviour.base import Disagreement, Session, behaviour_check, expect_status
 from conformance.engine.behaviour.explore import explore
 from conformance.engine.behaviour.messaging_data import (
     CITIZEN,

@@ -23,8 +23,8 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, rule
 
-from conformance.engine.active import ActiveContext
-from conformance.engine.behaviour.base import Disagreement, Reply, Session
+from conformance.client.reply import Reply
+from conformance.engine.behaviour.base import Disagreement, Session
 from conformance.engine.behaviour.explore import Guard, run_machine
 from conformance.engine.behaviour.messaging_data import (
     DELETE,
@@ -40,6 +40,7 @@ from conformance.engine.behaviour.messaging_data import (
     to_citizen,
 )
 from conformance.engine.behaviour.roles import Role
+from conformance.engine.checks.active import ActiveContext
 
 OWN_INBOX = "own-inbox"
 FOREIGN = "foreign-message-404"

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from conformance.engine.behaviour.base import (
-    Disagreement,
-    Reply,
-    Session,
-    behaviour_check,
-    expect_status,
-)
+from conformance.client.receiver import Delivery, Receiver
+from conformance.client.reply import Reply
+from conformance.engine.behaviour.base import Disagreement, Session, behaviour_check, expect_status
 from conformance.engine.behaviour.explore import explore
 from conformance.engine.behaviour.messaging_data import (
     CITIZEN,
@@ -36,8 +32,7 @@ from conformance.engine.behaviour.messaging_data import (
     to_citizen,
     total,
 )
-from conformance.engine.behaviour.receiver import Delivery, Receiver
-from conformance.engine.identifiers import invalid_bsns, kvk_numbers, oins, valid_bsns
+from conformance.engine.generation.identifiers import invalid_bsns, kvk_numbers, oins, valid_bsns
 
 _DIGITS = "0123456789"
 

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote
 
+from conformance.client.reply import Reply
 from conformance.engine.behaviour.base import (
     CannotJudge,
     Disagreement,
-    Reply,
     Session,
     behaviour_check,
     expect_status,

@@ -18,13 +18,8 @@ from typing import Any
 
 import yaml
 
-from conformance.engine.behaviour.base import (
-    CannotJudge,
-    Disagreement,
-    Reply,
-    Session,
-    expect_status,
-)
+from conformance.client.reply import Reply
+from conformance.engine.behaviour.base import CannotJudge, Disagreement, Session, expect_status
 from conformance.engine.behaviour.roles import Role
 from conformance.paths import seed_root
 

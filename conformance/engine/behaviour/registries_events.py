@@ -17,10 +17,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from conformance.client.identifiers import is_valid_bsn
+from conformance.client.reply import Reply
 from conformance.engine.behaviour.base import (
     CannotJudge,
     Disagreement,
-    Reply,
     Session,
     behaviour_check,
     expect_status,
@@ -39,7 +40,7 @@ from conformance.engine.behaviour.registries_data import (
     snapshot,
     test_persons,
 )
-from conformance.engine.identifiers import geslachtsnamen, is_valid_bsn, postcodes, voornamen
+from conformance.engine.generation.identifiers import geslachtsnamen, postcodes, voornamen
 
 Body = dict[str, Any]
 ADDRESS_MEMBERS = (

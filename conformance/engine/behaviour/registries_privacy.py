@@ -14,10 +14,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from conformance.client.reply import Reply
 from conformance.engine.behaviour.base import (
     CannotJudge,
     Disagreement,
-    Reply,
     Session,
     behaviour_check,
     expect_status,

@@ -14,13 +14,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from hypothesis import strategies as st
 
-from conformance.engine.behaviour.base import (
-    Disagreement,
-    Reply,
-    Session,
-    behaviour_check,
-    expect_status,
-)
+from conformance.client.identifiers import is_valid_bsn
+from conformance.client.reply import Reply
+from conformance.engine.behaviour.base import Disagreement, Session, behaviour_check, expect_status
 from conformance.engine.behaviour.explore import explore
 from conformance.engine.behaviour.registries_data import (
     BY_ADDRESS,
@@ -44,10 +40,9 @@ from conformance.engine.behaviour.registries_data import (
     total_pages,
 )
 from conformance.engine.behaviour.roles import citizen_bsn
-from conformance.engine.identifiers import (
+from conformance.engine.generation.identifiers import (
     geslachtsnamen,
     invalid_bsns,
-    is_valid_bsn,
     postcodes,
     valid_bsns,
     voornamen,

@@ -21,8 +21,6 @@ Every credential handed out is registered with the run's redactor.
 
 from __future__ import annotations
 
-import base64
-import json
 import random
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -30,17 +28,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.engine.active import LoginTrace
-from conformance.engine.auth import (
+from conformance.client.credentials import (
     CredentialError,
     CredentialSource,
     IdentityClient,
     Subjects,
     jwt_expiry,
 )
-from conformance.engine.behaviour.login import LoginDriver, cookie_values, driver_name
-from conformance.engine.http import Exchange
-from conformance.engine.identifiers import bsn_check_digit
+from conformance.client.identifiers import bsn_check_digit
+from conformance.client.jose import unverified_claims
+from conformance.client.login import LoginDriver, cookie_values, driver_name
+from conformance.engine.checks.active import LoginTrace
+from conformance.httplimits import Exchange
 from conformance.paths import seed_root
 
 CITIZEN_PORTAL = "burger-portaal"
@@ -59,18 +58,6 @@ class Role:
     citizen: int | None = None  # which synthetic citizen (0, 1, ...) logs in through the client
     # A given citizen instead (a GDI test person the block under test holds), by BSN.
     bsn: str | None = None
-
-
-def unverified_claims(token: str) -> dict[str, Any]:
-    """The payload of a JWT, unverified: the harness only reads its own tokens' claims."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return {}
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, TypeError):
-        return {}
-    return payload if isinstance(payload, dict) else {}
 
 
 def citizen_bsn(seed: int, index: int) -> str:
@@ -104,7 +91,7 @@ class CitizenLogin:
     def headers(self) -> dict[str, str]:
         import time
 
-        from conformance.engine.oauth_client import citizen_token
+        from conformance.client.oauth import citizen_token
 
         with self._lock:
             if self._token is None or time.time() >= self._expires:
@@ -215,7 +202,7 @@ class Roles:
         """The claims of the role's current access token (empty when it is not a JWT)."""
         value = self.headers(role).get("Authorization", "")
         scheme, _, token = value.partition(" ")
-        return unverified_claims(token) if scheme.lower() == "bearer" else {}
+        return (unverified_claims(token) or {}) if scheme.lower() == "bearer" else {}
 
     def claim(self, role: Role, name: str) -> str:
         value = self.claims(role).get(name)

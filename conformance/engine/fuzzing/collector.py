@@ -12,16 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.engine.active import Observation
 from conformance.engine.catalogue import CATALOGUE, CheckDef
-from conformance.engine.evidence import (
-    clip_message,
-    curl_command,
-    login_steps,
-    request_evidence,
-    response_evidence,
-)
-from conformance.engine.facts import Facts
+from conformance.engine.checks.active import Observation
+from conformance.engine.checks.responses import CHECK_IDS_BY_NAME
 from conformance.engine.fuzzing.internals import (
     Interaction,
     ScenarioRecorder,
@@ -30,10 +23,17 @@ from conformance.engine.fuzzing.internals import (
     events,
     is_negative_case,
 )
-from conformance.engine.negative_cases import reached_api_valid
-from conformance.engine.operations import OperationInfo
-from conformance.engine.response_checks import CHECK_IDS_BY_NAME
-from conformance.engine.spec_requests import is_secured
+from conformance.engine.generation.negative_cases import reached_api_valid
+from conformance.engine.openapi.operations import OperationInfo
+from conformance.engine.openapi.spec_requests import is_secured
+from conformance.engine.verdict.evidence import (
+    clip_message,
+    curl_command,
+    login_steps,
+    request_evidence,
+    response_evidence,
+)
+from conformance.engine.verdict.facts import Facts
 from conformance.results import (
     Evidence,
     LoginRecord,

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from conformance.engine.fuzzing.internals import hypothesis_home
-from conformance.engine.unicode_tables import prepare_codec_tables
+from conformance.engine.generation.unicode_tables import prepare_codec_tables
 
 
 def hypothesis_cache_dir() -> Path | None:

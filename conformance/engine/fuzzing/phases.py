@@ -16,10 +16,10 @@ from typing import Any, cast
 
 import schemathesis
 
-from conformance.engine.auth import PRIMARY
+from conformance.client.credentials import PRIMARY
 from conformance.engine.catalogue import CATALOGUE
+from conformance.engine.checks.responses import RunState, attach, detach
 from conformance.engine.config import RunConfig
-from conformance.engine.formats import register_formats
 from conformance.engine.fuzzing.collector import TESTING_PHASES, Collector
 from conformance.engine.fuzzing.hypothesis_setup import private_hypothesis_home
 from conformance.engine.fuzzing.internals import execute, without_local_constants
@@ -29,8 +29,8 @@ from conformance.engine.fuzzing.transport import (
     limit_responses,
     release,
 )
-from conformance.engine.operations import OperationInfo
-from conformance.engine.response_checks import RunState, attach, detach
+from conformance.engine.generation.formats import register_formats
+from conformance.engine.openapi.operations import OperationInfo
 from conformance.engine.running.control import RunControl
 from conformance.engine.running.errors import RunSetupError
 

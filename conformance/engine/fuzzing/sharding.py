@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from conformance.engine.operations import OperationInfo
+from conformance.engine.openapi.operations import OperationInfo
 
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 # Schemathesis seeds successive stateful suites of one run with seed, seed + 1, ...; shards

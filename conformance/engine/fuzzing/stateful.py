@@ -27,10 +27,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from conformance.engine.active import ActiveContext, Observation, active_check
-from conformance.engine.auth import PRIMARY, CredentialError
+from conformance.client.credentials import PRIMARY, CredentialError
 from conformance.engine.catalogue import READ_AFTER_CREATE, READ_AFTER_UPDATE, USE_AFTER_FREE
-from conformance.engine.creation import (
+from conformance.engine.checks.active import ActiveContext, Observation, active_check
+from conformance.engine.checks.creation import (
     UPDATES,
     Follower,
     Resource,
@@ -38,8 +38,8 @@ from conformance.engine.creation import (
     json_body,
     update_request,
 )
-from conformance.engine.http import Exchange
-from conformance.engine.operations import OperationInfo
+from conformance.engine.openapi.operations import OperationInfo
+from conformance.httplimits import Exchange
 from conformance.results import Outcome
 
 GONE = (404, 410)

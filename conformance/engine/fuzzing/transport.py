@@ -33,9 +33,9 @@ from schemathesis import HookContext
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from conformance.engine.auth import Subjects
+from conformance.client.credentials import Subjects
 from conformance.engine.fuzzing import internals
-from conformance.engine.http import Watchdog, too_deep
+from conformance.httplimits import Watchdog, too_deep
 
 if TYPE_CHECKING:
     from schemathesis.specs.openapi.schemas import (

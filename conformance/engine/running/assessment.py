@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.engine.assess import Observed, assess_check, assess_requirement
 from conformance.engine.catalogue import CATALOGUE
 from conformance.engine.fuzzing.collector import Collector
 from conformance.engine.fuzzing.sharding import Shard
+from conformance.engine.verdict.assess import Observed, assess_check, assess_requirement
 from conformance.results import CheckResult, Completion, RequirementResult
 from conformance.spec.profile import Profile
 

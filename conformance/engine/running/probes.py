@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from conformance.engine.active import ActiveContext
 from conformance.engine.catalogue import CATALOGUE
+from conformance.engine.checks.active import ActiveContext
 from conformance.engine.config import RunConfig
 from conformance.engine.fuzzing.collector import Collector, Progress
 from conformance.engine.fuzzing.sharding import Shard
-from conformance.engine.http import HttpClient
 from conformance.engine.running.control import RunControl
 from conformance.engine.running.target import Target
+from conformance.httplimits import HttpClient
 from conformance.results import Outcome
 from conformance.spec.profile import Profile
 

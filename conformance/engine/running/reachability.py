@@ -6,9 +6,9 @@ import contextlib
 from urllib.parse import urlsplit
 
 from conformance.engine.config import DEFAULT_MAX_RESPONSE_BYTES
-from conformance.engine.http import HttpClient
 from conformance.engine.running.control import RunControl
 from conformance.engine.running.errors import RunSetupError, TargetUnreachable
+from conformance.httplimits import HttpClient
 
 REACHABILITY_TIMEOUT = 5.0
 

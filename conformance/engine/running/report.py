@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import platform
 import time
 import uuid
 from collections.abc import Mapping
-from importlib.metadata import version
 from pathlib import Path
 
-import hypothesis
-import schemathesis
-
-from conformance import __version__
 from conformance.engine.catalogue import CATALOGUE
 from conformance.engine.config import RunConfig
 from conformance.engine.fuzzing.collector import TESTING_PHASES, Collector
@@ -30,23 +24,13 @@ from conformance.results import (
     RunReport,
     ShardInfo,
     SpecInfo,
-    ToolVersions,
     Verdict,
     decide_verdict,
     summarise,
 )
+from conformance.results.tools import tool_versions
 from conformance.spec.labels import portable_label
 from conformance.spec.profile import Profile
-
-
-def tool_versions() -> ToolVersions:
-    return ToolVersions(
-        gdi_conformance=__version__,
-        schemathesis=schemathesis.__version__,
-        hypothesis=hypothesis.__version__,
-        openapi_core=version("openapi-core"),
-        python=platform.python_version(),
-    )
 
 
 def assemble_report(

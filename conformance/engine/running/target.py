@@ -8,17 +8,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.engine.auth import CredentialError, Subjects
+from conformance.client.credentials import CredentialError, Subjects
+from conformance.client.login import LoginDriverError, driver_for
 from conformance.engine.behaviour.identity.endpoints import map_onto_provider
-from conformance.engine.behaviour.login import LoginDriverError, driver_for
+from conformance.engine.checks.exchanges import ExchangeValidator
+from conformance.engine.checks.responses import RunState
 from conformance.engine.config import RunConfig
-from conformance.engine.datetimes import SchemaWalker
-from conformance.engine.exchanges import ExchangeValidator
 from conformance.engine.fuzzing.collector import Collector, Listener
 from conformance.engine.fuzzing.phases import Scope, too_large
 from conformance.engine.fuzzing.sharding import shard_generated_operations, shard_operations
-from conformance.engine.operations import OperationInfo, list_operations
-from conformance.engine.response_checks import RunState
+from conformance.engine.openapi.datetimes import SchemaWalker
+from conformance.engine.openapi.operations import OperationInfo, list_operations
 from conformance.engine.running.control import RunControl
 from conformance.engine.running.errors import RunSetupError
 from conformance.engine.running.reachability import validate_base_url

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.engine.behaviour.receiver import Delivery, Receiver
-from conformance.engine.identifiers import is_valid_bsn
+from conformance.client.identifiers import is_valid_bsn
+from conformance.client.receiver import Delivery, Receiver
 from conformance.interop.blocks import (
     MESSAGING_RESOURCE,
     REGISTRIES_RESOURCE,

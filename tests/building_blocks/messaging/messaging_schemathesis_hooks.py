@@ -7,6 +7,6 @@ and rightly be refused with 400.
 
 import schemathesis
 
-from conformance.engine.identifiers import valid_bsns
+from conformance.engine.generation.identifiers import valid_bsns
 
 schemathesis.openapi.format("bsn", valid_bsns())

@@ -20,7 +20,7 @@ from support.issuer import FakeIssuer
 from support.services import serve_threaded
 
 from building_blocks.common.process import BlockProcess
-from conformance.engine.behaviour.receiver import MAX_BODY, complete_body
+from conformance.client.receiver import MAX_BODY, complete_body
 
 AUDIENCE = "urn:nld:gdi:messaging"
 ORG_A = "00000001001234567000"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from messaging_support import hanging_receiver, receiver
 
-from conformance.engine.behaviour.receiver import complete_body
+from conformance.client.receiver import complete_body
 
 
 @pytest.mark.parametrize(

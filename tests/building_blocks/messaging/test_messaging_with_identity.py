@@ -11,7 +11,7 @@ import pytest
 from messaging_support import BSN_A, BSN_B, assert_problem, receiver
 from support.services import RunningBlocks, running_blocks
 
-from conformance.engine.oauth_client import citizen_token, client_credentials_token
+from conformance.client.oauth import citizen_token, client_credentials_token
 from conformance.paths import seed_root
 
 pytestmark = pytest.mark.slow

@@ -18,7 +18,7 @@ from registries_helpers import (
     move,
 )
 
-from conformance.engine.identifiers import is_valid_bsn
+from conformance.client.identifiers import is_valid_bsn
 
 pytestmark = pytest.mark.slow
 

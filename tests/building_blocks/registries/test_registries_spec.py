@@ -1,5 +1,6 @@
 """The registries spec and profile as the harness reads them: valid OpenAPI, no error from our
-ADR linter, a profile the catalogue accepts, and links Schemathesis can follow."""
+ADR linter, a profile the catalogue accepts. How Schemathesis follows its links is
+``test_registries_spec_schemathesis``."""
 
 from __future__ import annotations
 
@@ -76,21 +77,3 @@ def test_the_birth_link_carries_the_new_bsn_in_the_query_body(document: dict[str
     query = links["QueryNewChild"]
     assert query["operationId"] == "queryPersons"
     assert query["requestBody"]["burgerservicenummer"] == ["$response.body#/burgerservicenummer"]
-
-
-@pytest.mark.slow  # seconds of work: the full lane runs it
-def test_schemathesis_builds_a_transition_from_every_link(document: dict[str, object]) -> None:
-    import schemathesis
-
-    machine = schemathesis.openapi.from_path(str(SPEC)).as_state_machine()
-    transitions = [name for name in dir(machine) if "__POST_" in name or "__GET_" in name]
-    declared = [
-        name
-        for item in document["paths"].values()  # type: ignore[attr-defined]
-        for operation in item.values()
-        for response in operation["responses"].values()
-        for name in response.get("links", {})
-    ]
-    assert len(declared) == 6
-    for link in declared:
-        assert any(f"_{link}__" in name for name in transitions), link

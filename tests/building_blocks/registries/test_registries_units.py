@@ -13,7 +13,7 @@ from building_blocks.common import ProblemError
 from building_blocks.registries import bsn, declarations, spec_path, store
 from building_blocks.registries.fields import select, selection
 from building_blocks.registries.schema import RequestSchemas
-from conformance.engine import identifiers
+from conformance.client import identifiers
 from conformance.paths import seed_root
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from building_blocks.common.process import BlockProcess
-from conformance.engine import ActiveContext, HttpClient, IdentityClient, Subjects
-from conformance.engine.active import ACTIVE_CHECKS, Observation
-from conformance.engine.operations import list_operations
+from conformance.client.credentials import IdentityClient, Subjects
+from conformance.engine.checks.active import ACTIVE_CHECKS, ActiveContext, Observation
+from conformance.engine.openapi.operations import list_operations
+from conformance.httplimits import HttpClient
 from conformance.paths import seed_root, specs_root
 from conformance.results import Outcome
 from conformance.spec import load_spec

@@ -10,8 +10,15 @@ from pathlib import Path
 from bb_support import engine_context
 
 from building_blocks.common.process import BlockProcess
-from conformance.engine import ActiveContext, Subjects
-from conformance.engine.behaviour import identity  # noqa: F401  (registers bb:identity:*)
+from conformance.client.credentials import Subjects
+from conformance.engine.behaviour.identity import (  # noqa: F401  registers bb:identity:*
+    client_auth,
+    discovery,
+    grants,
+    introspection,
+    tokens,
+)
+from conformance.engine.checks.active import ActiveContext
 from conformance.results import Redactor
 from fixtures.mutants.catalog import Mutant
 

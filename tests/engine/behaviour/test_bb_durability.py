@@ -28,8 +28,8 @@ from bb_support import (
 from support.ports import free_port
 
 from building_blocks.common.process import BlockProcess
-from conformance.engine import resolve_block
 from conformance.results import Outcome
+from conformance.spec.catalog import resolve_block
 from fixtures.mutants.behaviour_catalog import BEHAVIOUR_MUTANTS
 
 pytestmark = pytest.mark.slow

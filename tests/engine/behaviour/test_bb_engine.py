@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from bb_support import KEYS, serve
 
-from conformance.engine import IdentityClient, RunConfig, Subjects, resolve_block, run
+from conformance.client.credentials import IdentityClient, Subjects
+from conformance.engine.running.runner import RunConfig, run
 from conformance.results import Outcome, report_to_json
+from conformance.spec.catalog import resolve_block
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from bb_support import assert_mutant_flagged, assert_passes, behaviour_context, serve
 
-from conformance.engine import ActiveContext, resolve_block
-from conformance.engine.active import ACTIVE_CHECKS
+from conformance.engine.checks.active import ACTIVE_CHECKS, ActiveContext
+from conformance.spec.catalog import resolve_block
 from fixtures.mutants.behaviour_catalog import BEHAVIOUR_MUTANTS
 from fixtures.mutants.catalog import Mutant
 

@@ -13,12 +13,12 @@ import httpx
 import pytest
 from hypothesis import strategies as st
 
-from conformance.engine import ActiveContext, HttpClient, StaticHeaders, Subjects
-from conformance.engine.active import ACTIVE_CHECKS
+from conformance.client.credentials import StaticHeaders, Subjects
+from conformance.client.identifiers import is_valid_bsn
+from conformance.client.receiver import Delivery, Receiver, fail_first_attempt
 from conformance.engine.behaviour.base import Disagreement, Session, carry_out
 from conformance.engine.behaviour.explore import explore
 from conformance.engine.behaviour.messaging_events import event_problems
-from conformance.engine.behaviour.receiver import Delivery, Receiver, fail_first_attempt
 from conformance.engine.behaviour.registries_access import bsns_in
 from conformance.engine.behaviour.registries_queries import (
     matches_address,
@@ -27,7 +27,8 @@ from conformance.engine.behaviour.registries_queries import (
 )
 from conformance.engine.behaviour.roles import Role, Roles, RoleUnavailable, citizen_bsn
 from conformance.engine.behaviour.settings import BehaviourSettings, SettingError
-from conformance.engine.identifiers import is_valid_bsn
+from conformance.engine.checks.active import ACTIVE_CHECKS, ActiveContext
+from conformance.httplimits import HttpClient
 from conformance.results import Outcome
 
 ROLE = Role("some-role", "gemeente-utrecht", ("registries:read",))

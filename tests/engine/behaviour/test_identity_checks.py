@@ -11,7 +11,7 @@ import yaml
 from bb_support import describe, run_check
 from identity_check_support import identity_context, serve_identity
 
-from conformance.engine.behaviour.identity import IDENTITY_CHECKS
+from conformance.engine.behaviour.identity.registration import IDENTITY_CHECKS
 from conformance.paths import specs_root
 from conformance.results import Outcome
 from fixtures.mutants.catalog import Mutant

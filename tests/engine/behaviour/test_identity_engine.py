@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 from identity_check_support import SEED, serve_identity
 
-from conformance.engine import RunConfig, Subjects, resolve_block, run
+from conformance.client.credentials import Subjects
+from conformance.engine.config import RunConfig
+from conformance.engine.running.runner import run
 from conformance.reports.certification import certify
 from conformance.reports.html import render_html
 from conformance.results import Outcome, RunReport, validate_report
+from conformance.spec.catalog import resolve_block
 from fixtures.mutants.identity_catalog import BY_CHECK
 
 pytestmark = pytest.mark.slow

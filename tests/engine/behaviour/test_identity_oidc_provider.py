@@ -22,13 +22,17 @@ from support.oidc_provider import FIXTURE, running_oidc_provider
 
 from conformance import httplimits
 from conformance.cli import main
-from conformance.engine import RunConfig, Subjects, oauth_client, resolve_block, run
-from conformance.engine.behaviour.login import LoginRequest, NoRedirect
-from conformance.engine.behaviour.login_browser import INTERCEPTED
-from conformance.engine.behaviour.login_form import FormLogin, FormLoginDriver
-from conformance.engine.http import Exchange, HttpClient
+from conformance.client import oauth
+from conformance.client.credentials import Subjects
+from conformance.client.login import LoginRequest, NoRedirect
+from conformance.client.login_browser import INTERCEPTED
+from conformance.client.login_form import FormLogin, FormLoginDriver
+from conformance.engine.config import RunConfig
+from conformance.engine.running.runner import run
+from conformance.httplimits import Exchange, HttpClient
 from conformance.paths import seed_root
 from conformance.results import Outcome, RunReport, read_report
+from conformance.spec.catalog import resolve_block
 from conformance.spec.vendor import load_vendor_config
 
 pytestmark = pytest.mark.slow
@@ -56,9 +60,9 @@ def provider(
 
 def log_in(issuer: str, scope: str) -> tuple[str, str, list[Exchange]]:
     """(redirect back to the portal, PKCE verifier, every exchange of the login)."""
-    metadata = oauth_client.discover(issuer)
+    metadata = oauth.discover(issuer)
     assert metadata.authorization_endpoint is not None
-    verifier, challenge = oauth_client.pkce_pair()
+    verifier, challenge = oauth.pkce_pair()
     params = {
         "response_type": "code", "client_id": PORTAL, "redirect_uri": REDIRECT, "scope": scope,
         "state": "state-1", "nonce": "nonce-1", "code_challenge": challenge,
@@ -86,14 +90,14 @@ def log_in(issuer: str, scope: str) -> tuple[str, str, list[Exchange]]:
 
 def test_discovered_from_the_issuer_at_the_server_root(provider: tuple[str, str]) -> None:
     _profile, issuer = provider
-    metadata = oauth_client.discover(issuer)
+    metadata = oauth.discover(issuer)
     assert metadata.issuer == issuer
     assert metadata.token_endpoint == issuer + "/token"  # not the catalogue's /oidc/token
 
 
 def test_organisation_token_with_private_key_jwt(provider: tuple[str, str]) -> None:
     _profile, issuer = provider
-    token = oauth_client.fetch_client_credentials(
+    token = oauth.fetch_client_credentials(
         issuer, "gemeente-utrecht", KEYS / "gemeente-utrecht.key.pem", ["messaging:send"]
     )
     assert token.token_type == "Bearer" and token.scope == "messaging:send"
@@ -108,12 +112,12 @@ def test_form_login_through_the_providers_own_pages(provider: tuple[str, str]) -
     methods = [exchange.request.method for exchange in sent]
     assert methods.count("POST") == 2, methods
     assert {exchange.response.status for exchange in sent if exchange.response} >= {200, 303}
-    metadata = oauth_client.discover(issuer)
+    metadata = oauth.discover(issuer)
     form = {
         "grant_type": "authorization_code", "code": values["code"], "redirect_uri": REDIRECT,
         "code_verifier": verifier,
-        "client_assertion_type": oauth_client.JWT_BEARER,
-        "client_assertion": oauth_client.client_assertion(
+        "client_assertion_type": oauth.JWT_BEARER,
+        "client_assertion": oauth.client_assertion(
             PORTAL, KEYS / f"{PORTAL}.key.pem", metadata.token_endpoint
         ),
     }  # fmt: skip
@@ -130,13 +134,13 @@ def test_form_login_says_which_page_it_could_not_handle(
     provider: tuple[str, str], tmp_path: Path
 ) -> None:
     _profile, issuer = provider
-    metadata = oauth_client.discover(issuer)
+    metadata = oauth.discover(issuer)
     assert metadata.authorization_endpoint is not None
     driver = FormLoginDriver(FormLogin.from_config({"steps": [{"match": "/nowhere/"}]}))
     with HttpClient(timeout=10, max_response_bytes=1 << 20) as http:
         url = metadata.authorization_endpoint + "?" + urlencode(
             {"response_type": "code", "client_id": PORTAL, "redirect_uri": REDIRECT,
-             "scope": "openid", "state": "s", "code_challenge": oauth_client.pkce_pair()[1],
+             "scope": "openid", "state": "s", "code_challenge": oauth.pkce_pair()[1],
              "code_challenge_method": "S256"}
         )  # fmt: skip
         # The driver keeps the provider's interaction cookie only when it sends the requests.

@@ -15,11 +15,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from support.services import serve_asgi
 
-from conformance.engine.behaviour.login import LoginRequest, NoRedirect
-from conformance.engine.behaviour.login_browser import INTERCEPTED, BrowserLoginDriver
-from conformance.engine.behaviour.login_form import FormLogin, FormLoginDriver
-from conformance.engine.evidence import login_steps
-from conformance.engine.http import Exchange, HttpClient
+from conformance.client.login import LoginRequest, NoRedirect
+from conformance.client.login_browser import INTERCEPTED, BrowserLoginDriver
+from conformance.client.login_form import FormLogin, FormLoginDriver
+from conformance.engine.verdict.evidence import login_steps
+from conformance.httplimits import Exchange, HttpClient
 from conformance.results import Redactor
 
 pytestmark = [

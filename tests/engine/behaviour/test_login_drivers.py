@@ -7,14 +7,14 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-from conformance.engine.behaviour import login
-from conformance.engine.behaviour.login import (
+from conformance.client import login
+from conformance.client.login import (
     LoginDriverError,
     LoginRequest,
     NoRedirect,
     load_login_driver,
 )
-from conformance.engine.http import Exchange, ReceivedResponse, SentRequest
+from conformance.httplimits import Exchange, ReceivedResponse, SentRequest
 
 
 def _answer(status: int, location: str | None = None) -> Exchange:
@@ -89,7 +89,9 @@ def test_a_driver_that_cannot_be_loaded_says_why(choice: str, message: str) -> N
 def test_a_run_whose_driver_cannot_be_loaded_does_not_start(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from conformance.engine import RunConfig, RunSetupError, resolve_block, run
+    from conformance.engine.running.errors import RunSetupError
+    from conformance.engine.running.runner import RunConfig, run
+    from conformance.spec.catalog import resolve_block
 
     monkeypatch.delenv(login.ENVIRONMENT_VARIABLE, raising=False)
     profile, spec = resolve_block("identity")

@@ -16,9 +16,9 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from support.services import serve_asgi
 
-from conformance.engine.behaviour.login import LoginRequest
-from conformance.engine.behaviour.login_form import FormLogin, FormLoginDriver
-from conformance.engine.http import Exchange, HttpClient
+from conformance.client.login import LoginRequest
+from conformance.client.login_form import FormLogin, FormLoginDriver
+from conformance.httplimits import Exchange, HttpClient
 
 pytestmark = pytest.mark.slow
 

@@ -31,7 +31,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import strategies as st
 
-from conformance.engine.behaviour.base import Disagreement, Reply
+from conformance.client.jose import b64url_encode
+from conformance.client.reply import Reply
+from conformance.engine.behaviour.base import Disagreement
 from conformance.engine.behaviour.explore import explore
 from conformance.engine.behaviour.identity.provider import Provider
 from conformance.engine.behaviour.identity.registration import identity_check
@@ -44,10 +46,6 @@ AUTH_METHOD_MEMBERS = (
 )
 BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 CLIENT_ID_TEXT = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=40)
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def refusal_problem(reply: Reply, provider: Provider) -> str | None:
@@ -133,8 +131,8 @@ def no_shared_secret(provider: Provider) -> None:
 
 
 def _unsigned(claims: dict[str, Any]) -> str:
-    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
-    return f"{header}.{_b64(json.dumps(claims).encode())}."
+    header = b64url_encode(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    return f"{header}.{b64url_encode(json.dumps(claims).encode())}."
 
 
 def _hmac_with_public_key(provider: Provider, claims: dict[str, Any]) -> str:
@@ -144,12 +142,12 @@ def _hmac_with_public_key(provider: Provider, claims: dict[str, Any]) -> str:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     signing_input = (
-        _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+        b64url_encode(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
         + "."
-        + _b64(json.dumps(claims).encode())
+        + b64url_encode(json.dumps(claims).encode())
     )
     signature = hmac.new(pem, signing_input.encode("ascii"), hashlib.sha256).digest()
-    return f"{signing_input}.{_b64(signature)}"
+    return f"{signing_input}.{b64url_encode(signature)}"
 
 
 def _claims(provider: Provider, client_id: str) -> dict[str, Any]:
@@ -185,7 +183,7 @@ def tamper_payload(assertion: str, provider: Provider) -> str:
     head, _, signature = assertion.split(".")
     claims = _claims(provider, provider.clients.organisation.client_id)
     claims["exp"] += 1
-    return f"{head}.{_b64(json.dumps(claims).encode())}.{signature}"
+    return f"{head}.{b64url_encode(json.dumps(claims).encode())}.{signature}"
 
 
 @identity_check("bb:identity:client-assertion-signature")

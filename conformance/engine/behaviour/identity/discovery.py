@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.engine.behaviour.identity.clients import TestClient
+from conformance.client.harness_clients import TestClient
 from conformance.engine.behaviour.identity.provider import (
     WELL_KNOWN,
     Provider,

@@ -23,7 +23,7 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.engine.http import HttpClient
+from conformance.httplimits import HttpClient
 from conformance.spec.loader import LoadedSpec
 
 WELL_KNOWN = "/.well-known/openid-configuration"

@@ -21,9 +21,11 @@ from urllib.parse import urlsplit
 
 from hypothesis import strategies as st
 
-from conformance.engine.behaviour.base import Disagreement, Reply
+from conformance.client.oauth import s256
+from conformance.client.reply import Reply
+from conformance.engine.behaviour.base import Disagreement
 from conformance.engine.behaviour.explore import explore
-from conformance.engine.behaviour.identity.provider import Login, Provider, s256
+from conformance.engine.behaviour.identity.provider import Login, Provider
 from conformance.engine.behaviour.identity.registration import identity_check
 
 UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"

@@ -20,8 +20,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conformance.engine.behaviour.base import Reply
-from conformance.engine.behaviour.identity.clients import TestClient
+from conformance.client.harness_clients import TestClient
+from conformance.client.reply import Reply
 from conformance.engine.behaviour.identity.provider import (
     CannotJudge,
     Provider,

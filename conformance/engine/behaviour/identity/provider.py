@@ -13,8 +13,6 @@ not a pass and not a failure.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 import time
 from collections.abc import Mapping, Sequence
@@ -25,20 +23,27 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 import jwt
 
-from conformance.engine.active import LoginTrace
-from conformance.engine.behaviour import base
-from conformance.engine.behaviour.base import Reply, Session
-from conformance.engine.behaviour.identity.clients import TestClient, TestClients
-from conformance.engine.behaviour.login import (
+from conformance.client.harness_clients import TestClient, TestClients
+from conformance.client.login import (
     LoginDriver,
     LoginRequest,
     NoRedirect,
     cookie_values,
     driver_name,
 )
+from conformance.client.oauth import (
+    CREDENTIAL_FIELDS,
+    PrivateKey,
+    client_assertion,
+    load_private_key,
+    s256,
+)
+from conformance.client.reply import Reply
+from conformance.engine.behaviour import base
+from conformance.engine.behaviour.base import Session
 from conformance.engine.behaviour.roles import citizen_bsn
-from conformance.engine.http import Exchange
-from conformance.engine.oauth_client import PrivateKey, client_assertion, load_private_key
+from conformance.engine.checks.active import LoginTrace
+from conformance.httplimits import Exchange
 from conformance.spec.vendor import Citizen
 
 FORM = "application/x-www-form-urlencoded"
@@ -47,10 +52,6 @@ WELL_KNOWN = "/.well-known/openid-configuration"
 DISCOVERY_OPERATION = "getOpenidConfiguration"
 # What the NL GOV profile allows a provider to sign tokens with.
 SIGNING_ALGORITHMS = ("RS256", "PS256")
-# Form fields whose values are credentials (the rest, such as scope or client_id, stay readable).
-CREDENTIAL_FIELDS = frozenset(
-    {"client_assertion", "client_secret", "code", "code_verifier", "token", "refresh_token"}
-)
 # Operation ids of the catalogue spec, so evidence names the operation.
 OPERATION_OF_ENDPOINT = {
     "token_endpoint": "token",
@@ -106,16 +107,6 @@ def steps_of(exchanges: Sequence[Exchange]) -> str:
             f"{exchange.request.method} {exchange.request.url.split('?', 1)[0]} -> {answer}"
         )
     return "; ".join(parts)
-
-
-def pkce_pair() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    return verifier, s256(verifier)
-
-
-def s256(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def is_jwt(token: object) -> bool:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from conformance.client.harness_clients import TestClientsError, test_clients_for
+from conformance.client.login import LoginDriverError, driver_for
 from conformance.engine.behaviour.base import Session, behaviour_check
-from conformance.engine.behaviour.identity.clients import TestClientsError, test_clients_for
 from conformance.engine.behaviour.identity.provider import CannotJudge, Provider
-from conformance.engine.behaviour.login import LoginDriverError, driver_for
 
 IdentityCheck = Callable[[Provider], None]
 IDENTITY_CHECKS: dict[str, IdentityCheck] = {}

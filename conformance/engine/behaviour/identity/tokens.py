@@ -32,8 +32,9 @@ import string
 from typing import Any
 from urllib.parse import urlencode
 
-from conformance.engine.behaviour.base import Reply
-from conformance.engine.behaviour.identity.clients import TestClient
+from conformance.client.harness_clients import TestClient
+from conformance.client.identifiers import is_valid_bsn
+from conformance.client.reply import Reply
 from conformance.engine.behaviour.identity.provider import (
     Provider,
     TokenClaims,
@@ -41,7 +42,6 @@ from conformance.engine.behaviour.identity.provider import (
     unverified,
 )
 from conformance.engine.behaviour.identity.registration import identity_check
-from conformance.engine.identifiers import is_valid_bsn
 
 CLOCK_SKEW = 60  # seconds a provider's clock may differ from the harness's
 ID_TOKEN_MAX_LIFETIME = 300

@@ -21,12 +21,12 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from conformance.client.credentials import PRIMARY
+from conformance.client.identifiers import is_valid_bsn
 from conformance.engine import catalogue
-from conformance.engine.active import ActiveContext, Observation, active_check
-from conformance.engine.auth import PRIMARY
-from conformance.engine.identifiers import is_valid_bsn
-from conformance.engine.operations import OperationInfo, fill_path
-from conformance.engine.response_checks import RunState, _fail, _register, _where, header
+from conformance.engine.checks.active import ActiveContext, Observation, active_check
+from conformance.engine.checks.responses import RunState, _fail, _register, _where, header
+from conformance.engine.openapi.operations import OperationInfo, fill_path
 from conformance.lint.rules.extras import describes_nine_digits, is_sensitive_name
 from conformance.results import Outcome
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import strategies as st
 
-from conformance.engine.identifiers import kvk_numbers, oins, postcodes, valid_bsns
+from conformance.engine.generation.identifiers import kvk_numbers, oins, postcodes, valid_bsns
 
 _FORMATS: dict[str, st.SearchStrategy[str]] = {
     "bsn": valid_bsns(),

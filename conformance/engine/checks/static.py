@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from conformance.engine import catalogue
-from conformance.engine.active import ActiveContext, Observation, active_check
+from conformance.engine.checks.active import ActiveContext, Observation, active_check
 from conformance.lint import Severity, lint_spec
 from conformance.results import Outcome
 from conformance.spec.labels import portable_label

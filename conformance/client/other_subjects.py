@@ -17,14 +17,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conformance.engine.auth import (
+from conformance.client.credentials import (
     PRIMARY,
     SECONDARY,
     CredentialError,
     IdentityClient,
     Subjects,
 )
-from conformance.engine.forged_tokens import bearer_token, split
+from conformance.client.jose import bearer_token, unverified_parts
 from conformance.paths import seed_root
 
 OTHER_AUDIENCE = "other-audience"
@@ -70,7 +70,7 @@ def second_subject(subjects: Subjects) -> tuple[str, dict[str, str]]:
 
 
 def _audiences(token: str | None) -> set[str]:
-    parsed = split(token) if token else None
+    parsed = unverified_parts(token) if token else None
     if parsed is None:
         return set()
     aud = parsed[1].get("aud")
@@ -90,7 +90,7 @@ def other_audience_token(subjects: Subjects) -> tuple[str, str] | None:
     own = _audiences(bearer_token(subjects.headers_for(PRIMARY)))
     if not own:
         return None
-    from conformance.engine.oauth_client import (
+    from conformance.client.oauth import (
         OAuthClientError,
         discover,
         fetch_client_credentials,

@@ -1,7 +1,7 @@
 """adr:pagination: paged collections behave as the ADR pagination module describes.
 
-For every operation that pages (``conformance.engine.paging``), with a request the spec calls
-valid and a small page size so that there are several pages to walk:
+For every operation that pages (``conformance.engine.openapi.paging``), with a request the
+spec calls valid and a small page size so that there are several pages to walk:
 
 - page size: a page never holds more items than asked for, and a stated page number and size
   are the ones asked for;
@@ -27,13 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from conformance.client.credentials import PRIMARY
 from conformance.engine import catalogue
-from conformance.engine.active import ActiveContext, Observation, active_check
-from conformance.engine.auth import PRIMARY
-from conformance.engine.creation import Follower, creation_request
-from conformance.engine.http import Exchange
-from conformance.engine.operations import OperationInfo
-from conformance.engine.paging import (
+from conformance.engine.checks.active import ActiveContext, Observation, active_check
+from conformance.engine.checks.creation import Follower, creation_request
+from conformance.engine.openapi.operations import OperationInfo
+from conformance.engine.openapi.paging import (
     PAGE_NUMBER,
     PAGE_SIZE,
     TOTAL_ITEMS,
@@ -45,6 +44,7 @@ from conformance.engine.paging import (
     paged_operations,
     stated_number,
 )
+from conformance.httplimits import Exchange
 from conformance.results import Outcome
 
 MAX_PAGES = 20  # requests one walk may send

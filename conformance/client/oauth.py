@@ -18,7 +18,6 @@ any identity provider by the standards alone.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import secrets
@@ -36,11 +35,13 @@ from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from conformance.engine.behaviour.login import LoginDriver, LoginRequest, NoRedirect
-from conformance.engine.http import Exchange, HttpClient
+from conformance.client.jose import b64url_encode
+from conformance.client.login import LoginDriver, LoginRequest, NoRedirect
+from conformance.httplimits import Exchange, HttpClient
 from conformance.paths import seed_root
 
 __all__ = [
+    "CREDENTIAL_FIELDS",
     "JWT_BEARER",
     "OAuthClientError",
     "ProviderMetadata",
@@ -57,6 +58,7 @@ __all__ = [
     "load_private_key",
     "pkce_pair",
     "registered_redirect_uri",
+    "s256",
 ]
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -68,6 +70,12 @@ OAUTH_ANSWER_BYTES = 1024 * 1024
 
 PrivateKey = RSAPrivateKey | EllipticCurvePrivateKey
 KeyInput = PrivateKey | Path | str
+
+
+# Form fields whose values are credentials (the rest, such as scope or client_id, stay readable).
+CREDENTIAL_FIELDS = frozenset(
+    {"client_assertion", "client_secret", "code", "code_verifier", "token", "refresh_token"}
+)
 
 
 class OAuthClientError(Exception):
@@ -162,8 +170,12 @@ def client_assertion(
 def pkce_pair() -> tuple[str, str]:
     """A fresh (code_verifier, S256 code_challenge) pair (RFC 7636 section 4.1 and 4.2)."""
     verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return verifier, s256(verifier)
+
+
+def s256(verifier: str) -> str:
+    """The S256 code_challenge of a code_verifier (RFC 7636 section 4.2)."""
+    return b64url_encode(hashlib.sha256(verifier.encode("ascii")).digest())
 
 
 def issuer_of(identity_url: str) -> str:

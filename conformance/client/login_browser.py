@@ -41,8 +41,8 @@ from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
 
-from conformance.engine.behaviour.login import LoginRequest, NoRedirect
-from conformance.engine.http import Exchange, HttpClient, ReceivedResponse, SentRequest
+from conformance.client.login import LoginRequest, NoRedirect
+from conformance.httplimits import Exchange, HttpClient, ReceivedResponse, SentRequest
 
 CHROMIUM_VARIABLE = "GDI_CONFORMANCE_CHROMIUM"
 # The flags CI's HTML report check uses too: no sandbox (containers), nothing phoning home.

@@ -21,11 +21,10 @@ from urllib.parse import urljoin, urlsplit
 
 from jsonschema import Draft4Validator, FormatChecker
 
-from conformance.engine.active import ActiveContext
-from conformance.engine.datetimes import SchemaWalker
-from conformance.engine.http import Exchange
-from conformance.engine.operations import OperationInfo
-from conformance.engine.spec_requests import (
+from conformance.engine.checks.active import ActiveContext
+from conformance.engine.openapi.datetimes import SchemaWalker
+from conformance.engine.openapi.operations import OperationInfo
+from conformance.engine.openapi.spec_requests import (
     MADE_UP,
     MAX_DEPTH,
     SpecRequest,
@@ -33,6 +32,7 @@ from conformance.engine.spec_requests import (
     example_request,
     operation_object,
 )
+from conformance.httplimits import Exchange
 
 FORMATS = {
     "date": "2024-01-01",

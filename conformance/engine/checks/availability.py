@@ -15,10 +15,10 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from conformance.engine.active import ActiveContext, Observation, active_check
-from conformance.engine.auth import PRIMARY, CredentialError
-from conformance.engine.bola import CreationRequests, creations
-from conformance.engine.spec_requests import LinkSource, linked_request
+from conformance.client.credentials import PRIMARY, CredentialError
+from conformance.engine.checks.active import ActiveContext, Observation, active_check
+from conformance.engine.checks.bola import CreationRequests, creations
+from conformance.engine.openapi.spec_requests import LinkSource, linked_request
 from conformance.results import Outcome
 
 ENSURE_RESOURCE_AVAILABILITY = "api:ensure_resource_availability"

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from conformance.engine.datetimes import SchemaWalker
-from conformance.engine.operations import OperationInfo, sample_value
+from conformance.engine.openapi.datetimes import SchemaWalker
+from conformance.engine.openapi.operations import OperationInfo, sample_value
 
 JSON_KINDS = ("application/json", "application/merge-patch+json")
 FORM_KIND = "application/x-www-form-urlencoded"

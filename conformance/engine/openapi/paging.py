@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from conformance.engine.datetimes import SchemaWalker
-from conformance.engine.operations import OperationInfo, fill_path, sample_value
+from conformance.engine.openapi.datetimes import SchemaWalker
+from conformance.engine.openapi.operations import OperationInfo, fill_path, sample_value
 
 PAGE_STYLE = ("page", "pageSize")
 CURSOR_STYLE = ("cursor", "limit")

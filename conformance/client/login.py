@@ -52,7 +52,7 @@ from urllib.parse import urlencode, urljoin
 
 import httpx
 
-from conformance.engine.http import Exchange
+from conformance.httplimits import Exchange
 from conformance.spec.vendor import VendorConfig
 
 ENTRY_POINT_GROUP = "gdi_conformance.login_drivers"
@@ -213,7 +213,7 @@ def driver_for(choice: str | None, vendor: VendorConfig | None) -> LoginDriver:
     login = block.login
     where = f"{vendor.path if vendor else 'vendor file'}: identity.login"
     if login.driver == "form":
-        from conformance.engine.behaviour.login_form import (
+        from conformance.client.login_form import (
             FormLogin,
             FormLoginDriver,
             FormLoginError,
@@ -224,7 +224,7 @@ def driver_for(choice: str | None, vendor: VendorConfig | None) -> LoginDriver:
         except FormLoginError as exc:
             raise LoginDriverError(str(exc)) from exc
     if login.driver == "browser":
-        from conformance.engine.behaviour.login_browser import BrowserError, BrowserLoginDriver
+        from conformance.client.login_browser import BrowserError, BrowserLoginDriver
 
         try:
             return BrowserLoginDriver.from_config(login.settings, where)

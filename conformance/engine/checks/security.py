@@ -24,9 +24,9 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Iterator
 
-from conformance.engine import bola
-from conformance.engine.active import ActiveContext, Observation, active_check
-from conformance.engine.auth import PRIMARY, CredentialError
+from conformance.client.credentials import PRIMARY, CredentialError
+from conformance.client.jose import bearer_token
+from conformance.client.other_subjects import other_audience_token
 from conformance.engine.catalogue import (
     BOLA,
     EXPIRED_TOKEN,
@@ -35,16 +35,16 @@ from conformance.engine.catalogue import (
     TOKEN_IN_QUERY,
     WRONG_AUDIENCE,
 )
-from conformance.engine.forged_tokens import (
+from conformance.engine.checks import bola
+from conformance.engine.checks.active import ActiveContext, Observation, active_check
+from conformance.engine.checks.forged_tokens import (
     MALFORMED,
     audience_tokens,
-    bearer_token,
     expired_tokens,
 )
-from conformance.engine.http import Exchange
-from conformance.engine.operations import OperationInfo
-from conformance.engine.security_subjects import other_audience_token
-from conformance.engine.spec_requests import SpecRequest, example_request, is_secured
+from conformance.engine.openapi.operations import OperationInfo
+from conformance.engine.openapi.spec_requests import SpecRequest, example_request, is_secured
+from conformance.httplimits import Exchange
 from conformance.results import Outcome
 
 QUERY_TOKEN_PARAMETER = "access_token"

@@ -15,13 +15,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.engine.auth import PRIMARY, Subjects
+from conformance.client.credentials import PRIMARY, Subjects
 from conformance.engine.catalogue import CATALOGUE
-from conformance.engine.datetimes import SchemaWalker
-from conformance.engine.exchanges import ExchangeValidator
+from conformance.engine.checks.exchanges import ExchangeValidator
 from conformance.engine.fuzzing.seed import new_seed
-from conformance.engine.http import Exchange, HttpClient
-from conformance.engine.operations import OperationInfo
+from conformance.engine.openapi.datetimes import SchemaWalker
+from conformance.engine.openapi.operations import OperationInfo
+from conformance.httplimits import Exchange, HttpClient
 from conformance.results import Outcome
 from conformance.spec import LoadedSpec
 from conformance.spec.profile import Profile

@@ -10,7 +10,6 @@ plausible claims are made up instead.
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import time
@@ -19,6 +18,8 @@ from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from conformance.client.jose import b64url_decode, b64url_encode, unverified_parts
 
 FOREIGN_AUDIENCE = "urn:gdi-conformance:another-api"
 FOREIGN_ISSUER = "https://issuer.gdi-conformance.invalid"
@@ -30,34 +31,6 @@ class ForgedToken:
     token: str
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def split(token: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(header, claims) of a JWS compact token, unverified; None when it is not one."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        header, claims = json.loads(_unb64(parts[0])), json.loads(_unb64(parts[1]))
-    except (ValueError, TypeError):
-        return None
-    if not isinstance(header, dict) or not isinstance(claims, dict):
-        return None
-    return header, claims
-
-
-def bearer_token(headers: dict[str, str]) -> str | None:
-    value = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-    scheme, _, token = value.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 @functools.cache
 def harness_key() -> rsa.RSAPrivateKey:
     """A key of the harness's own, made once per process: no identity service knows it."""
@@ -65,7 +38,7 @@ def harness_key() -> rsa.RSAPrivateKey:
 
 
 def _claims_of(token: str | None, now: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    parsed = split(token) if token else None
+    parsed = unverified_parts(token) if token else None
     if parsed is not None:
         return parsed
     return {"alg": "RS256", "typ": "JWT"}, {
@@ -81,9 +54,9 @@ def _claims_of(token: str | None, now: int) -> tuple[dict[str, Any], dict[str, A
 def with_claims(token: str, changes: dict[str, Any]) -> str:
     """``token`` with its payload changed and its original header and signature kept."""
     header_part, payload_part, signature = token.split(".")
-    claims = json.loads(_unb64(payload_part))
+    claims = json.loads(b64url_decode(payload_part))
     claims.update(changes)
-    payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    payload = b64url_encode(json.dumps(claims, separators=(",", ":")).encode())
     return f"{header_part}.{payload}.{signature}"
 
 
@@ -95,8 +68,8 @@ def signed_by_harness(header: dict[str, Any], claims: dict[str, Any]) -> str:
 
 
 def unsigned(claims: dict[str, Any]) -> str:
-    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
-    payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    header = b64url_encode(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    payload = b64url_encode(json.dumps(claims, separators=(",", ":")).encode())
     return f"{header}.{payload}."
 
 
@@ -106,7 +79,7 @@ def expired_tokens(token: str | None, now: int | None = None) -> list[ForgedToke
     header, claims = _claims_of(token, now)
     past = {"exp": now - 3600, "iat": now - 7200, "nbf": now - 7200}
     variants = []
-    if token is not None and split(token) is not None:
+    if token is not None and unverified_parts(token) is not None:
         variants.append(
             ForgedToken("expired an hour ago, original signature", with_claims(token, past))
         )
@@ -133,7 +106,7 @@ def audience_tokens(token: str | None, now: int | None = None) -> list[ForgedTok
     header, claims = _claims_of(token, now)
     wrong = {"aud": FOREIGN_AUDIENCE}
     variants = []
-    if token is not None and split(token) is not None:
+    if token is not None and unverified_parts(token) is not None:
         variants.append(
             ForgedToken(f"aud {FOREIGN_AUDIENCE}, original signature", with_claims(token, wrong))
         )

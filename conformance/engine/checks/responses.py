@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import schemathesis
 
 from conformance.engine import catalogue
-from conformance.engine.datetimes import SchemaWalker, date_problem
-from conformance.engine.exchanges import ExchangeProblem, ExchangeValidator
-from conformance.engine.facts import EARLIER_REJECTIONS
+from conformance.engine.checks.exchanges import ExchangeProblem, ExchangeValidator
+from conformance.engine.checks.leaks import find_leak
 from conformance.engine.fuzzing.internals import HIGH_SEVERITY, TitledFailure, is_negative_case
-from conformance.engine.leaks import find_leak
+from conformance.engine.openapi.datetimes import SchemaWalker, date_problem
+from conformance.engine.verdict.facts import EARLIER_REJECTIONS
 
 if TYPE_CHECKING:
     from schemathesis import CheckContext, Response

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.engine.datetimes import SchemaWalker
-from conformance.engine.operations import HTTP_METHODS, list_operations
-from conformance.engine.paging import paged_operations
-from conformance.engine.spec_requests import demands_credentials
+from conformance.engine.openapi.datetimes import SchemaWalker
+from conformance.engine.openapi.operations import HTTP_METHODS, list_operations
+from conformance.engine.openapi.paging import paged_operations
+from conformance.engine.openapi.spec_requests import demands_credentials
 
 # Statuses an API may answer invalid input with besides 400: the request fails before its
 # content is looked at (credentials, routing, method, size, media type).

@@ -13,11 +13,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from conformance.client.credentials import PRIMARY
 from conformance.engine import catalogue
-from conformance.engine.active import ActiveContext, Observation, active_check
-from conformance.engine.auth import PRIMARY
-from conformance.engine.datetimes import SchemaWalker
-from conformance.engine.operations import OperationInfo, fill_path
+from conformance.engine.checks.active import ActiveContext, Observation, active_check
+from conformance.engine.openapi.datetimes import SchemaWalker
+from conformance.engine.openapi.operations import OperationInfo, fill_path
 from conformance.results import Outcome
 
 # Methods tried, in this order, as the "unsupported" one for a path.

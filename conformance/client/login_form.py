@@ -34,8 +34,8 @@ from urllib.parse import urlencode, urljoin
 
 import httpx
 
-from conformance.engine.behaviour.login import LoginRequest, NoRedirect
-from conformance.engine.http import Exchange
+from conformance.client.login import LoginRequest, NoRedirect
+from conformance.httplimits import Exchange
 
 REDIRECTS = (301, 302, 303, 307, 308)
 

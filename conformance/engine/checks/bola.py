@@ -28,14 +28,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.engine.active import ActiveContext, Observation
-from conformance.engine.auth import PRIMARY, SECONDARY, CredentialError
+from conformance.client.credentials import PRIMARY, SECONDARY, CredentialError
+from conformance.client.other_subjects import NoSubject, second_subject
 from conformance.engine.catalogue import BOLA
-from conformance.engine.datetimes import SchemaWalker
-from conformance.engine.http import Exchange
-from conformance.engine.operations import OperationInfo
-from conformance.engine.security_subjects import NoSubject, second_subject
-from conformance.engine.spec_requests import (
+from conformance.engine.checks.active import ActiveContext, Observation
+from conformance.engine.openapi.datetimes import SchemaWalker
+from conformance.engine.openapi.operations import OperationInfo
+from conformance.engine.openapi.spec_requests import (
     EXAMPLE,
     LinkSource,
     SpecRequest,
@@ -44,6 +43,7 @@ from conformance.engine.spec_requests import (
     operation_object,
     with_link_body,
 )
+from conformance.httplimits import Exchange
 from conformance.results import Outcome
 
 # Reads first, deletes last: the second subject's attempts must not remove what later ones need.

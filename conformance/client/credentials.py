@@ -16,8 +16,6 @@ out is registered with the run's ``Redactor``, so it never appears in any output
 
 from __future__ import annotations
 
-import base64
-import json
 import shlex
 import subprocess
 import threading
@@ -27,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from conformance.client.jose import unverified_claims
 from conformance.results import Redactor, SubjectInfo
 
 PRIMARY = "primary"
@@ -65,15 +64,8 @@ class StaticHeaders:
 
 def jwt_expiry(token: str) -> float | None:
     """The ``exp`` claim of a JWT, without verifying it (only used to time a refresh)."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        padded = parts[1] + "=" * (-len(parts[1]) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(padded))
-    except (ValueError, TypeError):
-        return None
-    exp = claims.get("exp") if isinstance(claims, dict) else None
+    claims = unverified_claims(token)
+    exp = claims.get("exp") if claims is not None else None
     return float(exp) if isinstance(exp, int | float) else None
 
 
@@ -157,7 +149,7 @@ class IdentityClient:
         self._cache = _CachedToken(fetch=self._fetch)
 
     def _fetch(self) -> str:
-        from conformance.engine.oauth_client import client_credentials_token
+        from conformance.client.oauth import client_credentials_token
 
         try:
             return client_credentials_token(
