@@ -96,7 +96,12 @@ def run_check(check_id: str, context: ActiveContext) -> list[Observation]:
 
 
 def outcomes(observations: list[Observation]) -> set[Outcome]:
-    return {item.outcome for item in observations}
+    """The judged outcomes: a login a check made is shown in the report, not judged."""
+    return {item.outcome for item in judged(observations)}
+
+
+def judged(observations: list[Observation]) -> list[Observation]:
+    return [item for item in observations if item.login is None]
 
 
 def describe(observations: list[Observation]) -> str:

@@ -21,6 +21,7 @@ from bb_support import (
     behaviour_context,
     child_environment,
     describe,
+    judged,
     outcomes,
     run_check,
     serve,
@@ -101,7 +102,7 @@ def test_without_a_restart_command_durability_is_not_proven(
     with behaviour_context("messaging", "http://127.0.0.1:9/messaging/v1", identity_url) as context:
         observations = run_check(CHECK, context)
     assert outcomes(observations) == {Outcome.ERROR}
-    assert "GDI_CONFORMANCE_RESTART_COMMAND" in observations[0].message
+    assert "GDI_CONFORMANCE_RESTART_COMMAND" in judged(observations)[0].message
 
 
 @pytest.mark.parametrize(
@@ -158,4 +159,4 @@ def test_a_restart_hook_that_fails_leaves_durability_not_proven(
         context.restart = broken
         observations = run_check(CHECK, context)
     assert outcomes(observations) == {Outcome.ERROR}, describe(observations)
-    assert "would not start again" in observations[0].message
+    assert "would not start again" in judged(observations)[0].message
