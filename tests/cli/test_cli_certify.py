@@ -19,7 +19,7 @@ from conformance.cli import main
 from conformance.paths import seed_root
 from conformance.reports.certificate import verify_certificate
 from conformance.reports.certification import CertificationVerdict
-from conformance.reports.signing import load_public_key
+from conformance.reports.signing import PUBLIC_KEY_FILE, load_public_key
 from conformance.results import Outcome, read_report
 
 JUNIT_SCHEMAS = [
@@ -209,11 +209,19 @@ def test_interrupted_reference_certification_keeps_what_it_has_and_stops(tmp_pat
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 240
-        while not (out / "identity" / "report.json").exists():  # messaging comes next
+        # Identity's public key is the last file its certification writes; messaging comes next,
+        # served by a new block process. A Ctrl-C before that process starts leaves messaging
+        # "not run"; once that process starts, messaging's run has begun.
+        while not (out / "identity" / PUBLIC_KEY_FILE).exists():
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, "identity was not certified in time"
-            time.sleep(0.2)
-        time.sleep(2)  # into the messaging run
+            time.sleep(0.05)
+        identity_process = _children_of(process.pid)
+        while not _children_of(process.pid) - identity_process:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "messaging's block process did not start"
+            time.sleep(0.02)
+        time.sleep(1)  # into the messaging run (interrupted while its block starts, it is too)
         blocks = _children_of(process.pid)
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=90)
