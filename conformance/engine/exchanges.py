@@ -9,7 +9,6 @@ too, because clients use both kinds of libraries.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 from collections.abc import Mapping
@@ -54,9 +53,9 @@ class ExchangeValidator:
     """Validates (request, response) pairs against one spec, served at ``base_url``."""
 
     def __init__(self, document: Mapping[str, Any], base_url: str) -> None:
-        spec = copy.deepcopy(dict(document))
-        # The target lives at base_url, wherever the spec's own servers point.
-        spec["servers"] = [{"url": base_url.rstrip("/")}]
+        # The target lives at base_url, wherever the spec's own servers point. openapi-core
+        # only reads the document: a shallow copy with other servers will do.
+        spec = {**document, "servers": [{"url": base_url.rstrip("/")}]}
         self._api = OpenAPI.from_dict(
             spec, config=Config(extra_media_type_deserializers=_EXTRA_DESERIALIZERS)
         )
