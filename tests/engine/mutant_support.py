@@ -132,6 +132,7 @@ def run_engine(
     requirement: str | None = None,
     phases: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful"),
     max_examples: int = 3,
+    seed: int = SEED,
 ) -> RunReport:
     profile, spec = resolve_block(block)
     return run(
@@ -140,7 +141,7 @@ def run_engine(
             base_url=base_url,
             profile=only(profile, requirement) if requirement else profile,
             subjects=subjects,
-            seed=SEED,
+            seed=seed,
             max_examples=max_examples,
             phases=phases,
             hypothesis_dir=tmp_path / "hypothesis",
