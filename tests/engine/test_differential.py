@@ -3,8 +3,10 @@
 each flaw of the tasks target (fixtures/targets/tasks) and each mutant of a reference block
 (fixtures/mutants, served through ``GDI_<BLOCK>_FACTORY``), and the references themselves.
 
-Both sides get the same small number of examples: the CLI's coverage phase, which does not
-depend on it, is most of the time of a block (about a minute each side on two loaded cores).
+Both sides get the same small number of examples. A block takes long whatever that number:
+the CLI's coverage phase (which does not depend on it) and our behaviour checks are most of
+it, one to three minutes a side on two shared cores, so each mutant is a test of its own for
+pytest-xdist to spread over the workers.
 """
 
 from __future__ import annotations
