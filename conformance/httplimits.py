@@ -24,9 +24,11 @@ unreachable endpoint must not crash a run.
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.cookiejar
 import re
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -220,6 +222,13 @@ def _shut(sockets: list[socket.socket]) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
+@functools.cache
+def _ssl_context(verify: bool) -> ssl.SSLContext:
+    """httpx's context for ``verify``, made once per process: loading the certificate store
+    costs about a third of a second of CPU, and a run opens several clients."""
+    return httpx.create_ssl_context(verify=verify)
+
+
 class HttpClient:
     def __init__(self, *, timeout: float, max_response_bytes: int, verify: bool = True) -> None:
         self.timeout = timeout
@@ -228,7 +237,7 @@ class HttpClient:
         self._client = httpx.Client(
             timeout=timeout,
             follow_redirects=False,
-            verify=verify,
+            verify=_ssl_context(verify),
             headers={"User-Agent": USER_AGENT},
             cookies=_NoCookies(),
             # A connection per exchange: the watchdog then knows which socket is whose, as

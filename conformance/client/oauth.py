@@ -18,6 +18,7 @@ any identity provider by the standards alone.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
@@ -116,12 +117,19 @@ def load_private_key(path: Path | str) -> PrivateKey:
     except OSError as exc:
         raise OAuthClientError(f"cannot read key file {path}: {exc.strerror or exc}") from exc
     try:
-        key = load_pem_private_key(data, password=None)
+        key = _parse_pem(data)
     except (ValueError, TypeError) as exc:
         raise OAuthClientError(f"{path} is not an unencrypted PEM private key") from exc
     if not isinstance(key, RSAPrivateKey | EllipticCurvePrivateKey):
         raise OAuthClientError(f"{path} is not an RSA or EC private key")
     return key
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_pem(data: bytes) -> object:
+    """The key in ``data``, parsed once per process: parsing (and checking) an RSA key costs
+    tens of milliseconds, and every client assertion of a run reads its key file again."""
+    return load_pem_private_key(data, password=None)
 
 
 def _key(key: KeyInput) -> PrivateKey:

@@ -109,11 +109,15 @@ class Catalogue:
 
     _checks: dict[str, CheckDef] = field(default_factory=dict)
     _bound: dict[str, Bound] = field(default_factory=dict)
+    # Looked up for every check result Schemathesis reports: thousands per run.
+    _by_schemathesis_name: dict[str, CheckDef] = field(default_factory=dict)
 
     def declare(self, check: CheckDef) -> CheckDef:
         if check.id in self._checks:
             raise ValueError(f"check {check.id} declared twice")
         self._checks[check.id] = check
+        if check.schemathesis_name:
+            self._by_schemathesis_name.setdefault(check.schemathesis_name, check)
         return check
 
     def bind(self, check_id: str, run: Runner) -> None:
@@ -159,7 +163,7 @@ class Catalogue:
         return [check for check in self if check.per_response]
 
     def by_schemathesis_name(self, name: str) -> CheckDef | None:
-        return next((c for c in self._checks.values() if c.schemathesis_name == name), None)
+        return self._by_schemathesis_name.get(name)
 
 
 CATALOGUE = Catalogue()

@@ -9,18 +9,33 @@ the API as a whole, anywhere). ``EQUIVALENT`` says which of our checks find each
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mutant_support import (
+    ORGANISATION,
+    SCOPES,
+    key,
+    prepare,
+    run_engine,
+    serve_block,
+    subjects,
+)
 from tasks_target import TARGET_DIR, TOKEN, credentials, serve_tasks
 
-from conformance.engine.running.runner import RunConfig, run
+from conformance.client.oauth import client_credentials_token
+from conformance.engine.config import RunConfig
+from conformance.engine.running.runner import run
 from conformance.results import Outcome, RunReport
 from conformance.spec import load_spec
+from conformance.spec.catalog import resolve_block
+from fixtures.mutants.catalog import Mutant
 
+HERE = Path(__file__).resolve().parent
 SCHEMATHESIS = [sys.executable, "-m", "schemathesis.cli"]
 RESPONSE_CONFORMANCE = {
     "api:status_code_conformance",
@@ -74,9 +89,16 @@ class Comparison:
 
 
 def cli_failures(
-    spec: Path, base_url: str, seed: int, max_examples: int, out: Path
+    spec: Path,
+    base_url: str,
+    seed: int,
+    max_examples: int,
+    out: Path,
+    headers: dict[str, str] | None = None,
 ) -> tuple[list[Found], float]:
     """What ``schemathesis run --checks all`` found (from its JSON report), and its time."""
+    if headers is None:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
     command = [
         *SCHEMATHESIS,
         "run",
@@ -89,16 +111,25 @@ def cli_failures(
         str(seed),
         "--max-examples",
         str(max_examples),
-        "--header",
-        f"Authorization: Bearer {TOKEN}",
+        *[
+            argument
+            for name, value in headers.items()
+            for argument in ("--header", f"{name}: {value}")
+        ],
         "--report",
         "json",
         "--report-dir",
         str(out),
         "--no-color",
     ]
+    environment = dict(os.environ)
+    environment["SCHEMATHESIS_HOOKS"] = "cli_formats"
+    search_path = [str(HERE), *filter(None, environment.get("PYTHONPATH", "").split(os.pathsep))]
+    environment["PYTHONPATH"] = os.pathsep.join(search_path)
     started = time.monotonic()
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=1200, check=False, env=environment
+    )
     seconds = time.monotonic() - started
     reports = sorted(out.glob("*.json"))
     assert reports, f"schemathesis wrote no report (exit {done.returncode}): {done.stderr[-2000:]}"
@@ -141,6 +172,13 @@ def compare(
         started = time.monotonic()
         report = our_failures(spec, base_url, seed, max_examples, tmp_path / "hypothesis")
         comparison.our_seconds = time.monotonic() - started
+    judge(comparison, report)
+    return comparison
+
+
+def judge(comparison: Comparison, report: RunReport) -> None:
+    """Which of the CLI's failures our report carries (``missed``: those it does not), and
+    which of our failed checks found something the CLI did not (``extra``)."""
     comparison.ours = failed_checks(report)
     covered: set[str] = set()
     for found in comparison.cli:
@@ -150,4 +188,54 @@ def compare(
             comparison.missed.append(found)
         covered |= matched
     comparison.extra = comparison.ours - covered
+
+
+def compare_block(
+    mutant: Mutant | None,
+    block: str,
+    identity_url: str,
+    tmp_path: Path,
+    *,
+    seed: int = 7,
+    max_examples: int = 2,
+) -> Comparison:
+    """The CLI and our run (the block's catalogue profile) over a reference block, or one of
+    its mutants served through ``GDI_<BLOCK>_FACTORY``, each on a fresh instance with its own
+    data, the CLI with the primary subject's bearer token."""
+    spec = resolve_block(block)[1]
+    comparison = Comparison(mutant.name if mutant else block)
+    for side in ("cli", "ours"):
+        data = tmp_path / side
+        data.mkdir(parents=True)
+        # An identity block under test is its own token source; the others take theirs from
+        # the shared reference identity block.
+        source = None if block == "identity" else identity_url
+        with serve_block(block, data, identity_url=source, mutant=mutant) as base_url:
+            issuer = base_url if block == "identity" else identity_url
+            if mutant is not None:
+                prepare(mutant, base_url, identity_url)
+            if side == "cli":
+                token = client_credentials_token(
+                    issuer, ORGANISATION, key(ORGANISATION), SCOPES[block]
+                )
+                comparison.cli, comparison.cli_seconds = cli_failures(
+                    spec.path,
+                    base_url,
+                    seed,
+                    max_examples,
+                    data / "report",
+                    {"Authorization": f"Bearer {token}"},
+                )
+                continue
+            started = time.monotonic()
+            report = run_engine(
+                block,
+                base_url,
+                subjects(block, issuer),
+                data,
+                max_examples=max_examples,
+                seed=seed,
+            )
+            comparison.our_seconds = time.monotonic() - started
+    judge(comparison, report)
     return comparison

@@ -127,6 +127,7 @@ def run_engine(
     requirement: str | None = None,
     phases: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful"),
     max_examples: int = 3,
+    seed: int = SEED,
 ) -> RunReport:
     profile, spec = resolve_block(block)
     return run(
@@ -135,7 +136,7 @@ def run_engine(
             base_url=base_url,
             profile=only(profile, requirement) if requirement else profile,
             subjects=subjects,
-            seed=SEED,
+            seed=seed,
             max_examples=max_examples,
             phases=phases,
             hypothesis_dir=tmp_path / "hypothesis",

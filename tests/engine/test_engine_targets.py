@@ -111,6 +111,9 @@ FLAWS = [
     ("lost-write", "GDI-GEN-014", "api:read-after-create"),
     ("ineffective-delete", "GDI-GEN-014", "api:use_after_free"),
     ("stale-read", "GDI-GEN-014", "api:read-after-update"),
+    ("page-size-clamped", "GDI-GEN-003", "api:negative_data_rejection"),
+    ("short-titles-only", "GDI-GEN-011", "api:positive_data_acceptance"),
+    ("undeclared-method-404", "GDI-GEN-005", "api:unsupported_method"),
 ]
 
 
