@@ -148,6 +148,24 @@ def test_life_events_and_reference_blocks_load_no_fuzzing_engine() -> None:
     assert _loaded_by(modules) & FUZZING == set()
 
 
+@pytest.mark.slow  # a fresh interpreter, started as a process
+def test_the_pytest_plugin_loads_of_the_engine_only_its_seed_policy() -> None:
+    """Every pytest run loads the plugin (an entry point), and with it the run options table:
+    the seed policy it draws from must not bring the engine or Schemathesis along."""
+    code = "import sys, conformance.pytest_plugin\nprint('\\n'.join(sorted(sys.modules)))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    loaded = set(done.stdout.split())
+    engine = {name for name in loaded if name.startswith("conformance.engine")}
+    assert engine == {
+        "conformance.engine",
+        "conformance.engine.fuzzing",
+        "conformance.engine.fuzzing.seed",
+    }
+    assert {name.split(".")[0] for name in loaded} & FUZZING == set()
+
+
 def test_the_reference_blocks_tests_lean_on_no_engine() -> None:
     """The blocks' tests reach them as a client does (``conformance.client``); only the tests
     that run Schemathesis against a block (``*_schemathesis*``) use Schemathesis and its hooks.
