@@ -37,6 +37,7 @@ def layer_table() -> dict[str, set[str]]:
         allowed = set(LEAVES)
         if "everything above" in allowed_text:
             allowed |= {f"conformance.{name}" for name in _all_layers()}
+            allowed |= {f"conformance.{path.stem}" for path in (ROOT / "conformance").glob("*.py")}
         for name in re.findall(r"`([\w.]+)`", allowed_text):
             allowed.add(name if "." in name or name == "building_blocks" else f"conformance.{name}")
         for package in packages:
