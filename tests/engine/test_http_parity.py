@@ -205,3 +205,21 @@ def test_one_answer_is_shown_and_redacted_alike_on_both_ways() -> None:
         evidence.elapsed_ms = None
         assert "c2Vzc2lvbi1vZi10aGUtdGFyZ2V0" not in str(evidence.headers)
     assert shown[0] == shown[1]
+
+
+def test_a_case_sent_on_a_session_of_its_own_still_gets_the_limits() -> None:
+    """Where Schemathesis makes a session the limits were not put on (another version: see
+    ``internals.wrap_session_factory``), each case still gets them through ``before_call``."""
+    for server, expected in (
+        ("huge_body", Seen(None, too_large(CAP))),
+        ("deep", Seen(None, too_deep(b"[" * 100, "application/json"))),
+    ):
+        with hostile_server(server) as base_url, schemathesis_run(base_url) as (schema, _session):
+            case = schema["/items/{itemId}"]["GET"].Case(path_parameters={"itemId": 1})
+            assert _schemathesis_seen(case.call) == expected, server
+    with (
+        hostile_server("redirect", "--redirect-to", "same-origin") as base_url,
+        schemathesis_run(base_url) as (schema, _session),
+    ):
+        case = schema["/items/{itemId}"]["GET"].Case(path_parameters={"itemId": 1})
+        assert _schemathesis_seen(case.call).status == 302
