@@ -1,5 +1,8 @@
 """The HTTP client of everything the harness sends itself: reachability, probes, active checks,
-the OAuth client, login drivers and the download of remote specs.
+behaviour checks, the OAuth client, login drivers, the download of remote specs, interop and
+publishing to a register; and the limits Schemathesis's transport holds its answers to too
+(``conformance.engine.fuzzing.transport`` calls ``bounded_chunks``, ``too_deep``, the messages
+and ``NoCookies`` of this module, so both read an answer by one rule).
 
 A leaf helper, so that the spec loader (which may not import the engine) reads with the same
 limits as the engine.
@@ -17,6 +20,11 @@ host would send credentials there), and it bounds every answer whatever the targ
 - cookies: none are kept. A check gets exactly the credentials it sends; one that needs a
   session passes a jar of its own per subject (``cookies=``).
 
+What the answer of an exchange past a limit is differs by reader, the limit does not: this
+client keeps the first ``max_response_bytes`` of a larger body (``truncated``: a check can still
+judge the status and headers), Schemathesis's transport ends the case with an error naming the
+limit (it would validate the cut body against the schema: a false finding).
+
 Every transport failure becomes an ``Exchange`` with an error instead of an exception: one
 unreachable endpoint must not crash a run.
 """
@@ -31,7 +39,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -76,6 +84,41 @@ def json_depth(body: bytes, limit: int = MAX_JSON_DEPTH) -> int:
         elif char in _CLOSING:
             depth -= 1
     return deepest
+
+
+def too_large(max_bytes: int) -> str:
+    """Why a body was not read to its end."""
+    return f"the response body is larger than the limit of {max_bytes} bytes"
+
+
+def late(timeout: float, *, aborted: bool = False) -> str:
+    """Why an exchange ended without its whole answer."""
+    if aborted:
+        return "no answer before the run stopped"
+    return f"no complete answer within {timeout:g}s"
+
+
+class TooLarge(Exception):
+    """The body goes on past the limit (``bounded_chunks`` yielded what fits first)."""
+
+
+class TooSlow(Exception):
+    """The whole answer did not come before the exchange's deadline."""
+
+
+def bounded_chunks(chunks: Iterable[bytes], max_bytes: int, deadline: float) -> Iterator[bytes]:
+    """A body's ``chunks`` as they come, held to the limits of every answer the harness reads:
+    ``TooSlow`` once ``deadline`` (``time.monotonic()``) has passed, ``TooLarge`` at the first
+    byte past ``max_bytes`` (after yielding the part of that chunk that fits)."""
+    size = 0
+    for chunk in chunks:
+        if time.monotonic() > deadline:
+            raise TooSlow
+        size += len(chunk)
+        if size > max_bytes:
+            yield chunk[: len(chunk) - (size - max_bytes)]
+            raise TooLarge(too_large(max_bytes))
+        yield chunk
 
 
 def looks_like_json(body: bytes, media_type: str) -> bool:
@@ -123,7 +166,7 @@ class Exchange:
     answered: bool = False  # a status line came, even if the answer was then refused
 
 
-class _NoCookies(http.cookiejar.CookieJar):
+class NoCookies(http.cookiejar.CookieJar):
     """A jar that keeps nothing: a cookie the target sets is never sent back."""
 
     def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
@@ -239,7 +282,7 @@ class HttpClient:
             follow_redirects=False,
             verify=_ssl_context(verify),
             headers={"User-Agent": USER_AGENT},
-            cookies=_NoCookies(),
+            cookies=NoCookies(),
             # A connection per exchange: the watchdog then knows which socket is whose, as
             # checks send from several threads at once (concurrency checks).
             limits=httpx.Limits(max_keepalive_connections=0),
@@ -315,9 +358,7 @@ class HttpClient:
             )
             if cookies is not None:
                 _keep_cookies(cookies, answer)
-        except _TooSlow:
-            return Exchange(sent, error=self._late())
-        except httpx.TimeoutException:
+        except (TooSlow, httpx.TimeoutException):
             return Exchange(sent, error=self._late())
         except (httpx.HTTPError, UnicodeError) as exc:
             if self._watchdog.done(token) or self._watchdog.aborted:
@@ -350,25 +391,16 @@ class HttpClient:
         return self.send(method, url, headers=sent_headers, body=body)
 
     def _late(self) -> str:
-        if self._watchdog.aborted:
-            return "no answer before the run stopped"
-        return f"no complete answer within {self.timeout:g}s"
+        return late(self.timeout, aborted=self._watchdog.aborted)
 
     def _read(self, answer: httpx.Response, deadline: float) -> tuple[bytes, bool]:
         parts: list[bytes] = []
-        size = 0
-        for chunk in answer.iter_bytes():
-            if time.monotonic() > deadline:
-                raise _TooSlow
-            parts.append(chunk)
-            size += len(chunk)
-            if size > self.max_response_bytes:
-                return b"".join(parts)[: self.max_response_bytes], True
+        try:
+            for chunk in bounded_chunks(answer.iter_bytes(), self.max_response_bytes, deadline):
+                parts.append(chunk)
+        except TooLarge:
+            return b"".join(parts), True
         return b"".join(parts), False
-
-
-class _TooSlow(Exception):
-    """The whole answer did not come within the client's timeout."""
 
 
 def _keep_cookies(jar: httpx.Cookies, answer: httpx.Response) -> None:

@@ -10,18 +10,21 @@ certificate, an unreachable register, a wrong token).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from conformance.exitcodes import ExitCode
+from conformance.httplimits import HttpClient, ReceivedResponse
 from conformance.register.uploads import Upload, UploadError, find_uploads
 
 PROG = "gdi-conformance publish"
 TOKEN_VARIABLE = "GDI_REGISTER_TOKEN"
+# The register answers a few hundred bytes; a larger answer is not the register's.
+REGISTER_ANSWER_BYTES = 1024 * 1024
 
 
 def register(subparsers: Any) -> None:
@@ -46,28 +49,52 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=main)
 
 
-def _detail(response: httpx.Response) -> str:
+def _json(answer: ReceivedResponse) -> Any:
     try:
-        body = response.json()
+        return json.loads(answer.body)
     except ValueError:
-        return response.text[:300] or response.reason_phrase
+        return None
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return str(status)
+
+
+def _detail(answer: ReceivedResponse) -> str:
+    body = _json(answer)
     if isinstance(body, dict) and "detail" in body:
         return str(body["detail"])
-    return response.reason_phrase
+    if body is None:
+        return answer.body[:300].decode("utf-8", "replace") or _reason(answer.status)
+    return _reason(answer.status)
 
 
-def _send(client: httpx.Client, url: str, upload: Upload) -> tuple[int, str]:
+class _NoAnswer(Exception):
+    """No answer of the register to read (the message says why)."""
+
+
+def _send(http: HttpClient, url: str, headers: dict[str, str], upload: Upload) -> tuple[int, str]:
     body = {"certificate": upload.certificate.decode("utf-8"), "report": upload.report}
-    response = client.post(url, json=body)
-    if response.status_code in (200, 201):
-        data = response.json()
+    exchange = http.send(
+        "POST",
+        url,
+        headers={**headers, "Content-Type": "application/json"},
+        body=json.dumps(body).encode("utf-8"),
+    )
+    answer = exchange.response
+    if answer is None:
+        what = "cannot read the answer of" if exchange.answered else "cannot reach"
+        raise _NoAnswer(f"{what} the register at {url} ({exchange.error})")
+    if answer.status in (200, 201):
+        data = _json(answer)
+        data = data if isinstance(data, dict) else {}
         what = "published" if data.get("created") else "already published"
         page = url.rsplit("/api/", 1)[0] + "/certificates/" + str(data.get("certificate"))
-        return response.status_code, f"{upload.folder}: {what}: {page}"
-    return (
-        response.status_code,
-        f"{upload.folder}: refused ({response.status_code}): {_detail(response)}",
-    )
+        return answer.status, f"{upload.folder}: {what}: {page}"
+    return answer.status, f"{upload.folder}: refused ({answer.status}): {_detail(answer)}"
 
 
 def main(args: argparse.Namespace) -> int:
@@ -83,14 +110,12 @@ def main(args: argparse.Namespace) -> int:
     url = args.register.rstrip("/") + "/api/v1/publications"
     headers = {"Authorization": f"Bearer {token}"}
     refused = False
-    with httpx.Client(headers=headers, timeout=args.timeout) as client:
+    with HttpClient(timeout=args.timeout, max_response_bytes=REGISTER_ANSWER_BYTES) as http:
         for upload in uploads:
             try:
-                status, message = _send(client, url, upload)
-            except httpx.HTTPError as exc:
-                print(
-                    f"{PROG}: cannot reach the register at {args.register} ({exc})", file=sys.stderr
-                )
+                status, message = _send(http, url, headers, upload)
+            except _NoAnswer as exc:
+                print(f"{PROG}: {exc}", file=sys.stderr)
                 return ExitCode.COULD_NOT_RUN
             if status == 401:
                 print(

@@ -6,18 +6,19 @@ shard processes with ``to_argv``. So an option is spelt, typed, defaulted and ex
 place, and means the same wherever it is given. ``RunOptions`` holds the parsed values;
 ``conformance.cli.run_config.build_run_config`` turns them into the engine's ``RunConfig``.
 
-The seed: not given, one is drawn at random when the options are read (``RunOptions.read``),
-so that the whole command (every block of ``certify``, every shard of ``run --workers``) uses
-the one seed, which is printed and recorded in the report to reproduce the run with ``--seed``.
+The seed: not given, one is drawn at random when the options are read (``RunOptions.read``,
+by the one seed policy, ``conformance.engine.fuzzing.seed``), so that the whole command (every
+block of ``certify``, every shard of ``run --workers``) uses the one seed, which is printed and
+recorded in the report to reproduce the run with ``--seed``.
 
 Light on purpose: the pytest plugin adds these options in every pytest run, and must load
-nothing of the engine to do so.
+nothing of the engine to do so but the seed policy, a module that imports nothing of ours and
+no Schemathesis (a test holds it so).
 """
 
 from __future__ import annotations
 
 import argparse
-import random
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from conformance.cli.argtypes import positive_float, positive_int
+from conformance.engine.fuzzing.seed import resolve_seed
 
 DEFAULT_MAX_EXAMPLES = 25  # as conformance.engine.config's; a test holds them equal
 DEFAULT_REQUEST_TIMEOUT = 10.0
@@ -238,8 +240,7 @@ class RunOptions:
         for option in RUN_OPTIONS:
             value = value_of(option.name)
             values[option.name] = tuple(value or ()) if option.repeatable else value
-        if values["seed"] is None:
-            values["seed"] = random_seed()
+        values["seed"] = resolve_seed(values["seed"])
         return cls(**values)
 
     @classmethod
@@ -254,10 +255,6 @@ class RunOptions:
     def from_namespace(cls, args: argparse.Namespace) -> RunOptions:
         """From a command's parsed arguments (an option it does not have: not given)."""
         return cls.read(lambda name: getattr(args, name, None))
-
-
-def random_seed() -> int:
-    return random.SystemRandom().randrange(2**32)
 
 
 def option_names() -> set[str]:

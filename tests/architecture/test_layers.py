@@ -37,6 +37,7 @@ def layer_table() -> dict[str, set[str]]:
         allowed = set(LEAVES)
         if "everything above" in allowed_text:
             allowed |= {f"conformance.{name}" for name in _all_layers()}
+            allowed |= {f"conformance.{path.stem}" for path in (ROOT / "conformance").glob("*.py")}
         for name in re.findall(r"`([\w.]+)`", allowed_text):
             allowed.add(name if "." in name or name == "building_blocks" else f"conformance.{name}")
         for package in packages:
@@ -146,6 +147,24 @@ def test_life_events_and_reference_blocks_load_no_fuzzing_engine() -> None:
     """Not even indirectly: the engine modules interop uses must not pull Schemathesis in."""
     modules = _package_modules("conformance.interop") + _package_modules("building_blocks")
     assert _loaded_by(modules) & FUZZING == set()
+
+
+@pytest.mark.slow  # a fresh interpreter, started as a process
+def test_the_pytest_plugin_loads_of_the_engine_only_its_seed_policy() -> None:
+    """Every pytest run loads the plugin (an entry point), and with it the run options table:
+    the seed policy it draws from must not bring the engine or Schemathesis along."""
+    code = "import sys, conformance.pytest_plugin\nprint('\\n'.join(sorted(sys.modules)))\n"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    loaded = set(done.stdout.split())
+    engine = {name for name in loaded if name.startswith("conformance.engine")}
+    assert engine == {
+        "conformance.engine",
+        "conformance.engine.fuzzing",
+        "conformance.engine.fuzzing.seed",
+    }
+    assert {name.split(".")[0] for name in loaded} & FUZZING == set()
 
 
 def test_the_reference_blocks_tests_lean_on_no_engine() -> None:

@@ -194,7 +194,7 @@ def test_trickled_api_answers_do_not_hold_the_run(tmp_path: Path, startup_second
     assert outcome.code == 1, outcome.output[-3000:]
     assert outcome.report is not None, outcome.output[-3000:]
     messages = [error.message for error in outcome.report.errors]
-    assert any("no answer within 1s" in message for message in messages), messages
+    assert any("no complete answer within 1s" in message for message in messages), messages
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

@@ -1,13 +1,22 @@
-"""The depth limit on what the harness parses, without a server: the bracket scan and the
-redactor's walk."""
+"""The limits on what the harness reads, without a server: the bracket scan and the redactor's
+walk (depth), and ``bounded_chunks`` (size and time), the rule both HTTP ways share."""
 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
-from conformance.httplimits import MAX_JSON_DEPTH, json_depth, too_deep
+from conformance.httplimits import (
+    MAX_JSON_DEPTH,
+    TooLarge,
+    TooSlow,
+    bounded_chunks,
+    json_depth,
+    too_deep,
+    too_large,
+)
 from conformance.results.redaction import REDACTED, TOO_DEEP, Redactor
 
 
@@ -55,3 +64,20 @@ def test_scrub_replaces_what_nests_too_deeply() -> None:
         node, depth = node[0], depth + 1
     assert node == TOO_DEEP
     assert depth < 100
+
+
+def test_bounded_chunks_yields_up_to_the_cap_then_says_why() -> None:
+    read: list[bytes] = []
+    with pytest.raises(TooLarge, match=too_large(10)):
+        for chunk in bounded_chunks([b"abcd", b"efgh", b"ijkl", b"mnop"], 10, float("inf")):
+            read.append(chunk)
+    assert b"".join(read) == b"abcdefghij"
+
+
+def test_bounded_chunks_passes_a_body_within_the_cap_whole() -> None:
+    assert b"".join(bounded_chunks([b"abcd", b"efgh"], 8, float("inf"))) == b"abcdefgh"
+
+
+def test_bounded_chunks_stops_past_the_deadline() -> None:
+    with pytest.raises(TooSlow):
+        list(bounded_chunks([b"a"], 10, time.monotonic() - 1))

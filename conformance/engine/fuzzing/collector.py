@@ -23,6 +23,7 @@ from conformance.engine.fuzzing.internals import (
     events,
     is_negative_case,
 )
+from conformance.engine.fuzzing.transport import received_of
 from conformance.engine.generation.negative_cases import reached_api_valid
 from conformance.engine.openapi.operations import OperationInfo
 from conformance.engine.openapi.spec_requests import is_secured
@@ -30,8 +31,9 @@ from conformance.engine.verdict.evidence import (
     clip_message,
     curl_command,
     login_steps,
+    received_evidence,
     request_evidence,
-    response_evidence,
+    sent_evidence,
 )
 from conformance.engine.verdict.facts import Facts
 from conformance.results import (
@@ -217,21 +219,10 @@ class Collector:
         tally.cases += 1
         exchange = observation.exchange
         if exchange is not None:
-            sent = exchange.request
-            evidence.request = request_evidence(
-                sent.method, sent.url, sent.headers, sent.body, self.redactor
-            )
+            evidence.request = sent_evidence(exchange.request, self.redactor)
             evidence.curl = curl_command(evidence.request)
             if exchange.response is not None:
-                received = exchange.response
-                evidence.response = response_evidence(
-                    received.status,
-                    received.headers,
-                    received.body,
-                    self.redactor,
-                    received.elapsed_ms,
-                    cut_short=received.truncated,
-                )
+                evidence.response = received_evidence(exchange.response, self.redactor)
         tally.add_failure(evidence)
 
     # -- Schemathesis events ------------------------------------------------------------
@@ -423,13 +414,6 @@ class Collector:
             sent.method, sent.uri, headers, sent.body, self.redactor
         )
         evidence.curl = curl_command(evidence.request)
-        response = interaction.response
-        if response is not None:
-            evidence.response = response_evidence(
-                response.status_code,
-                {name: ", ".join(values) for name, values in response.headers.items()},
-                response.content,
-                self.redactor,
-                response.elapsed * 1000,
-            )
+        if interaction.response is not None:
+            evidence.response = received_evidence(received_of(interaction.response), self.redactor)
         return evidence

@@ -1,17 +1,22 @@
 """Limits and credentials on the requests Schemathesis sends for a run of this engine.
 
-- Response size, time and depth: a response body larger than the run's cap is not read
-  further, an answer (status line, headers or body) that trickles in for longer than the
-  request timeout is cut there (a watchdog shuts the connection down, as a read waiting for
-  the next byte cannot see the clock; ``abort_requests`` does so at once when the run stops),
-  and a JSON
-  body nested deeper than ``MAX_JSON_DEPTH`` is refused before anything parses it; the request
-  ends with ``ResponseTooLarge`` (or ``ResponseTooSlow``, ``ResponseTooDeep``), which
-  Schemathesis reports as an error of that operation. The limits are set on every session
-  Schemathesis makes for the run, so its own capability probes (sent before the first case,
-  outside any hook for cases) get them too. A hostile target cannot exhaust memory.
-- Cookies: Schemathesis's sessions (``ManagedCookiesSession``) drop the cookies of an answer
-  after each request, so none is sent back on a later one; nothing here keeps any either.
+- Response size, time and depth, by the rules of ``conformance.httplimits`` (the one HTTP stack:
+  its ``bounded_chunks``, ``too_deep`` and messages, not a second implementation): a body
+  larger than the run's cap is not read further, an answer (status line, headers and body
+  together) still coming at the request timeout is cut there (a watchdog shuts the connection
+  down, as a read waiting for the next byte cannot see the clock; ``abort_requests`` does so at
+  once when the run stops), and a JSON body nested deeper than ``MAX_JSON_DEPTH`` is refused
+  before anything parses it. The request ends with ``ResponseTooLarge`` (``ResponseTooSlow``,
+  ``ResponseTooDeep``), which Schemathesis reports as an error of that operation: the cut body
+  of a case is not judged, where the harness's own client hands a check the part it read. The
+  limits are set on every session Schemathesis makes for the run, so its own capability probes
+  (sent before the first case, outside any hook for cases) get them too. A hostile target
+  cannot exhaust memory.
+- Cookies: none kept, as in ``HttpClient``: every session's jar is ``httplimits.NoCookies``
+  (Schemathesis's own sessions drop them only after each request, not between a redirect's
+  hops or on its capability probes).
+- Redirects: never followed, as in ``HttpClient``: a redirect is the answer to judge.
+  Schemathesis follows one within the same host unless the operation documents a 3xx.
 - Credentials: the primary subject's headers are set on every request through a
   ``requests`` auth object, asked afresh per request, so a token refreshed mid-run is used;
   except a header a negative case deliberately leaves out (Schemathesis counts the security
@@ -29,13 +34,24 @@ from typing import TYPE_CHECKING, Any
 import requests
 import requests.adapters
 import requests.auth
+import requests.cookies
 from schemathesis import HookContext
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from conformance.client.credentials import Subjects
 from conformance.engine.fuzzing import internals
-from conformance.httplimits import Watchdog, too_deep
+from conformance.httplimits import (
+    NoCookies,
+    ReceivedResponse,
+    TooLarge,
+    TooSlow,
+    Watchdog,
+    bounded_chunks,
+    late,
+    too_deep,
+    too_large,
+)
 
 if TYPE_CHECKING:
     from schemathesis.specs.openapi.schemas import (
@@ -48,55 +64,77 @@ class ResponseTooLarge(requests.exceptions.RequestException):
 
 
 class ResponseTooSlow(requests.exceptions.RequestException):
-    """The response body is still coming after the request timeout."""
+    """The whole answer did not come within the request timeout."""
 
 
 class ResponseTooDeep(requests.exceptions.RequestException):
     """The response body nests deeper than any parser of the run may follow."""
 
 
-class _CappedBody:
-    """Wraps a urllib3 response so that streaming it stops past ``limit`` bytes or after
-    ``deadline`` (time.monotonic())."""
+class _NoCookies(NoCookies, requests.cookies.RequestsCookieJar):
+    """``httplimits.NoCookies`` in the type a ``requests`` session keeps."""
 
-    def __init__(self, raw: Any, limit: int, deadline: float) -> None:
+
+class _CappedBody:
+    """Wraps a urllib3 response so that streaming it is held to ``bounded_chunks``."""
+
+    def __init__(self, raw: Any, limit: int, timeout: float, deadline: float) -> None:
         self._raw = raw
         self._limit = limit
+        self._timeout = timeout
         self._deadline = deadline
 
     def stream(self, amt: int | None = None, decode_content: bool | None = None) -> Iterator[bytes]:
-        total = 0
-        for chunk in self._raw.stream(amt, decode_content=decode_content):
-            total += len(chunk)
-            if total > self._limit:
-                self._raw.close()
-                raise ResponseTooLarge(
-                    f"the response body is larger than the limit of {self._limit} bytes"
-                )
-            if time.monotonic() > self._deadline:
-                self._raw.close()
-                raise ResponseTooSlow("the response body was still coming at the request timeout")
-            yield chunk
+        chunks = self._raw.stream(amt, decode_content=decode_content)
+        try:
+            yield from bounded_chunks(chunks, self._limit, self._deadline)
+        except TooLarge as exc:
+            self._raw.close()
+            raise ResponseTooLarge(str(exc)) from exc
+        except TooSlow as exc:
+            self._raw.close()
+            raise ResponseTooSlow(late(self._timeout)) from exc
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._raw, name)
 
 
+def _read_within(response: requests.Response, limit: int, timeout: float, deadline: float) -> None:
+    """Read ``response``'s body now, within the limits, so that its depth is known before
+    anyone parses it."""
+    if getattr(response, "_gdi_read", False):
+        return
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise ResponseTooLarge(too_large(limit))
+    response.raw = _CappedBody(response.raw, limit, timeout, deadline)
+    content = response.content
+    response._gdi_read = True  # type: ignore[attr-defined]
+    media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    problem = too_deep(content, media_type)
+    if problem is not None:
+        raise ResponseTooDeep(problem)
+
+
+def received_of(response: Any) -> ReceivedResponse:
+    """An answer Schemathesis read (its ``Response``) in the form of the harness's own client's
+    (header names lower-case, repeated ones joined with ", "), so that both are shown and
+    redacted by one function (``verdict.evidence.received_evidence``)."""
+    return ReceivedResponse(
+        status=response.status_code,
+        headers={name.lower(): ", ".join(values) for name, values in response.headers.items()},
+        body=response.content or b"",
+        elapsed_ms=response.elapsed * 1000,
+    )
+
+
 def _capping_hook(limit: int, timeout: float) -> Any:
+    """The limits as a response hook, for a session Schemathesis made without them (see
+    ``_limit_sessions``); a no-op on an answer the session's adapter has read already."""
+
     def hook(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
-            response.close()
-            raise ResponseTooLarge(
-                f"the response declares {declared} bytes, larger than the limit of {limit} bytes"
-            )
-        response.raw = _CappedBody(response.raw, limit, time.monotonic() + timeout)
-        # Read at once, within the limits, so that the depth is known before anyone parses it.
-        content = response.content
-        media_type = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        problem = too_deep(content, media_type)
-        if problem is not None:
-            raise ResponseTooDeep(problem)
+        _read_within(response, limit, timeout, time.monotonic() + timeout)
         return response
 
     return hook
@@ -167,11 +205,12 @@ class _WatchedHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _WatchedHTTPSConnection
 
 
-class _DeadlineAdapter(requests.adapters.HTTPAdapter):
-    """Ends a request whose answer has not come, status line and headers, within ``timeout``
-    (the body is bounded by ``_CappedBody``)."""
+class _BoundedAdapter(requests.adapters.HTTPAdapter):
+    """Sends a request and reads its whole answer, status line, headers and body, within the
+    limits: the watchdog cuts whatever is still coming at the request timeout."""
 
-    def __init__(self, timeout: float, watchdog: Watchdog) -> None:
+    def __init__(self, limit: int, timeout: float, watchdog: Watchdog) -> None:
+        self._limit = limit
         self._timeout = timeout
         self._watchdog = watchdog
         super().__init__()
@@ -186,19 +225,26 @@ class _DeadlineAdapter(requests.adapters.HTTPAdapter):
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
         _CURRENT.watchdog = self._watchdog
         token = self._watchdog.watch(self._timeout)
+        deadline = time.monotonic() + self._timeout
         try:
-            return super().send(request, *args, **kwargs)
-        except requests.exceptions.ConnectionError as exc:
+            response = super().send(request, *args, **kwargs)
+            _read_within(response, self._limit, self._timeout, deadline)
+            return response
+        except (ResponseTooLarge, ResponseTooDeep, ResponseTooSlow):
+            raise
+        except requests.exceptions.RequestException as exc:
             if self._watchdog.done(token) or self._watchdog.aborted:
-                raise ResponseTooSlow(
-                    f"no answer within {self._timeout:g}s"
-                    if not self._watchdog.aborted
-                    else "no answer before the run stopped"
-                ) from exc
+                raise ResponseTooSlow(late(self._timeout, aborted=self._watchdog.aborted)) from exc
             raise
         finally:
             self._watchdog.done(token)
             _CURRENT.watchdog = None
+
+
+def _no_redirect(response: requests.Response) -> None:
+    """``requests.Session.get_redirect_target`` of a limited session: a redirect is never
+    followed, it is the answer to judge (as ``HttpClient`` does)."""
+    return None
 
 
 def _limit_sessions() -> None:
@@ -219,8 +265,9 @@ def _limited(make_session: Callable[..., requests.Session]) -> Callable[..., req
                 return session
             watchdog = Watchdog()
             _WATCHDOGS.setdefault(id(config), []).append(watchdog)
-        session.hooks["response"].append(_capping_hook(*limits))
-        adapter = _DeadlineAdapter(limits[1], watchdog)
+        session.cookies = _NoCookies()
+        session.get_redirect_target = _no_redirect  # type: ignore[method-assign, assignment]
+        adapter = _BoundedAdapter(*limits, watchdog)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
@@ -232,6 +279,7 @@ def _before_call(context: HookContext, case: Case, kwargs: dict[str, Any]) -> No
     limits = _LIMITS.get(id(getattr(case.operation.schema, "config", None)))
     if limits is not None:
         kwargs["hooks"] = {"response": [_capping_hook(*limits)]}
+        kwargs["allow_redirects"] = False
     auth = internals.case_auth(case)
     if isinstance(auth, SubjectAuth) and _open_operation(case):
         # security: [] (token, introspection, revocation authenticate the client in the body):

@@ -2,6 +2,9 @@
 
 Everything passes through the run's ``Redactor`` before it enters the result model; the curl
 command is built from the redacted request, so a reader substitutes their own credentials.
+An answer is shown by one function (``received_evidence``) whichever way it came: the harness's
+own client (``httplimits.ReceivedResponse``) or Schemathesis's transport (converted to one by
+``conformance.engine.fuzzing.transport.received_of``), so both are redacted alike.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 
-from conformance.httplimits import Exchange
+from conformance.httplimits import Exchange, ReceivedResponse, SentRequest
 from conformance.results import HttpRequest, HttpResponse, LoginStep, Redactor
 
 BODY_EXCERPT_CHARS = 2048
@@ -70,22 +73,28 @@ def response_evidence(
     )
 
 
+def sent_evidence(sent: SentRequest, redactor: Redactor) -> HttpRequest:
+    return request_evidence(sent.method, sent.url, sent.headers, sent.body, redactor)
+
+
+def received_evidence(received: ReceivedResponse, redactor: Redactor) -> HttpResponse:
+    return response_evidence(
+        received.status,
+        received.headers,
+        received.body,
+        redactor,
+        received.elapsed_ms,
+        cut_short=received.truncated,
+    )
+
+
 def login_steps(exchanges: tuple[Exchange, ...], redactor: Redactor) -> list[LoginStep]:
     """A login's requests and answers as evidence, redacted like every other exchange."""
     steps = []
     for exchange in exchanges:
-        sent = exchange.request
-        step = LoginStep(request_evidence(sent.method, sent.url, sent.headers, sent.body, redactor))
-        received = exchange.response
-        if received is not None:
-            step.response = response_evidence(
-                received.status,
-                received.headers,
-                received.body,
-                redactor,
-                received.elapsed_ms,
-                cut_short=received.truncated,
-            )
+        step = LoginStep(sent_evidence(exchange.request, redactor))
+        if exchange.response is not None:
+            step.response = received_evidence(exchange.response, redactor)
         else:
             step.error = clip_message(exchange.error or "no answer", redactor)
         steps.append(step)
