@@ -428,8 +428,10 @@ CHECK_MODULES: tuple[str, ...] = (
     "conformance.engine.behaviour.messaging_events",
     "conformance.engine.behaviour.messaging_inbox",
     "conformance.engine.behaviour.messaging_sending",
-    "conformance.engine.behaviour.registries_access",
+    # births and moves before access, which reuses their helpers: the run order stays theirs
     "conformance.engine.behaviour.registries_events",
+    "conformance.engine.behaviour.registries_moves",
+    "conformance.engine.behaviour.registries_access",
     "conformance.engine.behaviour.registries_privacy",
     "conformance.engine.behaviour.registries_queries",
     "conformance.engine.checks.availability",
