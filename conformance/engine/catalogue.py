@@ -434,6 +434,8 @@ CHECK_MODULES: tuple[str, ...] = (
     "conformance.engine.behaviour.registries_access",
     "conformance.engine.behaviour.registries_privacy",
     "conformance.engine.behaviour.registries_queries",
+    "conformance.engine.behaviour.registries_fields",
+    "conformance.engine.behaviour.registries_paging",
     "conformance.engine.checks.availability",
     "conformance.engine.checks.security",
     "conformance.engine.fuzzing.stateful",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import re
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from hypothesis import strategies as st
 
@@ -46,6 +45,7 @@ from conformance.engine.behaviour.messaging_machine import (
     OWN_INBOX,
     report_machine,
 )
+from conformance.engine.behaviour.paging import page_of_link
 from conformance.engine.behaviour.registries_data import total_pages
 
 UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
@@ -286,18 +286,6 @@ def delete_effective(session: Session) -> None:
     report_machine(session, DELETE_EFFECTIVE)
 
 
-def _page_link(href: Any) -> tuple[int | None, int | None]:
-    if not isinstance(href, str):
-        return None, None
-    values = parse_qs(urlsplit(href).query)
-
-    def number(name: str) -> int | None:
-        items = values.get(name) or []
-        return int(items[0]) if items and items[0].isdigit() else None
-
-    return number("page"), number("pageSize")
-
-
 def page_problems(reply: Reply, page: int, size: int, count: int, operation: str) -> list[str]:
     meta = reply.member("pagination")
     if not isinstance(meta, dict):
@@ -324,7 +312,7 @@ def page_problems(reply: Reply, page: int, size: int, count: int, operation: str
     if 1 < page <= pages:
         expected["prev"] = page - 1
     for name, target in expected.items():
-        if _page_link((links.get(name) or {}).get("href")) != (target, size):
+        if page_of_link((links.get(name) or {}).get("href")) != (target, size):
             problems.append(
                 f"the {name} link is {links.get(name)!r}, expected page {target} of size {size}"
             )
