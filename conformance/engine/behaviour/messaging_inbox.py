@@ -29,10 +29,12 @@ from conformance.engine.behaviour.messaging_data import (
     PAGING_CITIZEN,
     SENDER,
     bsn_of,
+    deleted,
     everything,
     ids,
     items_of,
     listing,
+    marked_read,
     problem_shape,
     sent,
     subscription,
@@ -159,23 +161,17 @@ def recipient_only_actions(session: Session) -> None:
             kept,
             operation=MARK,
         )
-    marked = session.call(
-        CITIZEN, "PUT", f"/messages/{message_id}/read-status", body={"read": True}
+    marked_read(
+        session,
+        message_id,
+        title="The recipient cannot mark its message",
+        expectation="the recipient marks its own messages",
     )
-    expect_status(
-        marked,
-        200,
-        "The recipient cannot mark its message",
-        "the recipient marks its own messages",
-        operation=MARK,
-    )
-    gone = session.call(CITIZEN, "DELETE", f"/messages/{message_id}")
-    expect_status(
-        gone,
-        204,
-        "The recipient cannot delete its message",
-        "the recipient deletes its own messages",
-        operation=DELETE,
+    gone = deleted(
+        session,
+        message_id,
+        title="The recipient cannot delete its message",
+        expectation="the recipient deletes its own messages",
     )
     session.findings.passed(DELETE, gone)
 
@@ -184,43 +180,8 @@ def recipient_only_actions(session: Session) -> None:
 def mark_read(session: Session) -> None:
     message_id, _ = sent(session, to_citizen(session, CITIZEN))
     path = f"/messages/{message_id}/read-status"
-    first = session.call(CITIZEN, "PUT", path, body={"read": True})
-    expect_status(
-        first, 200, "Marking read refused", "the recipient marks its own message", operation=MARK
-    )
-    read_at = first.member("readAt")
-    if (
-        first.member("status") != "read"
-        or not isinstance(read_at, str)
-        or not UTC_TIME.match(read_at)
-    ):
-        raise Disagreement(
-            "Marked read without status read and a UTC readAt",
-            f"{first.describe()} with status {first.member('status')!r} and readAt {read_at!r}.",
-            first,
-            operation=MARK,
-        )
-    again = session.call(CITIZEN, "PUT", path, body={"read": True})
-    expect_status(
-        again, 200, "Marking read twice refused", "marking read is idempotent", operation=MARK
-    )
-    if again.member("status") != "read" or again.member("readAt") != read_at:
-        raise Disagreement(
-            "Marking read again is not idempotent",
-            f"{again.describe()} with readAt {again.member('readAt')!r}; the first mark gave "
-            f"{read_at!r}.",
-            again,
-            operation=MARK,
-        )
-    shown = session.call(CITIZEN, "GET", f"/messages/{message_id}")
-    if shown.member("status") != "read" or shown.member("readAt") != read_at:
-        raise Disagreement(
-            "The mark did not stick",
-            f"{shown.describe()} with status {shown.member('status')!r} and readAt "
-            f"{shown.member('readAt')!r} after marking it read at {read_at}.",
-            shown,
-            operation=MARK,
-        )
+    read_at = _marked_once(session, path)
+    _mark_is_idempotent(session, message_id, path, read_at)
     unread = session.call(CITIZEN, "PUT", path, body={"read": False})
     expect_status(
         unread,
@@ -252,13 +213,56 @@ def mark_read(session: Session) -> None:
     report_machine(session, MARK_READ)
 
 
+def _marked_once(session: Session, path: str) -> str:
+    """Mark read: status read and a UTC readAt; the readAt."""
+    first = session.call(CITIZEN, "PUT", path, body={"read": True})
+    expect_status(
+        first, 200, "Marking read refused", "the recipient marks its own message", operation=MARK
+    )
+    read_at = first.member("readAt")
+    if (
+        first.member("status") != "read"
+        or not isinstance(read_at, str)
+        or not UTC_TIME.match(read_at)
+    ):
+        raise Disagreement(
+            "Marked read without status read and a UTC readAt",
+            f"{first.describe()} with status {first.member('status')!r} and readAt {read_at!r}.",
+            first,
+            operation=MARK,
+        )
+    return read_at
+
+
+def _mark_is_idempotent(session: Session, message_id: str, path: str, read_at: str) -> None:
+    """Marking read again keeps the first readAt, and reading the message shows it."""
+    again = session.call(CITIZEN, "PUT", path, body={"read": True})
+    expect_status(
+        again, 200, "Marking read twice refused", "marking read is idempotent", operation=MARK
+    )
+    if again.member("status") != "read" or again.member("readAt") != read_at:
+        raise Disagreement(
+            "Marking read again is not idempotent",
+            f"{again.describe()} with readAt {again.member('readAt')!r}; the first mark gave "
+            f"{read_at!r}.",
+            again,
+            operation=MARK,
+        )
+    shown = session.call(CITIZEN, "GET", f"/messages/{message_id}")
+    if shown.member("status") != "read" or shown.member("readAt") != read_at:
+        raise Disagreement(
+            "The mark did not stick",
+            f"{shown.describe()} with status {shown.member('status')!r} and readAt "
+            f"{shown.member('readAt')!r} after marking it read at {read_at}.",
+            shown,
+            operation=MARK,
+        )
+
+
 @behaviour_check("bb:messaging:delete-effective")
 def delete_effective(session: Session) -> None:
     message_id, _ = sent(session, to_citizen(session, CITIZEN))
-    gone = session.call(CITIZEN, "DELETE", f"/messages/{message_id}")
-    expect_status(
-        gone, 204, "Deleting refused", "the recipient deletes its own message", operation=DELETE
-    )
+    deleted(session, message_id)
     for role, method, suffix, body, operation in (
         (CITIZEN, "GET", "", None, GET),
         (SENDER, "GET", "", None, GET),
