@@ -219,26 +219,8 @@ def assess_requirement(
         result.logins += [copy.copy(login) for tally in tallies for login in tally.logins]
         result.cases += proof.cases
         result.evidence_cases += max(proof.met, 0)
-        for tally in tallies:
-            for evidence in tally.evidence:
-                exception = _exception_for(evidence, profile.exceptions)
-                if exception is None:
-                    result.failures.append(copy.copy(evidence))
-                    continue
-                entry = applied.setdefault(
-                    exception.id,
-                    AppliedException(
-                        id=exception.id,
-                        rule=exception.rule,
-                        reason=exception.reason,
-                        operations=list(exception.operations),
-                    ),
-                )
-                excused = copy.copy(evidence)
-                excused.exception = exception.id
-                entry.matched += excused.occurrences
-                entry.evidence.append(excused)
-                proof.excused = True
+        if _file_evidence(result, applied, tallies, profile):
+            proof.excused = True
         errors += _errors(observed, check, requirement.operations)
         if proof.not_applicable:
             why = observed.not_applicable.get(check, "nothing in this API is subject to it")
@@ -271,6 +253,38 @@ def assess_requirement(
         result.outcome = Outcome.NOT_APPLICABLE
         result.reason = "; ".join(not_applicable)
     return result
+
+
+def _file_evidence(
+    result: RequirementResult,
+    applied: dict[str, AppliedException],
+    tallies: list[Tally],
+    profile: Profile,
+) -> bool:
+    """Each failure into the result, or under the profile exception that excuses it;
+    whether any was excused."""
+    excused_any = False
+    for tally in tallies:
+        for evidence in tally.evidence:
+            exception = _exception_for(evidence, profile.exceptions)
+            if exception is None:
+                result.failures.append(copy.copy(evidence))
+                continue
+            entry = applied.setdefault(
+                exception.id,
+                AppliedException(
+                    id=exception.id,
+                    rule=exception.rule,
+                    reason=exception.reason,
+                    operations=list(exception.operations),
+                ),
+            )
+            excused = copy.copy(evidence)
+            excused.exception = exception.id
+            entry.matched += excused.occurrences
+            entry.evidence.append(excused)
+            excused_any = True
+    return excused_any
 
 
 def _vendor_independent(requirement: Requirement) -> bool:
