@@ -28,7 +28,7 @@ from conformance.interop.blocks import (
     refused,
 )
 from conformance.interop.people import Person
-from conformance.interop.steps import MESSAGING, REGISTRIES, StepFailed
+from conformance.interop.steps import MESSAGING, REGISTRIES, Journey, StepFailed
 
 MUNICIPALITY = "municipality"
 SUBSCRIBER = "municipality's notification system"
@@ -164,6 +164,34 @@ def send_messages(
             )
         sent.append(Sent(role, person, message_id, subject, text))
     return sent
+
+
+def inform(
+    journey: Journey,
+    stage: Stage,
+    token: str,
+    path: str,
+    recipients: list[tuple[str, Person]],
+    message: tuple[str, str],
+    steps: tuple[str, str, str],
+) -> None:
+    """The municipality messages the recipients, they log in and read it, and its subscriber
+    is notified. ``message``: subject and text; ``steps``: this scenario's names for sending,
+    logging in and reading (the notification step is "subscriber-notified" in every one)."""
+    subject, text = message
+    notify, log_in_step, read = steps
+    sent = journey.run(
+        notify,
+        lambda: send_messages(stage, token, recipients, subject, text),
+        actor=MUNICIPALITY,
+    )
+    tokens = journey.run(log_in_step, lambda: log_in(stage, sent))
+    journey.run(read, lambda: read_messages(stage, sent, tokens))
+    journey.run(
+        "subscriber-notified",
+        lambda: await_notifications(stage, token, path, sent),
+        actor=SUBSCRIBER,
+    )
 
 
 def log_in(stage: Stage, sent: list[Sent]) -> dict[str, str]:

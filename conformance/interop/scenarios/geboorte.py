@@ -14,13 +14,10 @@ from conformance.interop.scenarios.common import (
     MUNICIPALITY,
     SUBSCRIBER,
     Stage,
-    await_notifications,
     expect_person,
-    log_in,
+    inform,
     municipality_token,
-    read_messages,
     registries_refused,
-    send_messages,
     subscribe,
     valid_new_bsn,
 )
@@ -140,19 +137,14 @@ def play(journey: Journey, stage: Stage) -> None:
             f"De geboorte van {name} {declaration['naam']['geslachtsnaam']} op "
             f"{declaration['geboorte']['datum']} is ingeschreven in de basisregistratie personen."
         )
-        sent = journey.run(
-            "notify-parents",
-            lambda: send_messages(
-                stage, messaging_token, [("mother", mother), ("other parent", other)], subject, text
-            ),
-            actor=MUNICIPALITY,
-        )
-        tokens = journey.run("parents-log-in", lambda: log_in(stage, sent))
-        journey.run("parents-read-message", lambda: read_messages(stage, sent, tokens))
-        journey.run(
-            "subscriber-notified",
-            lambda: await_notifications(stage, messaging_token, path, sent),
-            actor=SUBSCRIBER,
+        inform(
+            journey,
+            stage,
+            messaging_token,
+            path,
+            [("mother", mother), ("other parent", other)],
+            (subject, text),
+            ("notify-parents", "parents-log-in", "parents-read-message"),
         )
     finally:
         stage.messaging.unsubscribe(messaging_token, subscription, SUBSCRIBER)

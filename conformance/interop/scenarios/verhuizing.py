@@ -15,13 +15,10 @@ from conformance.interop.scenarios.common import (
     MUNICIPALITY,
     SUBSCRIBER,
     Stage,
-    await_notifications,
     expect_person,
-    log_in,
+    inform,
     municipality_token,
-    read_messages,
     registries_refused,
-    send_messages,
     subscribe,
 )
 from conformance.interop.steps import (
@@ -171,17 +168,14 @@ def play(journey: Journey, stage: Stage) -> None:
             f"Uw nieuwe adres {new['straat']} {new['huisnummer']}, {new['woonplaats']} is "
             f"ingeschreven per {new['datumAanvangAdreshouding']}."
         )
-        sent = journey.run(
-            "notify-resident",
-            lambda: send_messages(stage, messaging_token, [("resident", resident)], subject, text),
-            actor=MUNICIPALITY,
-        )
-        tokens = journey.run("resident-logs-in", lambda: log_in(stage, sent))
-        journey.run("resident-reads-message", lambda: read_messages(stage, sent, tokens))
-        journey.run(
-            "subscriber-notified",
-            lambda: await_notifications(stage, messaging_token, path, sent),
-            actor=SUBSCRIBER,
+        inform(
+            journey,
+            stage,
+            messaging_token,
+            path,
+            [("resident", resident)],
+            (subject, text),
+            ("notify-resident", "resident-logs-in", "resident-reads-message"),
         )
     finally:
         stage.messaging.unsubscribe(messaging_token, subscription, SUBSCRIBER)
