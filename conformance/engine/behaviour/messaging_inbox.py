@@ -13,7 +13,13 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance.client.reply import Reply
-from conformance.engine.behaviour.base import Disagreement, Session, behaviour_check, expect_status
+from conformance.engine.behaviour.base import (
+    Disagreement,
+    Session,
+    behaviour_check,
+    disagree_if,
+    expect_status,
+)
 from conformance.engine.behaviour.explore import explore
 from conformance.engine.behaviour.messaging_data import (
     CITIZEN,
@@ -365,13 +371,13 @@ def judge_paging(
             operation=operation,
         )
         problems = page_problems(reply, page, size, len(order), operation)
-        if problems:
-            raise Disagreement(
-                "Page metadata or content does not add up",
-                f"{path} pageSize={size} page {page}: " + "; ".join(problems) + ".",
-                reply,
-                operation=operation,
-            )
+        disagree_if(
+            problems,
+            "Page metadata or content does not add up",
+            f"{path} pageSize={size} page {page}",
+            reply,
+            operation=operation,
+        )
         seen += ids(items_of(reply, operation))
     if seen != order:
         raise Disagreement(

@@ -17,6 +17,7 @@ from conformance.engine.behaviour.base import (
     Disagreement,
     Session,
     behaviour_check,
+    disagree_if,
     expect_status,
 )
 from conformance.engine.behaviour.explore import explore
@@ -143,13 +144,13 @@ def _check_history(session: Session, bsn: str, old: dict[str, Any], target: Body
             f"the most recent history entry is {last or None}, expected {address_of(old)} "
             f"from {old.get('datumAanvangAdreshouding')} ended {moved_on}"
         )
-    if problems:
-        raise Disagreement(
-            "The move is not reflected with its history",
-            f"After moving {bsn}: " + "; ".join(problems) + ".",
-            found,
-            operation=MOVE,
-        )
+    disagree_if(
+        problems,
+        "The move is not reflected with its history",
+        f"After moving {bsn}",
+        found,
+        operation=MOVE,
+    )
 
 
 def _check_searches(session: Session, bsn: str, old: dict[str, Any], target: Body) -> Reply:

@@ -11,7 +11,13 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance.client.reply import Reply
-from conformance.engine.behaviour.base import Disagreement, Session, behaviour_check, expect_status
+from conformance.engine.behaviour.base import (
+    Disagreement,
+    Session,
+    behaviour_check,
+    disagree_if,
+    expect_status,
+)
 from conformance.engine.behaviour.explore import explore
 from conformance.engine.behaviour.paging import page_of_link
 from conformance.engine.behaviour.registries_data import (
@@ -156,12 +162,12 @@ def _read_pages(session: Session, body: Query, size: int, total: int) -> tuple[l
             operation=QUERY,
         )
         problems = page_problems(reply, page, size, total)
-        if problems:
-            raise Disagreement(
-                "Page metadata or content does not add up",
-                f"{body['type']} with pageSize={size}, page {page}: " + "; ".join(problems) + ".",
-                reply,
-                operation=QUERY,
-            )
+        disagree_if(
+            problems,
+            "Page metadata or content does not add up",
+            f"{body['type']} with pageSize={size}, page {page}",
+            reply,
+            operation=QUERY,
+        )
         seen += [str(person.get("burgerservicenummer")) for person in persons_of(reply)]
     return seen, reply

@@ -14,7 +14,13 @@ from typing import Any
 from hypothesis import strategies as st
 
 from conformance.client.identifiers import is_valid_bsn
-from conformance.engine.behaviour.base import Disagreement, Session, behaviour_check, expect_status
+from conformance.engine.behaviour.base import (
+    Disagreement,
+    Session,
+    behaviour_check,
+    disagree_if,
+    expect_status,
+)
 from conformance.engine.behaviour.explore import explore
 from conformance.engine.behaviour.registries_data import (
     BY_ADDRESS,
@@ -84,13 +90,13 @@ def query_by_bsn(session: Session) -> None:
                 or (person.get("geboorte") or {}).get("datum") != expected.geboortedatum
             ):
                 problems.append(f"{expected.bsn} comes back with another name or date of birth")
-        if problems:
-            raise Disagreement(
-                "A BSN query does not return exactly the persons asked for",
-                f"Asked for {asked}: " + "; ".join(problems) + ".",
-                reply,
-                operation=QUERY,
-            )
+        disagree_if(
+            problems,
+            "A BSN query does not return exactly the persons asked for",
+            f"Asked for {asked}",
+            reply,
+            operation=QUERY,
+        )
         session.findings.passed(QUERY, reply)
 
     everyone = sorted(known)
