@@ -295,7 +295,7 @@ def _own_token_revocation(provider: Provider) -> None:
     tokens, _ = provider.citizen_tokens(portal)
     citizen = tokens["access_token"]
     require_active(provider, citizen, portal, "a citizen's token")
-    userinfo_before = _userinfo(provider, citizen)
+    userinfo_before = provider.userinfo(citizen)
     answer = revoke(provider, citizen, portal)
     if answer.status != 200:
         findings.failed(
@@ -331,7 +331,7 @@ def _userinfo_after_revocation(provider: Provider, citizen: str, before: Reply |
             exchange=before.exchange,
         )
     elif before is not None:
-        userinfo = _userinfo(provider, citizen)
+        userinfo = provider.userinfo(citizen)
         assert userinfo is not None
         if userinfo.status != 401:
             findings.failed(
@@ -342,17 +342,6 @@ def _userinfo_after_revocation(provider: Provider, citizen: str, before: Reply |
             )
         else:
             findings.passed("getUserinfo", userinfo)
-
-
-def _userinfo(provider: Provider, token: str) -> Reply | None:
-    if "userinfo_endpoint" not in provider.metadata:
-        return None
-    return provider.session.call(
-        None,
-        "GET",
-        provider.endpoint("userinfo_endpoint"),
-        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-    )
 
 
 def _error_problems(reply: Reply, registered: frozenset[str]) -> list[str]:

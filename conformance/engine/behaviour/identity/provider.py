@@ -344,6 +344,17 @@ class Provider:
         reply = self.client_credentials(client, scope)
         return self.require_tokens(reply, f"a client_credentials token for {client.client_id}")
 
+    def userinfo(self, access_token: str) -> Reply | None:
+        """The userinfo endpoint's answer to ``access_token``; None if the provider has none."""
+        if "userinfo_endpoint" not in self.metadata:
+            return None
+        return self.session.call(
+            None,
+            "GET",
+            self.endpoint("userinfo_endpoint"),
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+        )
+
     def introspect(self, token: str, client: TestClient) -> Reply:
         fields = {"token": token, "token_type_hint": "access_token"}
         return self.post_form("introspection_endpoint", {**fields, **self.authentication(client)})
