@@ -233,6 +233,44 @@ class IdentityBlock:
         """The authorization code flow with PKCE S256 through the login driver."""
         client = self.clients.portal
         redirect_uri = client.redirect_uri or ""
+        url, state, verifier = self._authorization_request(client, redirect_uri, scopes)
+        request = LoginRequest(
+            url,
+            redirect_uri,
+            bsn,
+            lambda to: self.wire.get(IDENTITY, to),
+            lambda method, to, headers, body, cookies=None: self.wire.request(
+                IDENTITY, method, to, headers, body, cookies
+            ),
+            self.citizen_fields.get(bsn, {}),
+            self.wire.recorded,
+        )
+        location, started = self._login(request, client, actor)
+        values = dict(parse_qsl(urlsplit(location).query))
+        outcome = "redirected back to the client" + (" with a code" if "code" in values else "")
+        self.wire.login(started, outcome, driver_name(self.driver), client.client_id)
+        if "code" not in values or values.get("state") != state:
+            problem = values.get("error") or "no code with the request's state"
+            raise StepFailed(
+                f"the login of {actor} through {client.client_id} redirected without a code "
+                f"({problem})",
+                exchange=self.wire.last,
+                blame=IDENTITY,
+                actor=actor,
+            )
+        self.wire.redactor.add_secret(values["code"])
+        form = {
+            "grant_type": "authorization_code",
+            "code": values["code"],
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        }
+        return self._token(client, form, actor, f"the code exchange for {actor}")
+
+    def _authorization_request(
+        self, client: TestClient, redirect_uri: str, scopes: list[str]
+    ) -> tuple[str, str, str]:
+        """The authorization URL (PKCE S256), its state and its code verifier."""
         verifier = secrets.token_urlsafe(48)
         state = secrets.token_urlsafe(16)
         query = {
@@ -246,18 +284,11 @@ class IdentityBlock:
             "code_challenge_method": "S256",
         }
         url = self.endpoint("authorization_endpoint")
-        url += ("&" if "?" in url else "?") + urlencode(query)
-        request = LoginRequest(
-            url,
-            redirect_uri,
-            bsn,
-            lambda to: self.wire.get(IDENTITY, to),
-            lambda method, to, headers, body, cookies=None: self.wire.request(
-                IDENTITY, method, to, headers, body, cookies
-            ),
-            self.citizen_fields.get(bsn, {}),
-            self.wire.recorded,
-        )
+        return url + ("&" if "?" in url else "?") + urlencode(query), state, verifier
+
+    def _login(self, request: LoginRequest, client: TestClient, actor: str) -> tuple[str, int]:
+        """The login driver's redirect back to the client and where its exchanges start on the
+        wire; a failed login is told to the wire and raised."""
         started = len(self.wire.exchanges)
         name = driver_name(self.driver)
         try:
@@ -277,26 +308,7 @@ class IdentityBlock:
             failed = f"the login driver failed: {type(exc).__name__}: {exc}"
             self.wire.login(started, failed, name, client.client_id)
             raise CannotRun(failed) from exc
-        values = dict(parse_qsl(urlsplit(location).query))
-        outcome = "redirected back to the client" + (" with a code" if "code" in values else "")
-        self.wire.login(started, outcome, name, client.client_id)
-        if "code" not in values or values.get("state") != state:
-            problem = values.get("error") or "no code with the request's state"
-            raise StepFailed(
-                f"the login of {actor} through {client.client_id} redirected without a code "
-                f"({problem})",
-                exchange=self.wire.last,
-                blame=IDENTITY,
-                actor=actor,
-            )
-        self.wire.redactor.add_secret(values["code"])
-        form = {
-            "grant_type": "authorization_code",
-            "code": values["code"],
-            "redirect_uri": redirect_uri,
-            "code_verifier": verifier,
-        }
-        return self._token(client, form, actor, f"the code exchange for {actor}")
+        return location, started
 
     @property
     def jwks(self) -> dict[str, Any]:
