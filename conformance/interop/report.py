@@ -18,8 +18,8 @@ from conformance.engine.verdict.evidence import (
     clip_message,
     curl_command,
     login_steps,
-    request_evidence,
-    response_evidence,
+    received_evidence,
+    sent_evidence,
 )
 from conformance.httplimits import Exchange
 from conformance.interop.runner import InteropRun
@@ -97,21 +97,9 @@ def _evidence(run: InteropRun, result: ScenarioResult, step: StepResult) -> Evid
     if exchange is not None:
         block = next((name for name, item in run.exchanges if item is exchange), step.step.block)
         evidence.operation = operation_label(run, block, exchange)[0]
-        sent = exchange.request
-        evidence.request = request_evidence(
-            sent.method, sent.url, sent.headers, sent.body, redactor
-        )
+        evidence.request = sent_evidence(exchange, redactor)
         evidence.curl = curl_command(evidence.request)
-        if exchange.response is not None:
-            received = exchange.response
-            evidence.response = response_evidence(
-                received.status,
-                received.headers,
-                received.body,
-                redactor,
-                received.elapsed_ms,
-                cut_short=received.truncated,
-            )
+        evidence.response = received_evidence(exchange, redactor)
     return evidence
 
 

@@ -30,8 +30,10 @@ from conformance.engine.verdict.evidence import (
     clip_message,
     curl_command,
     login_steps,
+    received_evidence,
     request_evidence,
     response_evidence,
+    sent_evidence,
 )
 from conformance.engine.verdict.facts import Facts
 from conformance.results import (
@@ -217,21 +219,9 @@ class Collector:
         tally.cases += 1
         exchange = observation.exchange
         if exchange is not None:
-            sent = exchange.request
-            evidence.request = request_evidence(
-                sent.method, sent.url, sent.headers, sent.body, self.redactor
-            )
+            evidence.request = sent_evidence(exchange, self.redactor)
             evidence.curl = curl_command(evidence.request)
-            if exchange.response is not None:
-                received = exchange.response
-                evidence.response = response_evidence(
-                    received.status,
-                    received.headers,
-                    received.body,
-                    self.redactor,
-                    received.elapsed_ms,
-                    cut_short=received.truncated,
-                )
+            evidence.response = received_evidence(exchange, self.redactor)
         tally.add_failure(evidence)
 
     # -- Schemathesis events ------------------------------------------------------------

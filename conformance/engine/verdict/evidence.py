@@ -70,23 +70,35 @@ def response_evidence(
     )
 
 
+def sent_evidence(exchange: Exchange, redactor: Redactor) -> HttpRequest:
+    """The request of an exchange as evidence."""
+    sent = exchange.request
+    return request_evidence(sent.method, sent.url, sent.headers, sent.body, redactor)
+
+
+def received_evidence(exchange: Exchange, redactor: Redactor) -> HttpResponse | None:
+    """The answer of an exchange as evidence (cut short where the bounded client stopped
+    reading); None when there was none."""
+    received = exchange.response
+    if received is None:
+        return None
+    return response_evidence(
+        received.status,
+        received.headers,
+        received.body,
+        redactor,
+        received.elapsed_ms,
+        cut_short=received.truncated,
+    )
+
+
 def login_steps(exchanges: tuple[Exchange, ...], redactor: Redactor) -> list[LoginStep]:
     """A login's requests and answers as evidence, redacted like every other exchange."""
     steps = []
     for exchange in exchanges:
-        sent = exchange.request
-        step = LoginStep(request_evidence(sent.method, sent.url, sent.headers, sent.body, redactor))
-        received = exchange.response
-        if received is not None:
-            step.response = response_evidence(
-                received.status,
-                received.headers,
-                received.body,
-                redactor,
-                received.elapsed_ms,
-                cut_short=received.truncated,
-            )
-        else:
+        step = LoginStep(sent_evidence(exchange, redactor))
+        step.response = received_evidence(exchange, redactor)
+        if step.response is None:
             step.error = clip_message(exchange.error or "no answer", redactor)
         steps.append(step)
     return steps
