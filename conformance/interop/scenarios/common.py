@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,31 @@ def municipality_token(stage: Stage) -> MunicipalityTokens:
         registries=stage.identity.organisation_token(REGISTRIES_SCOPES, MUNICIPALITY),
         messaging=stage.identity.organisation_token(MESSAGING_SCOPES, MUNICIPALITY),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribed:
+    """The municipality during a scenario: its tokens and where its notifications arrive."""
+
+    registries: str  # the token for the registries block
+    messaging: str  # the token for the messaging block
+    path: str  # the receiver path of its subscription
+
+
+@contextmanager
+def subscribed_municipality(journey: Journey, stage: Stage, name: str) -> Iterator[Subscribed]:
+    """The municipality's tokens and a subscription for the scenario ``name``, cancelled when
+    the scenario ends however it ends."""
+    tokens_of = journey.run(
+        "municipality-token", lambda: municipality_token(stage), actor=MUNICIPALITY
+    )
+    subscription, path = journey.run(
+        "subscribe", lambda: subscribe(stage, tokens_of.messaging, name), actor=SUBSCRIBER
+    )
+    try:
+        yield Subscribed(tokens_of.registries, tokens_of.messaging, path)
+    finally:
+        stage.messaging.unsubscribe(tokens_of.messaging, subscription, SUBSCRIBER)
 
 
 def registries_refused(
@@ -169,8 +195,7 @@ def send_messages(
 def inform(
     journey: Journey,
     stage: Stage,
-    token: str,
-    path: str,
+    municipality: Subscribed,
     recipients: list[tuple[str, Person]],
     message: tuple[str, str],
     steps: tuple[str, str, str],
@@ -180,6 +205,7 @@ def inform(
     logging in and reading (the notification step is "subscriber-notified" in every one)."""
     subject, text = message
     notify, log_in_step, read = steps
+    token, path = municipality.messaging, municipality.path
     sent = journey.run(
         notify,
         lambda: send_messages(stage, token, recipients, subject, text),

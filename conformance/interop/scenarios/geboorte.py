@@ -12,13 +12,11 @@ from typing import Any
 
 from conformance.interop.scenarios.common import (
     MUNICIPALITY,
-    SUBSCRIBER,
     Stage,
     expect_person,
     inform,
-    municipality_token,
     registries_refused,
-    subscribe,
+    subscribed_municipality,
     valid_new_bsn,
 )
 from conformance.interop.steps import (
@@ -115,14 +113,8 @@ def play(journey: Journey, stage: Stage) -> None:
     from conformance.interop.people import couples
 
     mother, other = stage.random.choice(couples(stage.persons))
-    tokens_of = journey.run(
-        "municipality-token", lambda: municipality_token(stage), actor=MUNICIPALITY
-    )
-    token, messaging_token = tokens_of.registries, tokens_of.messaging
-    subscription, path = journey.run(
-        "subscribe", lambda: subscribe(stage, messaging_token, "geboorte"), actor=SUBSCRIBER
-    )
-    try:
+    with subscribed_municipality(journey, stage, "geboorte") as municipality:
+        token = municipality.registries
         child, declaration = journey.run(
             "declare-birth", lambda: _declare(stage, token, mother, other), actor=MUNICIPALITY
         )
@@ -140,14 +132,11 @@ def play(journey: Journey, stage: Stage) -> None:
         inform(
             journey,
             stage,
-            messaging_token,
-            path,
+            municipality,
             [("mother", mother), ("other parent", other)],
             (subject, text),
             ("notify-parents", "parents-log-in", "parents-read-message"),
         )
-    finally:
-        stage.messaging.unsubscribe(messaging_token, subscription, SUBSCRIBER)
 
 
 GEBOORTE = Scenario(

@@ -13,13 +13,11 @@ from typing import Any
 from conformance.interop.people import adults
 from conformance.interop.scenarios.common import (
     MUNICIPALITY,
-    SUBSCRIBER,
     Stage,
     expect_person,
     inform,
-    municipality_token,
     registries_refused,
-    subscribe,
+    subscribed_municipality,
 )
 from conformance.interop.steps import (
     IDENTITY,
@@ -143,14 +141,8 @@ def _changed(
 
 
 def play(journey: Journey, stage: Stage) -> None:
-    tokens_of = journey.run(
-        "municipality-token", lambda: municipality_token(stage), actor=MUNICIPALITY
-    )
-    token, messaging_token = tokens_of.registries, tokens_of.messaging
-    subscription, path = journey.run(
-        "subscribe", lambda: subscribe(stage, messaging_token, "verhuizing"), actor=SUBSCRIBER
-    )
-    try:
+    with subscribed_municipality(journey, stage, "verhuizing") as municipality:
+        token = municipality.registries
         resident, old = journey.run(
             "find-resident", lambda: _find(stage, token), actor=MUNICIPALITY
         )
@@ -171,14 +163,11 @@ def play(journey: Journey, stage: Stage) -> None:
         inform(
             journey,
             stage,
-            messaging_token,
-            path,
+            municipality,
             [("resident", resident)],
             (subject, text),
             ("notify-resident", "resident-logs-in", "resident-reads-message"),
         )
-    finally:
-        stage.messaging.unsubscribe(messaging_token, subscription, SUBSCRIBER)
 
 
 VERHUIZING = Scenario(
