@@ -20,15 +20,9 @@ from typing import Any
 
 from conformance.client.identifiers import is_valid_bsn
 from conformance.client.receiver import Delivery, Receiver
-from conformance.interop.blocks import (
-    MESSAGING_RESOURCE,
-    REGISTRIES_RESOURCE,
-    IdentityBlock,
-    MessagingBlock,
-    RegistriesBlock,
-    refused,
-)
+from conformance.interop.blocks import MESSAGING_RESOURCE, REGISTRIES_RESOURCE, IdentityBlock
 from conformance.interop.people import Person
+from conformance.interop.resource_blocks import MessagingBlock, RegistriesBlock, refused
 from conformance.interop.steps import MESSAGING, REGISTRIES, Journey, StepFailed
 
 MUNICIPALITY = "municipality"
