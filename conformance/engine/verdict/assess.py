@@ -229,6 +229,20 @@ def assess_requirement(
             unproven.append(check)
     result.exceptions_applied = list(applied.values())
     result.errors = sorted(set(errors))
+    _settle(result, requirement, observed, missing, unproven, not_applicable)
+    return result
+
+
+def _settle(
+    result: RequirementResult,
+    requirement: Requirement,
+    observed: Observed,
+    missing: list[str],
+    unproven: list[str],
+    not_applicable: list[str],
+) -> None:
+    """The outcome and its reason: a failure first, then errors, checks that did not run,
+    checks without evidence, and last a requirement nothing in the API is subject to."""
     if result.failures:
         result.outcome = Outcome.FAILED
     elif result.errors:
@@ -252,7 +266,6 @@ def assess_requirement(
     elif len(not_applicable) == len(requirement.checks):
         result.outcome = Outcome.NOT_APPLICABLE
         result.reason = "; ".join(not_applicable)
-    return result
 
 
 def _file_evidence(
