@@ -46,11 +46,11 @@ from building_blocks.common.process import start_all, stop_all
 from conformance.client.identifiers import is_valid_bsn
 from conformance.client.oauth import (
     JWT_BEARER,
-    citizen_token,
     client_assertion,
     client_credentials_token,
     discover,
 )
+from conformance.client.oauth_code import citizen_token
 from conformance.paths import seed_root
 
 KEYS = seed_root() / "identity" / "keys"

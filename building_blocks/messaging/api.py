@@ -7,9 +7,10 @@ for an unknown id, so nobody can probe for other people's messages.
 """
 
 # No ``from __future__ import annotations``: FastAPI must see the real types of the
-# dependencies that are defined inside ``build_router``.
+# dependencies that are defined inside the route builders.
 import math
 import time
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -52,37 +53,52 @@ PageSize = Annotated[int, Query(alias="pageSize", ge=1, le=100)]
 StatusFilter = Annotated[Literal["unread", "read"] | None, Query()]
 
 
+Authenticate = Callable[[Request], Awaitable[Principal]]
+
+
 def build_router(
     *, store: MessageStore, verifier: TokenVerifier, worker: DeliveryWorker
 ) -> APIRouter:
     router = APIRouter()
-    base_url = store.base_url
 
     async def principal(request: Request) -> Principal:
         token: AccessToken = await verifier.authenticate(request)
         return Principal.from_claims(token.claims)
 
+    _add_message_routes(router, store=store, worker=worker, principal=principal)
+    _add_single_message_routes(router, store=store, worker=worker, principal=principal)
+    _add_subscription_routes(router, store=store, principal=principal)
+    return router
+
+
+def _not_found(what: str) -> ProblemError:
+    return ProblemError(404, "Not Found", f"No {what} with this id.")
+
+
+def _visible_message(store: MessageStore, caller: Principal, message_id: str) -> tuple[Any, bool]:
+    """The message and whether the caller is its recipient; 404 if it may not see it."""
+    row = store.get_message(message_id)
+    if row is None:
+        raise _not_found("message")
+    recipient = Party(row["recipient_type"], row["recipient_id"])
+    is_recipient = SCOPE_READ in caller.scopes and caller.inbox == recipient
+    is_sender = SCOPE_SEND in caller.scopes and caller.organisation == row["sender_oin"]
+    if not (is_recipient or is_sender):
+        raise _not_found("message")
+    return row, is_recipient
+
+
+def _recipient_only(store: MessageStore, caller: Principal, message_id: str, action: str) -> None:
+    _, is_recipient = _visible_message(store, caller, message_id)
+    if not is_recipient:
+        raise ProblemError(403, "Forbidden", f"Only the recipient may {action} a message.")
+
+
+def _add_message_routes(
+    router: APIRouter, *, store: MessageStore, worker: DeliveryWorker, principal: Authenticate
+) -> None:
     Caller = Annotated[Principal, Depends(principal)]
-
-    def not_found(what: str) -> ProblemError:
-        return ProblemError(404, "Not Found", f"No {what} with this id.")
-
-    def visible_message(caller: Principal, message_id: str) -> tuple[Any, bool]:
-        """The message and whether the caller is its recipient; 404 if it may not see it."""
-        row = store.get_message(message_id)
-        if row is None:
-            raise not_found("message")
-        recipient = Party(row["recipient_type"], row["recipient_id"])
-        is_recipient = SCOPE_READ in caller.scopes and caller.inbox == recipient
-        is_sender = SCOPE_SEND in caller.scopes and caller.organisation == row["sender_oin"]
-        if not (is_recipient or is_sender):
-            raise not_found("message")
-        return row, is_recipient
-
-    def recipient_only(caller: Principal, message_id: str, action: str) -> None:
-        _, is_recipient = visible_message(caller, message_id)
-        if not is_recipient:
-            raise ProblemError(403, "Forbidden", f"Only the recipient may {action} a message.")
+    base_url = store.base_url
 
     @router.post("/messages")
     async def send_message(request: Request, caller: Caller) -> Response:
@@ -135,10 +151,16 @@ def build_router(
         )
         return JSONResponse(body)
 
+
+def _add_single_message_routes(
+    router: APIRouter, *, store: MessageStore, worker: DeliveryWorker, principal: Authenticate
+) -> None:
+    Caller = Annotated[Principal, Depends(principal)]
+
     @router.get("/messages/{messageId}")
     async def get_message(message_id: MessageId, caller: Caller) -> Response:
         caller.require_scope(SCOPE_READ, SCOPE_SEND)
-        row, _ = visible_message(caller, message_id)
+        row, _ = _visible_message(store, caller, message_id)
         return JSONResponse(message_view(row))
 
     @router.put("/messages/{messageId}/read-status")
@@ -147,21 +169,28 @@ def build_router(
     ) -> Response:
         caller.require_scope(SCOPE_READ)
         wanted: ReadStatus = await read_json(request, ReadStatus)
-        recipient_only(caller, message_id, "mark")
+        _recipient_only(store, caller, message_id, "mark")
         row = store.set_read(message_id, wanted.read, now=time.time())
         if row is None:  # deleted meanwhile
-            raise not_found("message")
+            raise _not_found("message")
         worker.wake()
         return JSONResponse(message_view(row))
 
     @router.delete("/messages/{messageId}")
     async def delete_message(message_id: MessageId, caller: Caller) -> Response:
         caller.require_scope(SCOPE_READ)
-        recipient_only(caller, message_id, "delete")
+        _recipient_only(store, caller, message_id, "delete")
         if not store.delete_message(message_id, now=time.time()):
-            raise not_found("message")
+            raise _not_found("message")
         worker.wake()
         return Response(status_code=204)
+
+
+def _add_subscription_routes(
+    router: APIRouter, *, store: MessageStore, principal: Authenticate
+) -> None:
+    Caller = Annotated[Principal, Depends(principal)]
+    base_url = store.base_url
 
     @router.post("/subscriptions")
     async def create_subscription(request: Request, caller: Caller) -> Response:
@@ -202,7 +231,7 @@ def build_router(
         owner = caller.require_organisation()
         row = store.get_subscription(subscription_id, owner)
         if row is None:
-            raise not_found("subscription")
+            raise _not_found("subscription")
         return JSONResponse(subscription_view(row))
 
     @router.delete("/subscriptions/{subscriptionId}")
@@ -210,10 +239,8 @@ def build_router(
         caller.require_scope(SCOPE_SUBSCRIBE)
         owner = caller.require_organisation()
         if not store.delete_subscription(subscription_id, owner):
-            raise not_found("subscription")
+            raise _not_found("subscription")
         return Response(status_code=204)
-
-    return router
 
 
 def paged(

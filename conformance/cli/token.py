@@ -24,10 +24,10 @@ from conformance.client.identifiers import is_valid_bsn
 from conformance.client.login import LoginDriverError, driver_for
 from conformance.client.oauth import (
     OAuthClientError,
-    fetch_citizen_tokens,
     fetch_client_credentials,
     load_private_key,
 )
+from conformance.client.oauth_code import fetch_citizen_tokens
 from conformance.exitcodes import ExitCode
 from conformance.spec.vendor import VendorConfigError
 

@@ -2,8 +2,9 @@
 
 ``Wire`` sends every request through the engine's ``HttpClient`` (timeouts, no redirects, a
 size cap) and keeps every exchange, labelled with the block it went to, for evidence and
-coverage. ``IdentityBlock``, ``RegistriesBlock`` and ``MessagingBlock`` are thin clients of the
-catalogue specs: nothing here knows how any implementation works inside.
+coverage. ``IdentityBlock`` here and ``RegistriesBlock`` and ``MessagingBlock`` (in
+``resource_blocks``) are thin clients of the catalogue specs: nothing here knows how any
+implementation works inside.
 
 A refusal with 401 or 403 by a resource server is judged before it is blamed: the harness
 checks the access token against the identity profile itself (signature against the JWKS,
@@ -15,7 +16,6 @@ resource server.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import secrets
 import time
@@ -39,7 +39,7 @@ from conformance.client.oauth import CREDENTIAL_FIELDS, client_assertion, load_p
 from conformance.client.reply import Reply
 from conformance.engine.checks.active import LoginTrace
 from conformance.httplimits import Exchange, HttpClient
-from conformance.interop.steps import IDENTITY, MESSAGING, REGISTRIES, CannotRun, StepFailed
+from conformance.interop.steps import IDENTITY, CannotRun, StepFailed
 from conformance.results import Redactor
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -233,6 +233,44 @@ class IdentityBlock:
         """The authorization code flow with PKCE S256 through the login driver."""
         client = self.clients.portal
         redirect_uri = client.redirect_uri or ""
+        url, state, verifier = self._authorization_request(client, redirect_uri, scopes)
+        request = LoginRequest(
+            url,
+            redirect_uri,
+            bsn,
+            lambda to: self.wire.get(IDENTITY, to),
+            lambda method, to, headers, body, cookies=None: self.wire.request(
+                IDENTITY, method, to, headers, body, cookies
+            ),
+            self.citizen_fields.get(bsn, {}),
+            self.wire.recorded,
+        )
+        location, started = self._login(request, client, actor)
+        values = dict(parse_qsl(urlsplit(location).query))
+        outcome = "redirected back to the client" + (" with a code" if "code" in values else "")
+        self.wire.login(started, outcome, driver_name(self.driver), client.client_id)
+        if "code" not in values or values.get("state") != state:
+            problem = values.get("error") or "no code with the request's state"
+            raise StepFailed(
+                f"the login of {actor} through {client.client_id} redirected without a code "
+                f"({problem})",
+                exchange=self.wire.last,
+                blame=IDENTITY,
+                actor=actor,
+            )
+        self.wire.redactor.add_secret(values["code"])
+        form = {
+            "grant_type": "authorization_code",
+            "code": values["code"],
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        }
+        return self._token(client, form, actor, f"the code exchange for {actor}")
+
+    def _authorization_request(
+        self, client: TestClient, redirect_uri: str, scopes: list[str]
+    ) -> tuple[str, str, str]:
+        """The authorization URL (PKCE S256), its state and its code verifier."""
         verifier = secrets.token_urlsafe(48)
         state = secrets.token_urlsafe(16)
         query = {
@@ -246,18 +284,11 @@ class IdentityBlock:
             "code_challenge_method": "S256",
         }
         url = self.endpoint("authorization_endpoint")
-        url += ("&" if "?" in url else "?") + urlencode(query)
-        request = LoginRequest(
-            url,
-            redirect_uri,
-            bsn,
-            lambda to: self.wire.get(IDENTITY, to),
-            lambda method, to, headers, body, cookies=None: self.wire.request(
-                IDENTITY, method, to, headers, body, cookies
-            ),
-            self.citizen_fields.get(bsn, {}),
-            self.wire.recorded,
-        )
+        return url + ("&" if "?" in url else "?") + urlencode(query), state, verifier
+
+    def _login(self, request: LoginRequest, client: TestClient, actor: str) -> tuple[str, int]:
+        """The login driver's redirect back to the client and where its exchanges start on the
+        wire; a failed login is told to the wire and raised."""
         started = len(self.wire.exchanges)
         name = driver_name(self.driver)
         try:
@@ -277,26 +308,7 @@ class IdentityBlock:
             failed = f"the login driver failed: {type(exc).__name__}: {exc}"
             self.wire.login(started, failed, name, client.client_id)
             raise CannotRun(failed) from exc
-        values = dict(parse_qsl(urlsplit(location).query))
-        outcome = "redirected back to the client" + (" with a code" if "code" in values else "")
-        self.wire.login(started, outcome, name, client.client_id)
-        if "code" not in values or values.get("state") != state:
-            problem = values.get("error") or "no code with the request's state"
-            raise StepFailed(
-                f"the login of {actor} through {client.client_id} redirected without a code "
-                f"({problem})",
-                exchange=self.wire.last,
-                blame=IDENTITY,
-                actor=actor,
-            )
-        self.wire.redactor.add_secret(values["code"])
-        form = {
-            "grant_type": "authorization_code",
-            "code": values["code"],
-            "redirect_uri": redirect_uri,
-            "code_verifier": verifier,
-        }
-        return self._token(client, form, actor, f"the code exchange for {actor}")
+        return location, started
 
     @property
     def jwks(self) -> dict[str, Any]:
@@ -386,133 +398,3 @@ class IdentityBlock:
         if claim is not None and claims.get(claim[0]) != claim[1]:
             problems.append(f"its {claim[0]} claim is {claims.get(claim[0])!r}, not {claim[1]!r}")
         return problems
-
-
-def refused(
-    reply: Reply,
-    block: str,
-    what: str,
-    expected: str,
-    *,
-    identity: IdentityBlock,
-    token: str,
-    audience: str,
-    scope: str,
-    claim: tuple[str, str] | None = None,
-) -> StepFailed:
-    """The failure for an unexpected answer, blamed on identity when the token was unfit."""
-    if reply.status in (401, 403):
-        problems = identity.token_problems(token, audience=audience, scope=scope, claim=claim)
-        if problems:
-            return StepFailed(
-                f"{what}: {reply.describe()}; the access token the identity block issued is "
-                f"unfit for {block}: {'; '.join(problems)}",
-                exchange=reply.exchange,
-                blame=IDENTITY,
-                actor=reply.role,
-            )
-        return StepFailed(
-            f"{what}: {reply.describe()}, expected {expected}, although the access token meets "
-            f"the identity profile (signature, issuer, expiry, aud {audience}, scope {scope})",
-            exchange=reply.exchange,
-            blame=block,
-            actor=reply.role,
-        )
-    return failure(reply, block, what, expected)
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-class RegistriesBlock:
-    def __init__(self, wire: Wire, base_url: str) -> None:
-        self.wire = wire
-        self.base_url = base_url.rstrip("/")
-
-    def declare_birth(self, token: str, declaration: dict[str, Any], actor: str) -> Reply:
-        return self.wire.send(
-            REGISTRIES,
-            "POST",
-            f"{self.base_url}/geboorteaangiften",
-            headers=bearer(token),
-            body=declaration,
-            actor=actor,
-        )
-
-    def declare_move(self, token: str, declaration: dict[str, Any], actor: str) -> Reply:
-        return self.wire.send(
-            REGISTRIES,
-            "POST",
-            f"{self.base_url}/verhuisaangiften",
-            headers=bearer(token),
-            body=declaration,
-            actor=actor,
-        )
-
-    def persons(self, token: str, bsns: list[str], fields: list[str], actor: str) -> Reply:
-        query = {"type": "RaadpleegMetBurgerservicenummer", "burgerservicenummer": bsns}
-        return self.wire.send(
-            REGISTRIES,
-            "POST",
-            f"{self.base_url}/personen?pageSize=20",
-            headers=bearer(token),
-            body={**query, "fields": fields},
-            actor=actor,
-        )
-
-
-class MessagingBlock:
-    def __init__(self, wire: Wire, base_url: str) -> None:
-        self.wire = wire
-        self.base_url = base_url.rstrip("/")
-
-    def subscribe(self, token: str, callback: str, event_types: list[str], actor: str) -> Reply:
-        return self.wire.send(
-            MESSAGING,
-            "POST",
-            f"{self.base_url}/subscriptions",
-            headers=bearer(token),
-            body={"callbackUrl": callback, "eventTypes": event_types},
-            actor=actor,
-        )
-
-    def unsubscribe(self, token: str, subscription_id: str, actor: str) -> None:
-        # Cleaning up is a courtesy, not part of any scenario.
-        with contextlib.suppress(StepFailed):
-            self.wire.send(
-                MESSAGING,
-                "DELETE",
-                f"{self.base_url}/subscriptions/{subscription_id}",
-                headers=bearer(token),
-                actor=actor,
-            )
-
-    def send(self, token: str, key: str, bsn: str, subject: str, text: str, actor: str) -> Reply:
-        return self.wire.send(
-            MESSAGING,
-            "POST",
-            f"{self.base_url}/messages",
-            headers={**bearer(token), "Idempotency-Key": key},
-            body={
-                "recipient": {"type": "bsn", "identifier": bsn},
-                "subject": subject,
-                "body": text,
-            },
-            actor=actor,
-        )
-
-    def inbox(self, token: str, actor: str) -> Reply:
-        return self.wire.send(
-            MESSAGING,
-            "GET",
-            f"{self.base_url}/messages?page=1&pageSize=100",
-            headers=bearer(token),
-            actor=actor,
-        )
-
-    def message(self, token: str, url: str, actor: str) -> Reply:
-        return self.wire.send(MESSAGING, "GET", url, headers=bearer(token), actor=actor)
-
-    def message_url(self, message_id: str) -> str:
-        return f"{self.base_url}/messages/{message_id}"

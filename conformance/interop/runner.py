@@ -19,8 +19,9 @@ from conformance.client.login import LoginDriver, test_login
 from conformance.client.receiver import Receiver
 from conformance.engine.checks.active import LoginTrace
 from conformance.httplimits import Exchange, HttpClient
-from conformance.interop.blocks import IdentityBlock, MessagingBlock, RegistriesBlock, Wire
+from conformance.interop.blocks import IdentityBlock, Wire
 from conformance.interop.people import Person, dutch_today, load_persons
+from conformance.interop.resource_blocks import MessagingBlock, RegistriesBlock
 from conformance.interop.scenarios import SCENARIOS
 from conformance.interop.scenarios.common import Stage
 from conformance.interop.steps import BLOCKS, Journey, Scenario, ScenarioResult

@@ -97,6 +97,66 @@ def media_context(path: Pointer) -> str:
     return ""
 
 
+def _inner_flags(path: Pointer, key: Any, flags: int) -> int:
+    """The flags of a node's children: its own flags plus what its key and place add."""
+    inner = flags & ~_CHILD_OF_FIRST_PROPERTIES
+    if key == "properties":
+        inner |= _BELOW_PROPERTIES
+        if not flags & _BELOW_PROPERTIES:
+            inner |= _CHILD_OF_FIRST_PROPERTIES
+    elif flags & _CHILD_OF_FIRST_PROPERTIES and key in ("date", "datum"):
+        # `$..properties[date,datum]..format`: nimma (Spectral's JSONPath engine) only tries
+        # the first "properties" segment of a node's path for a deep scan followed by a
+        # member union, so a `datum` below an earlier `properties` is never selected. The
+        # filter form of the same rule ($..properties[?(...)]..format) has no such gap.
+        inner |= _IN_FIRST_DATE_PROPERTY
+    if type(key) is str:
+        inner |= _FLAG_OF_KEY.get(key, 0)
+        depth = len(path)
+        if (
+            key in PROBLEM_MEDIA
+            and depth >= 4
+            and path[-2] == "content"
+            and path[-4] == "responses"
+            and type(path[-3]) is str
+            and ERROR_CODE.search(path[-3])
+        ):
+            inner |= _IN_PROBLEM_MEDIA
+        if depth >= 2 and path[-2] == "properties" and DATE_NAME.search(key):
+            inner |= _IN_DATE_PROPERTY
+        if path == ("components", "schemas"):
+            inner |= _IN_COMPONENT_SCHEMAS
+    return inner
+
+
+def _follow_ref(
+    document: Any, node: dict[str, Any], chain: tuple[Pointer, ...]
+) -> tuple[Any, tuple[Pointer, ...]]:
+    """The $ref's target and the chain of targets above it; the node itself for a cycle."""
+    resolved, target = follow(document, node)
+    if target is not None and target not in chain:
+        return resolved, (*chain, target)
+    return node, chain
+
+
+def _file_examples(
+    index: DocIndex, inner: int, key: Any, path: Pointer, node: dict[str, Any]
+) -> None:
+    """File an object with an example as a media example and/or a schema example."""
+    if (
+        inner & _MEDIA_EXAMPLE_SCOPE
+        and js_truthy(node.get("schema"))
+        and ("example" in node or js_truthy(node.get("examples")))
+    ):
+        index.media_examples.append((path, node))
+    if (
+        key != "properties"
+        and ("example" in node or "default" in node)
+        and any(js_truthy(node.get(hint)) for hint in _SCHEMA_HINTS)
+    ):
+        index.schema_examples.append((path, node))
+
+
 def build_index(document: Any) -> DocIndex:
     index = DocIndex()
     if type(document) not in (dict, list):
@@ -105,41 +165,12 @@ def build_index(document: Any) -> DocIndex:
     stack: list[tuple[Any, Pointer, int, tuple[Pointer, ...]]] = [(document, (), 0, ())]
     success, errors = index.success_responses, index.error_responses
     properties, date_formats = index.properties, index.date_formats
-    problem_schemas, method_keyed = index.problem_schemas, index.method_keyed
-    path_servers, media_examples = index.path_servers, index.media_examples
-    schema_examples = index.schema_examples
     nodes = 0
     while stack:
         value, path, flags, chain = stack.pop()
         nodes += 1
         key = path[-1] if path else None
-        inner = flags & ~_CHILD_OF_FIRST_PROPERTIES
-        if key == "properties":
-            inner |= _BELOW_PROPERTIES
-            if not flags & _BELOW_PROPERTIES:
-                inner |= _CHILD_OF_FIRST_PROPERTIES
-        elif flags & _CHILD_OF_FIRST_PROPERTIES and key in ("date", "datum"):
-            # `$..properties[date,datum]..format`: nimma (Spectral's JSONPath engine) only tries
-            # the first "properties" segment of a node's path for a deep scan followed by a
-            # member union, so a `datum` below an earlier `properties` is never selected. The
-            # filter form of the same rule ($..properties[?(...)]..format) has no such gap.
-            inner |= _IN_FIRST_DATE_PROPERTY
-        if type(key) is str:
-            inner |= _FLAG_OF_KEY.get(key, 0)
-            depth = len(path)
-            if (
-                key in PROBLEM_MEDIA
-                and depth >= 4
-                and path[-2] == "content"
-                and path[-4] == "responses"
-                and type(path[-3]) is str
-                and ERROR_CODE.search(path[-3])
-            ):
-                inner |= _IN_PROBLEM_MEDIA
-            if depth >= 2 and path[-2] == "properties" and DATE_NAME.search(key):
-                inner |= _IN_DATE_PROPERTY
-            if path == ("components", "schemas"):
-                inner |= _IN_COMPONENT_SCHEMAS
+        inner = _inner_flags(path, key, flags)
         under_paths = bool(path) and path[0] == "paths"
         is_responses = key == "responses"
         is_properties = key == "properties"
@@ -148,10 +179,7 @@ def build_index(document: Any) -> DocIndex:
         for k, v in items:
             child_chain = chain
             if type(v) is dict and "$ref" in v:
-                resolved, target = follow(document, v)
-                if target is not None and target not in chain:
-                    v = resolved
-                    child_chain = (*chain, target)
+                v, child_chain = _follow_ref(document, v, chain)
             cpath = (*path, k)
             if is_responses and type(k) is str:
                 if SUCCESS_CODE.search(k):
@@ -168,26 +196,15 @@ def build_index(document: Any) -> DocIndex:
             elif k == "nullable" and v is True:
                 index.nullable = True
             if k == "schema" and inner & _IN_PROBLEM_MEDIA:
-                problem_schemas.append((cpath, v))
+                index.problem_schemas.append((cpath, v))
             if under_paths and type(k) is str and METHOD_LIKE.search(k):
-                method_keyed.append((cpath, v))
+                index.method_keyed.append((cpath, v))
             if is_servers:
-                path_servers.append((cpath, v))
+                index.path_servers.append((cpath, v))
             tv = type(v)
             if tv is dict:
-                if (
-                    inner & _MEDIA_EXAMPLE_SCOPE
-                    and js_truthy(v.get("schema"))
-                    and ("example" in v or js_truthy(v.get("examples")))
-                ):
-                    media_examples.append((cpath, v))
-                if (
-                    inner & _SCHEMA_EXAMPLE_SCOPE
-                    and k != "properties"
-                    and ("example" in v or "default" in v)
-                    and any(js_truthy(v.get(hint)) for hint in _SCHEMA_HINTS)
-                ):
-                    schema_examples.append((cpath, v))
+                if inner & _SCHEMA_EXAMPLE_SCOPE:
+                    _file_examples(index, inner, k, cpath, v)
             elif tv is not list:
                 continue
             if child_chain is not chain:

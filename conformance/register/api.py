@@ -118,7 +118,14 @@ CertificateId = Annotated[str, Path(pattern=SHA256, max_length=64)]
 
 def api_router() -> APIRouter:
     router = APIRouter()
+    _add_overview_routes(router)
+    _add_certificate_routes(router)
+    _add_key_routes(router)
+    _add_publication_routes(router)
+    return router
 
+
+def _add_overview_routes(router: APIRouter) -> None:
     @router.get("/openapi.json", include_in_schema=False)
     async def openapi_json() -> Response:
         return JSONResponse(openapi_document(), headers={"Access-Control-Allow-Origin": "*"})
@@ -156,6 +163,8 @@ def api_router() -> APIRouter:
             data = queries.diff(connection, policy_of(request), vendor, product, first, second)
         return json_response(data)
 
+
+def _add_certificate_routes(router: APIRouter) -> None:
     @router.get("/requirements/{requirement_id}")
     def get_requirement(
         request: Request,
@@ -182,6 +191,8 @@ def api_router() -> APIRouter:
             data = queries.report_file(connection, certificate_id)
         return Response(data, media_type="application/json")
 
+
+def _add_key_routes(router: APIRouter) -> None:
     @router.get("/keys")
     def get_keys(request: Request) -> Response:
         with engine_of(request).connect() as connection:
@@ -228,6 +239,8 @@ def api_router() -> APIRouter:
                 raise Refused(404, "Not Found", f"no trusted key SHA256:{key_sha256}")
         return Response(status_code=204)
 
+
+def _add_publication_routes(router: APIRouter) -> None:
     @router.post("/vendor-tokens")
     async def post_vendor_token(
         request: Request, _who: Annotated[access.Caller, Depends(admin)]
@@ -255,5 +268,3 @@ def api_router() -> APIRouter:
         if done.created:
             return json_response(data, 201, headers={"Location": url})
         return json_response(data)
-
-    return router

@@ -123,6 +123,13 @@ Optional = Annotated[str | None, Query(max_length=64)]
 
 def pages_router() -> APIRouter:
     router = APIRouter(include_in_schema=False)
+    _add_overview_pages(router)
+    _add_detail_pages(router)
+    return router
+
+
+def _add_overview_pages(router: APIRouter) -> None:
+    """The stylesheet, the overview and a product's page."""
 
     @router.get("/static/register.css")
     def css() -> Response:
@@ -168,6 +175,10 @@ def pages_router() -> APIRouter:
                 difference = queries.diff(connection, policy, vendor, product, first, second)
         return render(request, "product.html", data=data, diff=difference)
 
+
+def _add_detail_pages(router: APIRouter) -> None:
+    """A requirement's and a certificate's page, and a product's badge."""
+
     @router.get("/requirements/{requirement_id}")
     def requirement_page(
         request: Request,
@@ -190,5 +201,3 @@ def pages_router() -> APIRouter:
         with _engine(request).connect() as connection:
             entry = queries.latest_for_badge(connection, _policy(request), vendor, product, block)
         return Response(badge(block, entry), media_type="image/svg+xml")
-
-    return router

@@ -141,10 +141,23 @@ def publish(engine: Engine, certificate: bytes, report: Any, caller: Caller) -> 
     raise AssertionError("unreachable")
 
 
-def _publish(
-    connection: Connection, certificate: bytes, digest: str, report: Any, caller: Caller
-) -> Published:
-    payload, key = _verified_payload(connection, certificate)
+@dataclass(frozen=True, slots=True)
+class _Claims:
+    """What a verified certificate says about the run, checked for the register's limits."""
+
+    vendor_name: str
+    product_name: str
+    product_slug: str
+    product_version: str
+    block: str
+    profile_version: str
+    verdict: str
+    score: int
+    issued_at: str
+
+
+def _product_claims(payload: dict[str, Any], caller: Caller) -> tuple[str, str, str, str]:
+    """The vendor, product name, product slug and version; refused unless the caller's own."""
     product = payload.get("product")
     if not isinstance(product, dict):
         raise Refused(
@@ -168,6 +181,11 @@ def _publish(
             f"this token publishes only the products of {caller.vendor_name!r}; the certificate "
             f"is for {vendor_name!r}",
         )
+    return vendor_name, product_name, product_slug, product_version
+
+
+def _claims(payload: dict[str, Any], caller: Caller) -> _Claims:
+    vendor_name, product_name, product_slug, product_version = _product_claims(payload, caller)
     block = payload.get("block") or {}
     block_name = _text(block.get("name"), "block.name", 64)
     profile_version = _text(block.get("profile_version"), "block.profile_version", 64)
@@ -177,31 +195,49 @@ def _publish(
     if verdict not in VERDICTS or not isinstance(score, int) or not 0 <= score <= 100:
         raise Refused(400, "Invalid verdict", "the certificate's verdict or score is malformed")
     issued_at = clock.iso(clock.parse(_text(payload.get("issued_at"), "issued_at", 40)))
+    return _Claims(
+        vendor_name=vendor_name,
+        product_name=product_name,
+        product_slug=product_slug,
+        product_version=product_version,
+        block=block_name,
+        profile_version=profile_version,
+        verdict=verdict,
+        score=score,
+        issued_at=issued_at,
+    )
+
+
+def _publish(
+    connection: Connection, certificate: bytes, digest: str, report: Any, caller: Caller
+) -> Published:
+    payload, key = _verified_payload(connection, certificate)
+    claims = _claims(payload, caller)
     parsed = _check_report(report, payload)
     existing = connection.execute(
         select(runs.c.id).where(runs.c.certificate_sha256 == digest)
     ).first()
     if existing is not None:
         return Published(digest, created=False)
-    vendor = vendor_row(connection, vendor_name, create=True)
+    vendor = vendor_row(connection, claims.vendor_name, create=True)
     if key.kind == VENDOR_KEY and key.vendor_id != vendor.id:
         raise Refused(
             403,
             "Not the vendor's key",
             "the certificate is signed with another vendor's own key; nothing was stored",
         )
-    product_id = _product_id(connection, vendor.id, product_slug, product_name)
+    product_id = _product_id(connection, vendor.id, claims.product_slug, claims.product_name)
     run_id = connection.execute(
         insert(runs)
         .values(
             certificate_sha256=digest,
             product_id=product_id,
-            product_version=product_version,
-            block=block_name,
-            profile_version=profile_version,
-            verdict=verdict,
-            score=score,
-            issued_at=issued_at,
+            product_version=claims.product_version,
+            block=claims.block,
+            profile_version=claims.profile_version,
+            verdict=claims.verdict,
+            score=claims.score,
+            issued_at=claims.issued_at,
             run_uuid=str(parsed.run_id)[:64],
             key_id=key.id,
             assessment=SELF_ASSESSED if key.kind == VENDOR_KEY else AUTHORITY,
@@ -211,6 +247,14 @@ def _publish(
         )
         .returning(runs.c.id)
     ).scalar_one()
+    _store_outcomes(connection, run_id, payload)
+    _remember_requirements(connection, parsed, claims.block, claims.issued_at)
+    _update_cell(connection, product_id, claims.block, claims.profile_version)
+    return Published(digest, created=True)
+
+
+def _store_outcomes(connection: Connection, run_id: int, payload: dict[str, Any]) -> None:
+    """One row per requirement outcome the certificate lists (the last of a repeated id)."""
     outcomes = {
         item["id"]: item
         for item in payload.get("requirements") or []
@@ -229,9 +273,6 @@ def _publish(
                 for ident, item in outcomes.items()
             ],
         )
-    _remember_requirements(connection, parsed, block_name, issued_at)
-    _update_cell(connection, product_id, block_name, profile_version)
-    return Published(digest, created=True)
 
 
 def _update_cell(connection: Connection, product_id: int, block: str, profile_version: str) -> None:

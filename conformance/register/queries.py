@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, Select, func, select
 
 from conformance.register import clock
 from conformance.register.access import key_view, parse_public_key
@@ -100,27 +100,11 @@ _RUN_COLUMNS = (
 )
 
 
-def overview(
-    connection: Connection,
-    policy: Policy,
-    *,
-    block: str | None = None,
-    verdict: str | None = None,
-    vendor: str | None = None,
-    page: int | None = None,
-    page_size: int = 100,
-) -> dict[str, Any]:
-    """One cell per product, block and profile version: the latest run and a short history.
-    All cells, or with ``page`` (from 1) one page of ``page_size`` of them."""
-    newest = newest_profiles(connection)
-    now = clock.now()
-    conditions = []
-    if block:
-        conditions.append(cells.c.block == block)
-    if verdict:
-        conditions.append(runs.c.verdict == verdict)
-    if vendor:
-        conditions.append(vendors.c.slug == vendor)
+def _cells_query(
+    connection: Connection, conditions: list[ColumnElement[bool]]
+) -> tuple[Select[Any], int]:
+    """The overview's cells with their latest run, product and vendor, in display order, and
+    how many match ``conditions``."""
     joined = (
         cells.join(runs, cells.c.latest_run_id == runs.c.id)
         .join(products, cells.c.product_id == products.c.id)
@@ -142,6 +126,31 @@ def overview(
     total = connection.execute(
         select(func.count()).select_from(joined).where(*conditions)
     ).scalar_one()
+    return query, total
+
+
+def overview(
+    connection: Connection,
+    policy: Policy,
+    *,
+    block: str | None = None,
+    verdict: str | None = None,
+    vendor: str | None = None,
+    page: int | None = None,
+    page_size: int = 100,
+) -> dict[str, Any]:
+    """One cell per product, block and profile version: the latest run and a short history.
+    All cells, or with ``page`` (from 1) one page of ``page_size`` of them."""
+    newest = newest_profiles(connection)
+    now = clock.now()
+    conditions = []
+    if block:
+        conditions.append(cells.c.block == block)
+    if verdict:
+        conditions.append(runs.c.verdict == verdict)
+    if vendor:
+        conditions.append(vendors.c.slug == vendor)
+    query, total = _cells_query(connection, conditions)
     if page is not None:
         query = query.limit(page_size).offset((page - 1) * page_size)
     found = [

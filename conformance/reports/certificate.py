@@ -51,11 +51,92 @@ def build_payload(
 ) -> dict[str, Any]:
     """What the certificate asserts; every value comes from the report and its judgement."""
     product = report.product
+    return {
+        "format": CERTIFICATE_FORMAT,
+        "issued_at": issued_at or _now(),
+        "verdict": certification.verdict.value,
+        "score": certification.score,
+        "score_formula": SCORE_FORMULA,
+        "reasons": list(certification.reasons),
+        "waivers_evaluated_on": certification.evaluated_on.isoformat(),
+        "product": None
+        if product is None
+        else {"vendor": product.vendor, "name": product.name, "version": product.version},
+        "block": _block(report),
+        "target": {"base_url": report.base_url},
+        "harness": {
+            "gdi_conformance": report.tools.gdi_conformance,
+            "schemathesis": report.tools.schemathesis,
+            "hypothesis": report.tools.hypothesis,
+            "openapi_core": report.tools.openapi_core,
+            "python": report.tools.python,
+        },
+        "run": _run(report),
+        "requirements": [
+            {
+                "id": item.id,
+                "level": item.level.value,
+                "outcome": item.result.outcome.value,
+                "standing": item.standing.value,
+                "cases": item.result.cases,
+                "note": item.note,
+            }
+            for item in certification.requirements
+        ],
+        "exceptions": _exceptions(report),
+        "waivers": _waivers(certification),
+    }
+
+
+def _block(report: RunReport) -> dict[str, Any]:
+    """The building block judged: its profile and spec, each with its digest."""
+    return {
+        "name": report.profile.name,
+        "profile_kind": report.profile.kind,
+        "profile_version": report.profile.version,
+        "profile_sha256": report.profile.sha256,
+        "spec_title": report.spec.title,
+        "spec_version": report.spec.version,
+        "spec_sha256": report.spec.sha256,
+        "openapi_version": report.spec.openapi_version,
+    }
+
+
+def _run(report: RunReport) -> dict[str, Any]:
+    """How the run went: its seed and budget, its time, its completeness, the report's digest."""
+    return {
+        "run_id": report.run_id,
+        "seed": report.seed,
+        "max_examples": report.budget.max_examples,
+        "max_time_s": report.budget.max_time_s,
+        "workers": report.budget.workers,
+        "threads": report.budget.threads,
+        "request_timeout_s": report.budget.request_timeout_s,
+        "started_at": report.started_at,
+        "finished_at": report.finished_at,
+        "duration_s": report.duration_s,
+        "complete": report.completion.complete,
+        "incomplete_reason": report.completion.reason,
+        "cases": report.summary.cases,
+        "report_sha256": report_digest(report),
+    }
+
+
+def _exceptions(report: RunReport) -> list[dict[str, Any]]:
+    """The profile exceptions the run applied, each once."""
     exceptions = {
         applied.id: applied
         for result in report.requirements
         for applied in result.exceptions_applied
     }
+    return [
+        {"id": item.id, "rule": item.rule, "matched": item.matched, "reason": item.reason}
+        for item in exceptions.values()
+    ]
+
+
+def _waivers(certification: Certification) -> list[dict[str, Any]]:
+    """Every waiver evaluated, expired first, then applied, then unused (with why)."""
     unused = {waiver: why for waiver, why in certification.waivers_unused}
     waivers = [
         {**waiver.to_dict(), "status": "expired", "note": "expired: the failure counts"}
@@ -68,68 +149,7 @@ def build_payload(
     waivers += [
         {**waiver.to_dict(), "status": "unused", "note": why} for waiver, why in unused.items()
     ]
-    return {
-        "format": CERTIFICATE_FORMAT,
-        "issued_at": issued_at or _now(),
-        "verdict": certification.verdict.value,
-        "score": certification.score,
-        "score_formula": SCORE_FORMULA,
-        "reasons": list(certification.reasons),
-        "waivers_evaluated_on": certification.evaluated_on.isoformat(),
-        "product": None
-        if product is None
-        else {"vendor": product.vendor, "name": product.name, "version": product.version},
-        "block": {
-            "name": report.profile.name,
-            "profile_kind": report.profile.kind,
-            "profile_version": report.profile.version,
-            "profile_sha256": report.profile.sha256,
-            "spec_title": report.spec.title,
-            "spec_version": report.spec.version,
-            "spec_sha256": report.spec.sha256,
-            "openapi_version": report.spec.openapi_version,
-        },
-        "target": {"base_url": report.base_url},
-        "harness": {
-            "gdi_conformance": report.tools.gdi_conformance,
-            "schemathesis": report.tools.schemathesis,
-            "hypothesis": report.tools.hypothesis,
-            "openapi_core": report.tools.openapi_core,
-            "python": report.tools.python,
-        },
-        "run": {
-            "run_id": report.run_id,
-            "seed": report.seed,
-            "max_examples": report.budget.max_examples,
-            "max_time_s": report.budget.max_time_s,
-            "workers": report.budget.workers,
-            "threads": report.budget.threads,
-            "request_timeout_s": report.budget.request_timeout_s,
-            "started_at": report.started_at,
-            "finished_at": report.finished_at,
-            "duration_s": report.duration_s,
-            "complete": report.completion.complete,
-            "incomplete_reason": report.completion.reason,
-            "cases": report.summary.cases,
-            "report_sha256": report_digest(report),
-        },
-        "requirements": [
-            {
-                "id": item.id,
-                "level": item.level.value,
-                "outcome": item.result.outcome.value,
-                "standing": item.standing.value,
-                "cases": item.result.cases,
-                "note": item.note,
-            }
-            for item in certification.requirements
-        ],
-        "exceptions": [
-            {"id": item.id, "rule": item.rule, "matched": item.matched, "reason": item.reason}
-            for item in exceptions.values()
-        ],
-        "waivers": waivers,
-    }
+    return waivers
 
 
 def _unb64(text: str) -> bytes:

@@ -10,7 +10,7 @@ import jwt
 import pytest
 from support.services import RunningBlocks, running_blocks
 
-from conformance.client import oauth
+from conformance.client import oauth, oauth_code
 from conformance.client.oauth import OAuthClientError
 from conformance.paths import seed_root
 
@@ -102,9 +102,9 @@ def test_unreadable_or_wrong_key_files(tmp_path: Path) -> None:
 
 
 def test_registered_redirect_uri_from_the_seed() -> None:
-    assert oauth.registered_redirect_uri("burger-portaal").startswith("https://")
+    assert oauth_code.registered_redirect_uri("burger-portaal").startswith("https://")
     with pytest.raises(OAuthClientError, match="no redirect URI known"):
-        oauth.registered_redirect_uri("gemeente-utrecht")
+        oauth_code.registered_redirect_uri("gemeente-utrecht")
 
 
 # --- against the identity block ------------------------------------------------------------
@@ -128,7 +128,7 @@ def test_client_credentials_token(base_url: str) -> None:
 
 @pytest.mark.slow
 def test_citizen_tokens_through_the_test_login(base_url: str) -> None:
-    response = oauth.fetch_citizen_tokens(
+    response = oauth_code.fetch_citizen_tokens(
         base_url, "burger-portaal", PORTAL_KEY, bsn="999993653", scopes=["openid", "messaging:read"]
     )
     assert response.id_token is not None
@@ -145,14 +145,14 @@ def test_refusals_carry_the_oauth_error(base_url: str) -> None:
         oauth.client_credentials_token(base_url, "gemeente-utrecht", ORG_KEY, ["openid"])
     assert raised.value.error == "invalid_scope"
     with pytest.raises(OAuthClientError, match="access_denied") as raised:
-        oauth.citizen_token(base_url, "burger-portaal", PORTAL_KEY, bsn="123456789")
+        oauth_code.citizen_token(base_url, "burger-portaal", PORTAL_KEY, bsn="123456789")
     assert raised.value.error == "access_denied"
 
 
 @pytest.mark.slow
 def test_authorization_endpoint_that_does_not_redirect(base_url: str) -> None:
     with pytest.raises(OAuthClientError, match="answered 403 instead of a redirect"):
-        oauth.citizen_token(
+        oauth_code.citizen_token(
             base_url, "burger-portaal", PORTAL_KEY, bsn="999993653",
             redirect_uri="https://elders.example/cb",
         )  # fmt: skip

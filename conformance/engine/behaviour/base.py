@@ -66,6 +66,16 @@ class Disagreement(Exception):
         self.category = category  # which check of a shared scenario it belongs to
 
 
+def disagree_if(
+    problems: list[str], title: str, lead: str, reply: Reply | None, *, operation: str
+) -> None:
+    """End the scenario with a Disagreement listing ``problems`` after ``lead: ``, if any."""
+    if problems:
+        raise Disagreement(
+            title, f"{lead}: " + "; ".join(problems) + ".", reply, operation=operation
+        )
+
+
 @dataclass(slots=True)
 class Findings:
     check: str

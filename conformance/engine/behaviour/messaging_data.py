@@ -102,6 +102,32 @@ def sent(session: Session, message: dict[str, Any], *, role: Role = SENDER) -> t
     return message_id, reply
 
 
+def marked_read(
+    session: Session,
+    message_id: str,
+    *,
+    title: str = "Marking read refused",
+    expectation: str = "the recipient marks its own message",
+) -> Reply:
+    """The citizen marks its own message read, which must succeed (200)."""
+    reply = session.call(CITIZEN, "PUT", f"/messages/{message_id}/read-status", body={"read": True})
+    expect_status(reply, 200, title, expectation, operation=MARK)
+    return reply
+
+
+def deleted(
+    session: Session,
+    message_id: str,
+    *,
+    title: str = "Deleting refused",
+    expectation: str = "the recipient deletes its own message",
+) -> Reply:
+    """The citizen deletes its own message, which must succeed (204)."""
+    reply = session.call(CITIZEN, "DELETE", f"/messages/{message_id}")
+    expect_status(reply, 204, title, expectation, operation=DELETE)
+    return reply
+
+
 def listing(
     session: Session,
     role: Role,

@@ -37,9 +37,11 @@ from conformance.engine.behaviour.messaging_data import (
     SENDER,
     SUBSCRIBE,
     bsn_of,
+    deleted,
     delivery_exchange,
     everything,
     ids,
+    marked_read,
     new_message,
     oin_of,
     sent,
@@ -265,24 +267,8 @@ def cloudevents(session: Session) -> None:
             message_id, created = sent(session, message)
             location = session.resolve(created.header("location") or "")
             secrets = [message["subject"], message["body"], bsn_of(session, CITIZEN)]
-            marked = session.call(
-                CITIZEN, "PUT", f"/messages/{message_id}/read-status", body={"read": True}
-            )
-            expect_status(
-                marked,
-                200,
-                "Marking read refused",
-                "the recipient marks its own message",
-                operation="markMessageRead",
-            )
-            gone = session.call(CITIZEN, "DELETE", f"/messages/{message_id}")
-            expect_status(
-                gone,
-                204,
-                "Deleting refused",
-                "the recipient deletes its own message",
-                operation="deleteMessage",
-            )
+            marked = marked_read(session, message_id)
+            gone = deleted(session, message_id)
             for kind, cause in ((RECEIVED, created), (READ, marked), (DELETED, gone)):
                 deliveries = await_delivery(
                     session, receiver, about(message_id, kind), f"a {kind} event", cause, SUBSCRIBE
@@ -309,16 +295,7 @@ def event_scope(session: Session) -> None:
             subscription(session, OTHER_ORGANISATION, theirs),
         ):
             message_id, _ = sent(session, to_citizen(session, CITIZEN, "Bereik"))
-            marked = session.call(
-                CITIZEN, "PUT", f"/messages/{message_id}/read-status", body={"read": True}
-            )
-            expect_status(
-                marked,
-                200,
-                "Marking read refused",
-                "the recipient marks its own message",
-                operation="markMessageRead",
-            )
+            marked = marked_read(session, message_id)
             at_mine: Callable[[Delivery], bool] = lambda item: item.path == "reads-only"  # noqa: E731
             at_theirs: Callable[[Delivery], bool] = lambda item: item.path == "other-organisation"  # noqa: E731
             await_delivery(

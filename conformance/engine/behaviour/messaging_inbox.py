@@ -9,12 +9,17 @@ from __future__ import annotations
 import contextlib
 import re
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from hypothesis import strategies as st
 
 from conformance.client.reply import Reply
-from conformance.engine.behaviour.base import Disagreement, Session, behaviour_check, expect_status
+from conformance.engine.behaviour.base import (
+    Disagreement,
+    Session,
+    behaviour_check,
+    disagree_if,
+    expect_status,
+)
 from conformance.engine.behaviour.explore import explore
 from conformance.engine.behaviour.messaging_data import (
     CITIZEN,
@@ -30,10 +35,12 @@ from conformance.engine.behaviour.messaging_data import (
     PAGING_CITIZEN,
     SENDER,
     bsn_of,
+    deleted,
     everything,
     ids,
     items_of,
     listing,
+    marked_read,
     problem_shape,
     sent,
     subscription,
@@ -46,6 +53,7 @@ from conformance.engine.behaviour.messaging_machine import (
     OWN_INBOX,
     report_machine,
 )
+from conformance.engine.behaviour.paging import page_of_link
 from conformance.engine.behaviour.registries_data import total_pages
 
 UTC_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
@@ -159,23 +167,17 @@ def recipient_only_actions(session: Session) -> None:
             kept,
             operation=MARK,
         )
-    marked = session.call(
-        CITIZEN, "PUT", f"/messages/{message_id}/read-status", body={"read": True}
+    marked_read(
+        session,
+        message_id,
+        title="The recipient cannot mark its message",
+        expectation="the recipient marks its own messages",
     )
-    expect_status(
-        marked,
-        200,
-        "The recipient cannot mark its message",
-        "the recipient marks its own messages",
-        operation=MARK,
-    )
-    gone = session.call(CITIZEN, "DELETE", f"/messages/{message_id}")
-    expect_status(
-        gone,
-        204,
-        "The recipient cannot delete its message",
-        "the recipient deletes its own messages",
-        operation=DELETE,
+    gone = deleted(
+        session,
+        message_id,
+        title="The recipient cannot delete its message",
+        expectation="the recipient deletes its own messages",
     )
     session.findings.passed(DELETE, gone)
 
@@ -184,43 +186,8 @@ def recipient_only_actions(session: Session) -> None:
 def mark_read(session: Session) -> None:
     message_id, _ = sent(session, to_citizen(session, CITIZEN))
     path = f"/messages/{message_id}/read-status"
-    first = session.call(CITIZEN, "PUT", path, body={"read": True})
-    expect_status(
-        first, 200, "Marking read refused", "the recipient marks its own message", operation=MARK
-    )
-    read_at = first.member("readAt")
-    if (
-        first.member("status") != "read"
-        or not isinstance(read_at, str)
-        or not UTC_TIME.match(read_at)
-    ):
-        raise Disagreement(
-            "Marked read without status read and a UTC readAt",
-            f"{first.describe()} with status {first.member('status')!r} and readAt {read_at!r}.",
-            first,
-            operation=MARK,
-        )
-    again = session.call(CITIZEN, "PUT", path, body={"read": True})
-    expect_status(
-        again, 200, "Marking read twice refused", "marking read is idempotent", operation=MARK
-    )
-    if again.member("status") != "read" or again.member("readAt") != read_at:
-        raise Disagreement(
-            "Marking read again is not idempotent",
-            f"{again.describe()} with readAt {again.member('readAt')!r}; the first mark gave "
-            f"{read_at!r}.",
-            again,
-            operation=MARK,
-        )
-    shown = session.call(CITIZEN, "GET", f"/messages/{message_id}")
-    if shown.member("status") != "read" or shown.member("readAt") != read_at:
-        raise Disagreement(
-            "The mark did not stick",
-            f"{shown.describe()} with status {shown.member('status')!r} and readAt "
-            f"{shown.member('readAt')!r} after marking it read at {read_at}.",
-            shown,
-            operation=MARK,
-        )
+    read_at = _marked_once(session, path)
+    _mark_is_idempotent(session, message_id, path, read_at)
     unread = session.call(CITIZEN, "PUT", path, body={"read": False})
     expect_status(
         unread,
@@ -252,13 +219,56 @@ def mark_read(session: Session) -> None:
     report_machine(session, MARK_READ)
 
 
+def _marked_once(session: Session, path: str) -> str:
+    """Mark read: status read and a UTC readAt; the readAt."""
+    first = session.call(CITIZEN, "PUT", path, body={"read": True})
+    expect_status(
+        first, 200, "Marking read refused", "the recipient marks its own message", operation=MARK
+    )
+    read_at = first.member("readAt")
+    if (
+        first.member("status") != "read"
+        or not isinstance(read_at, str)
+        or not UTC_TIME.match(read_at)
+    ):
+        raise Disagreement(
+            "Marked read without status read and a UTC readAt",
+            f"{first.describe()} with status {first.member('status')!r} and readAt {read_at!r}.",
+            first,
+            operation=MARK,
+        )
+    return read_at
+
+
+def _mark_is_idempotent(session: Session, message_id: str, path: str, read_at: str) -> None:
+    """Marking read again keeps the first readAt, and reading the message shows it."""
+    again = session.call(CITIZEN, "PUT", path, body={"read": True})
+    expect_status(
+        again, 200, "Marking read twice refused", "marking read is idempotent", operation=MARK
+    )
+    if again.member("status") != "read" or again.member("readAt") != read_at:
+        raise Disagreement(
+            "Marking read again is not idempotent",
+            f"{again.describe()} with readAt {again.member('readAt')!r}; the first mark gave "
+            f"{read_at!r}.",
+            again,
+            operation=MARK,
+        )
+    shown = session.call(CITIZEN, "GET", f"/messages/{message_id}")
+    if shown.member("status") != "read" or shown.member("readAt") != read_at:
+        raise Disagreement(
+            "The mark did not stick",
+            f"{shown.describe()} with status {shown.member('status')!r} and readAt "
+            f"{shown.member('readAt')!r} after marking it read at {read_at}.",
+            shown,
+            operation=MARK,
+        )
+
+
 @behaviour_check("bb:messaging:delete-effective")
 def delete_effective(session: Session) -> None:
     message_id, _ = sent(session, to_citizen(session, CITIZEN))
-    gone = session.call(CITIZEN, "DELETE", f"/messages/{message_id}")
-    expect_status(
-        gone, 204, "Deleting refused", "the recipient deletes its own message", operation=DELETE
-    )
+    deleted(session, message_id)
     for role, method, suffix, body, operation in (
         (CITIZEN, "GET", "", None, GET),
         (SENDER, "GET", "", None, GET),
@@ -284,18 +294,6 @@ def delete_effective(session: Session) -> None:
         )
     session.findings.passed(LIST, listed)
     report_machine(session, DELETE_EFFECTIVE)
-
-
-def _page_link(href: Any) -> tuple[int | None, int | None]:
-    if not isinstance(href, str):
-        return None, None
-    values = parse_qs(urlsplit(href).query)
-
-    def number(name: str) -> int | None:
-        items = values.get(name) or []
-        return int(items[0]) if items and items[0].isdigit() else None
-
-    return number("page"), number("pageSize")
 
 
 def page_problems(reply: Reply, page: int, size: int, count: int, operation: str) -> list[str]:
@@ -324,7 +322,7 @@ def page_problems(reply: Reply, page: int, size: int, count: int, operation: str
     if 1 < page <= pages:
         expected["prev"] = page - 1
     for name, target in expected.items():
-        if _page_link((links.get(name) or {}).get("href")) != (target, size):
+        if page_of_link((links.get(name) or {}).get("href")) != (target, size):
             problems.append(
                 f"the {name} link is {links.get(name)!r}, expected page {target} of size {size}"
             )
@@ -373,13 +371,13 @@ def judge_paging(
             operation=operation,
         )
         problems = page_problems(reply, page, size, len(order), operation)
-        if problems:
-            raise Disagreement(
-                "Page metadata or content does not add up",
-                f"{path} pageSize={size} page {page}: " + "; ".join(problems) + ".",
-                reply,
-                operation=operation,
-            )
+        disagree_if(
+            problems,
+            "Page metadata or content does not add up",
+            f"{path} pageSize={size} page {page}",
+            reply,
+            operation=operation,
+        )
         seen += ids(items_of(reply, operation))
     if seen != order:
         raise Disagreement(

@@ -126,6 +126,13 @@ def judge_refusal(
     session.findings.passed(operation, reply)
 
 
+Refusal = tuple[str, Callable[[], Reply], int, list[str], str]
+
+
+def _declaring(session: Session, path: str, body: Body) -> Callable[[], Reply]:
+    return lambda: declare(session, path, body)
+
+
 @behaviour_check("bb:registries:declaration-rejections")
 def declaration_rejections(session: Session) -> None:
     parents = Parents(session)
@@ -139,35 +146,55 @@ def declaration_rejections(session: Session) -> None:
     )
     began = str((born.member("verblijfplaats") or {}).get("datumAanvangAdreshouding"))
     before_mother = (dt.date.fromisoformat(mothers_birth) - dt.timedelta(days=1)).isoformat()
+    cases = [
+        *_unknown_persons(session, mother, stranger, began),
+        *_conflicts(session, mother, other, child, dates=(later, before_mother, began)),
+    ]
+    for name, send, expected, watched, operation in cases:
+        judge_refusal(session, name, send, expected, watched, operation)
 
-    def birth(body: Body) -> Callable[[], Reply]:
-        return lambda: declare(session, "/geboorteaangiften", body)
 
-    def move(body: Body) -> Callable[[], Reply]:
-        return lambda: declare(session, "/verhuisaangiften", body)
-
-    cases: list[tuple[str, Callable[[], Reply], int, list[str], str]] = [
+def _unknown_persons(session: Session, mother: str, stranger: str, began: str) -> list[Refusal]:
+    """Declarations about a person the register does not hold: 404."""
+    return [
         (
             "a birth whose mother the register does not hold",
-            birth(_birth(stranger)),
+            _declaring(session, "/geboorteaangiften", _birth(stranger)),
             404,
             [],
             BIRTH,
         ),
         (
             "a birth whose other parent the register does not hold",
-            birth(_birth(mother, other=stranger)),
+            _declaring(session, "/geboorteaangiften", _birth(mother, other=stranger)),
             404,
             [mother],
             BIRTH,
         ),
         (
             "a move of a person the register does not hold",
-            move(_move(stranger, began)),
+            _declaring(session, "/verhuisaangiften", _move(stranger, began)),
             404,
             [],
             MOVE,
         ),
+    ]
+
+
+def _conflicts(
+    session: Session, mother: str, other: str, child: str, *, dates: tuple[str, str, str]
+) -> list[Refusal]:
+    """Declarations that contradict what the register holds: 409. ``dates``: a day after
+    today, the day before the mother's birth, the day the child's address began."""
+    later, before_mother, began = dates
+
+    def birth(body: Body) -> Callable[[], Reply]:
+        return _declaring(session, "/geboorteaangiften", body)
+
+    def move(body: Body) -> Callable[[], Reply]:
+        return _declaring(session, "/verhuisaangiften", body)
+
+    return [
         (
             "a birth with the mother as the other parent too",
             birth(_birth(mother, other=mother)),
@@ -198,8 +225,6 @@ def declaration_rejections(session: Session) -> None:
             MOVE,
         ),
     ]
-    for name, send, expected, watched, operation in cases:
-        judge_refusal(session, name, send, expected, watched, operation)
 
 
 @behaviour_check("bb:registries:scopes")
@@ -207,6 +232,48 @@ def scopes(session: Session) -> None:
     parents = Parents(session)
     mother = str(parents.mothers[0]["burgerservicenummer"])
     lookup = {"type": BY_BSN, "burgerservicenummer": [mother], "fields": ["burgerservicenummer"]}
+    child, began, birth_id, move_id = _allowed_by_scope(session, mother, lookup)
+    later = (began + dt.timedelta(days=2)).isoformat()
+    refusals: list[tuple[str, Callable[[], Reply], list[str], str]] = [
+        (
+            "querying with only registries:declare",
+            lambda: query(session, lookup, role=DECLARER),
+            [],
+            QUERY,
+        ),
+        (
+            "declaring a birth with only registries:read",
+            lambda: declare(session, "/geboorteaangiften", _birth(mother), role=READER),
+            [mother],
+            BIRTH,
+        ),
+        (
+            "declaring a move with only registries:read",
+            lambda: declare(session, "/verhuisaangiften", _move(child, later), role=READER),
+            [child],
+            MOVE,
+        ),
+        (
+            "reading a birth declaration with only registries:read",
+            lambda: session.call(READER, "GET", f"/geboorteaangiften/{birth_id}"),
+            [],
+            GET_BIRTH,
+        ),
+        (
+            "reading a move declaration with only registries:read",
+            lambda: session.call(READER, "GET", f"/verhuisaangiften/{move_id}"),
+            [],
+            GET_MOVE,
+        ),
+    ]
+    for name, send, watched, operation in refusals:
+        judge_refusal(session, name, send, 403, watched, operation)
+
+
+def _allowed_by_scope(session: Session, mother: str, lookup: Body) -> tuple[str, dt.date, Any, Any]:
+    """Each scope allows what it should: a query with registries:read; a birth, a move and
+    reading both back with registries:declare. The child, the day its address began, and the
+    ids of the two declarations."""
     allowed = query(session, lookup, role=READER)
     expect_status(
         allowed,
@@ -247,42 +314,7 @@ def scopes(session: Session) -> None:
             operation=operation,
         )
         session.findings.passed(operation, own)
-
-    later = (began + dt.timedelta(days=2)).isoformat()
-    refusals: list[tuple[str, Callable[[], Reply], list[str], str]] = [
-        (
-            "querying with only registries:declare",
-            lambda: query(session, lookup, role=DECLARER),
-            [],
-            QUERY,
-        ),
-        (
-            "declaring a birth with only registries:read",
-            lambda: declare(session, "/geboorteaangiften", _birth(mother), role=READER),
-            [mother],
-            BIRTH,
-        ),
-        (
-            "declaring a move with only registries:read",
-            lambda: declare(session, "/verhuisaangiften", _move(child, later), role=READER),
-            [child],
-            MOVE,
-        ),
-        (
-            "reading a birth declaration with only registries:read",
-            lambda: session.call(READER, "GET", f"/geboorteaangiften/{birth_id}"),
-            [],
-            GET_BIRTH,
-        ),
-        (
-            "reading a move declaration with only registries:read",
-            lambda: session.call(READER, "GET", f"/verhuisaangiften/{move_id}"),
-            [],
-            GET_MOVE,
-        ),
-    ]
-    for name, send, watched, operation in refusals:
-        judge_refusal(session, name, send, 403, watched, operation)
+    return child, began, birth_id, move_id
 
 
 def _uris(reply: Reply) -> Iterator[tuple[str, str]]:

@@ -1,17 +1,15 @@
-"""Behaviour of life-event declarations: births and moves, as the next query sees them.
+"""Behaviour of birth declarations, as the next query sees them (moves: registries_moves).
 
 A declared birth must be findable at once under a new valid BSN, linked to its parents and
-living with its mother; births declared at the same moment must all get distinct numbers; a
-move must show the new address and keep the old one in the history. Every declaration the
-checks make concerns a child they declared themselves, so the test persons keep their
-addresses and a run can be repeated against the same register.
+living with its mother; births declared at the same moment must all get distinct numbers. Every
+declaration the checks make concerns a child they declared themselves, so the test persons keep
+their addresses and a run can be repeated against the same register.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -29,10 +27,8 @@ from conformance.engine.behaviour.base import (
 from conformance.engine.behaviour.explore import explore
 from conformance.engine.behaviour.registries_data import (
     BIRTH,
-    BY_ADDRESS,
     BY_BSN,
     DECLARER,
-    MOVE,
     QUERY,
     all_matches,
     persons_of,
@@ -40,7 +36,7 @@ from conformance.engine.behaviour.registries_data import (
     snapshot,
     test_persons,
 )
-from conformance.engine.generation.identifiers import geslachtsnamen, postcodes, voornamen
+from conformance.engine.generation.identifiers import geslachtsnamen, voornamen
 
 Body = dict[str, Any]
 ADDRESS_MEMBERS = (
@@ -52,7 +48,6 @@ ADDRESS_MEMBERS = (
     "woonplaats",
 )
 PLACES = ("Utrecht", "Amersfoort", "Zeist", "Houten", "Nieuwegein")
-STREETS = ("Biltstraat", "Lange Nieuwstraat", "Vredenburg", "Kanaalstraat", "Amsterdamsestraatweg")
 PARENT_FIELDS = ["burgerservicenummer", "geslacht", "geboorte", "verblijfplaats"]
 MIN_AGE = dt.timedelta(days=16 * 366)
 CONCURRENT_BIRTHS = 6
@@ -179,32 +174,7 @@ def birth_creates_person(session: Session) -> None:
                 operation=BIRTH,
             )
         taken.add(bsn)
-        location = reply.header("location")
-        if not location:
-            raise Disagreement(
-                "No Location for the declaration",
-                f"{reply.describe()} without a Location header.",
-                reply,
-                operation=BIRTH,
-            )
-        read = session.call(DECLARER, "GET", session.resolve(location))
-        expect_status(
-            read,
-            200,
-            "The declaration's Location cannot be read",
-            "its maker reads it at once",
-            operation=GET_BIRTH,
-        )
-        if (
-            read.member("aangifteId") != reply.member("aangifteId")
-            or read.member("burgerservicenummer") != bsn
-        ):
-            raise Disagreement(
-                "The Location shows another declaration",
-                f"{read.describe()} with another aangifteId or burgerservicenummer than the 201.",
-                read,
-                operation=GET_BIRTH,
-            )
+        _check_location(session, reply, bsn)
         child, found = one_person(
             session, bsn, ["burgerservicenummer", "naam", "geboorte", "geslacht"], BIRTH
         )
@@ -231,6 +201,36 @@ def birth_creates_person(session: Session) -> None:
         session.findings.passed(BIRTH, found)
 
     explore(session, births(parents), scenario, examples=min(3, session.settings.examples))
+
+
+def _check_location(session: Session, reply: Reply, bsn: str) -> None:
+    """The declaration's Location reads back the same declaration, for the same child."""
+    location = reply.header("location")
+    if not location:
+        raise Disagreement(
+            "No Location for the declaration",
+            f"{reply.describe()} without a Location header.",
+            reply,
+            operation=BIRTH,
+        )
+    read = session.call(DECLARER, "GET", session.resolve(location))
+    expect_status(
+        read,
+        200,
+        "The declaration's Location cannot be read",
+        "its maker reads it at once",
+        operation=GET_BIRTH,
+    )
+    if (
+        read.member("aangifteId") != reply.member("aangifteId")
+        or read.member("burgerservicenummer") != bsn
+    ):
+        raise Disagreement(
+            "The Location shows another declaration",
+            f"{read.describe()} with another aangifteId or burgerservicenummer than the 201.",
+            read,
+            operation=GET_BIRTH,
+        )
 
 
 @behaviour_check("bb:registries:birth-links-parents")
@@ -289,13 +289,11 @@ def birth_links_parents(session: Session) -> None:
     explore(session, strategy, scenario, examples=min(3, session.settings.examples))
 
 
-@behaviour_check("bb:registries:concurrent-births")
-def concurrent_births(session: Session) -> None:
-    parents = Parents(session)
+def _twin_births(parents: Parents, *, marker: str) -> list[Body]:
+    """CONCURRENT_BIRTHS births of one mother on one day, named apart by a letter."""
     mother = parents.mothers[0]
     start = dt.date.fromisoformat(str(mother["geboorte"]["datum"])) + MIN_AGE
-    marker = session.token_id()[:6]
-    bodies: list[Body] = [
+    return [
         {
             "naam": {
                 "voornamen": f"Tweeling {chr(65 + index)}",
@@ -307,6 +305,11 @@ def concurrent_births(session: Session) -> None:
         }
         for index in range(CONCURRENT_BIRTHS)
     ]
+
+
+@behaviour_check("bb:registries:concurrent-births")
+def concurrent_births(session: Session) -> None:
+    bodies = _twin_births(Parents(session), marker=session.token_id()[:6])
     session.roles.headers(DECLARER)  # fetch the token once, before the race
     barrier = threading.Barrier(CONCURRENT_BIRTHS)
 
@@ -353,139 +356,3 @@ def concurrent_births(session: Session) -> None:
             operation=BIRTH,
         )
     session.findings.passed(BIRTH, reply)
-
-
-# ---------------------------------------------------------------------------- moves
-
-
-@st.composite
-def new_addresses(draw: st.DrawFn) -> Body:
-    address: Body = {
-        "straat": draw(st.sampled_from(STREETS)),
-        "huisnummer": draw(st.integers(1, 500)),
-        "postcode": draw(postcodes()),
-        "woonplaats": draw(st.sampled_from(PLACES)),
-    }
-    if draw(st.booleans()):
-        address["huisletter"] = draw(st.sampled_from("ABC"))
-    if draw(st.booleans()):
-        address["huisnummertoevoeging"] = draw(st.sampled_from(["2", "bis", "H"]))
-    return address
-
-
-def search_address(session: Session, address: dict[str, Any]) -> tuple[list[str], Reply]:
-    body = {"type": BY_ADDRESS, "fields": ["burgerservicenummer"]}
-    body.update(
-        {
-            name: address[name]
-            for name in ("postcode", "huisnummer", "huisletter", "huisnummertoevoeging")
-            if name in address
-        }
-    )
-    found, reply = all_matches(session, body)
-    return [str(person.get("burgerservicenummer")) for person in found], reply
-
-
-@behaviour_check("bb:registries:move-keeps-history")
-def move_keeps_history(session: Session) -> None:
-    parents = Parents(session)
-
-    def scenario(drawn: tuple[Body, Body, float]) -> None:
-        birth, new, fraction = drawn
-        bsn, born = declared_child(session, birth)
-        old = born.member("verblijfplaats") or {}
-        began = dt.date.fromisoformat(
-            str(old.get("datumAanvangAdreshouding") or birth["geboorte"]["datum"])
-        )
-        room = (today() - dt.timedelta(days=1) - began).days
-        if room < 1:
-            raise CannotJudge(
-                f"the child {bsn} got an address that began {began}: no room for a move "
-                "before today"
-            )
-        moved_on = (began + dt.timedelta(days=max(1, round(room * fraction)))).isoformat()
-        if (new["postcode"], new["huisnummer"]) == (old.get("postcode"), old.get("huisnummer")):
-            new = {**new, "huisnummer": int(new["huisnummer"]) + 1}
-        target = {**new, "datumAanvangAdreshouding": moved_on}
-        reply = declare(
-            session, "/verhuisaangiften", {"burgerservicenummer": bsn, "verblijfplaats": target}
-        )
-        expect_status(
-            reply,
-            201,
-            "Valid move declaration refused",
-            f"{bsn} moves on {moved_on}, after its address began ({began})",
-            operation=MOVE,
-        )
-        previous = reply.member("vorigeVerblijfplaats")
-        if previous is not None and (
-            address_of(previous) != address_of(old)
-            or previous.get("datumEindeAdreshouding") != moved_on
-        ):
-            raise Disagreement(
-                "The move reports a wrong previous address",
-                f"vorigeVerblijfplaats is {previous}, expected {address_of(old)} ended {moved_on}.",
-                reply,
-                operation=MOVE,
-            )
-        person, found = one_person(
-            session, bsn, ["burgerservicenummer", "verblijfplaats", "verblijfplaatsHistorie"], MOVE
-        )
-        current = person.get("verblijfplaats") or {}
-        history = person.get("verblijfplaatsHistorie") or []
-        problems = []
-        if (
-            address_of(current) != address_of(target)
-            or current.get("datumAanvangAdreshouding") != moved_on
-        ):
-            problems.append(f"the current address is {current}, expected {target}")
-        last = history[0] if history and isinstance(history[0], dict) else {}
-        if (
-            address_of(last) != address_of(old)
-            or last.get("datumEindeAdreshouding") != moved_on
-            or last.get("datumAanvangAdreshouding") != old.get("datumAanvangAdreshouding")
-        ):
-            problems.append(
-                f"the most recent history entry is {last or None}, expected {address_of(old)} "
-                f"from {old.get('datumAanvangAdreshouding')} ended {moved_on}"
-            )
-        if problems:
-            raise Disagreement(
-                "The move is not reflected with its history",
-                f"After moving {bsn}: " + "; ".join(problems) + ".",
-                found,
-                operation=MOVE,
-            )
-        there, reply = search_address(session, target)
-        if bsn not in there:
-            raise Disagreement(
-                "The new address does not find the person",
-                f"A search at the new address {address_of(target)} does not return {bsn}.",
-                reply,
-                operation=MOVE,
-            )
-        before, reply = search_address(session, old)
-        if bsn in before:
-            raise Disagreement(
-                "The old address still finds the person",
-                f"A search at the old address {address_of(old)} still returns {bsn} after "
-                "the move.",
-                reply,
-                operation=MOVE,
-            )
-        session.findings.passed(MOVE, reply)
-
-    strategy = st.tuples(births(parents), new_addresses(), st.floats(0.0, 1.0))
-    explore(session, strategy, scenario, examples=min(3, session.settings.examples))
-
-
-def by_numbers(
-    session: Session, numbers: Iterable[str], fields: list[str]
-) -> dict[str, dict[str, Any]]:
-    body = {
-        "type": BY_BSN,
-        "burgerservicenummer": list(numbers),
-        "fields": ["burgerservicenummer", *fields],
-    }
-    found, _ = all_matches(session, body)
-    return {str(person.get("burgerservicenummer")): person for person in found}

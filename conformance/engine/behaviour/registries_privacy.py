@@ -156,6 +156,23 @@ def judge_refusal(session: Session, what: str, reply: Reply) -> None:
         session.findings.passed(QUERY, reply)
 
 
+def _others(held: dict[str, Any], own: str) -> tuple[list[str], list[str]]:
+    """Whose records the citizen ``own`` may not read: strangers (not her children) and her
+    adult children."""
+    strangers = sorted(
+        bsn
+        for bsn, person in held.items()
+        if bsn != own
+        and own not in {str(item.get("burgerservicenummer")) for item in person.get("ouders") or ()}
+    )
+    adult_children = sorted(
+        str(item.get("burgerservicenummer"))
+        for item in held.get(own, {}).get("kinderen") or ()
+        if (day := _born((item.get("geboorte") or {}).get("datum"))) and is_adult(day, today())
+    )
+    return strangers, adult_children
+
+
 @behaviour_check("bb:registries:citizen-own-records")
 def citizen_own_records(session: Session) -> None:
     parents = Parents(session)
@@ -172,17 +189,7 @@ def citizen_own_records(session: Session) -> None:
             "moeder": {"burgerservicenummer": own},
         },
     )
-    strangers = sorted(
-        bsn
-        for bsn, person in held.items()
-        if bsn != own
-        and own not in {str(item.get("burgerservicenummer")) for item in person.get("ouders") or ()}
-    )
-    adult_children = sorted(
-        str(item.get("burgerservicenummer"))
-        for item in held.get(own, {}).get("kinderen") or ()
-        if (day := _born((item.get("geboorte") or {}).get("datum"))) and is_adult(day, today())
-    )
+    strangers, adult_children = _others(held, own)
     role = citizen(own)
 
     judge_answer(

@@ -91,7 +91,7 @@ class CitizenLogin:
     def headers(self) -> dict[str, str]:
         import time
 
-        from conformance.client.oauth import citizen_token
+        from conformance.client.oauth_code import citizen_token
 
         with self._lock:
             if self._token is None or time.time() >= self._expires:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -299,6 +299,48 @@ def _remove(ctx: ActiveContext, made: list[tuple[OperationInfo, Exchange]]) -> N
             ctx.http.send("DELETE", resource.url, headers=ctx.credentials(PRIMARY))
 
 
+def _first_page(
+    ctx: ActiveContext,
+    paged: PagedOperation,
+    pager: Pager,
+    size: int,
+    made: list[tuple[OperationInfo, Exchange]],
+) -> Generator[Observation, None, Page | None]:
+    """The first page of ``size`` items, filled with created resources if the collection was
+    empty; None (with what was observed) when there is none to judge."""
+    label = paged.operation.label
+    first = pager.first(size)
+    response = first.exchange.response
+    if first.items is None and response is not None and response.status in (401, 403):
+        # The run's subject may not read this collection: nothing to page through, and the
+        # refusal itself is the security checks' concern.
+        yield Observation(
+            check=catalogue.PAGINATION,
+            outcome=Outcome.NOT_APPLICABLE,
+            message=f"{label}: the run's credentials get {response.status}; paging not judged.",
+            operation=paged.operation,
+            exchange=first.exchange,
+            subject=PRIMARY,
+        )
+        return None
+    if first.items is None:
+        yield Observation(
+            check=catalogue.PAGINATION,
+            outcome=Outcome.ERROR,
+            title="First page not available",
+            message=f"{label}: asked for the first page of {size}, but {first.problem}.",
+            operation=paged.operation,
+            exchange=first.exchange,
+            subject=PRIMARY,
+        )
+        return None
+    if not first.items and _fill(ctx, paged, 2 * size + 1, made):
+        first = pager.first(size)
+        if first.items is None:
+            return None  # it answered once; a second refusal is for the checks of every response
+    return first
+
+
 def check_operation(
     ctx: ActiveContext,
     paged: PagedOperation,
@@ -318,35 +360,9 @@ def check_operation(
     size = max(paged.min_size, SMALL_PAGE)
     if paged.max_size is not None:
         size = min(size, paged.max_size)
-    first = pager.first(size)
-    response = first.exchange.response
-    if first.items is None and response is not None and response.status in (401, 403):
-        # The run's subject may not read this collection: nothing to page through, and the
-        # refusal itself is the security checks' concern.
-        yield Observation(
-            check=catalogue.PAGINATION,
-            outcome=Outcome.NOT_APPLICABLE,
-            message=f"{label}: the run's credentials get {response.status}; paging not judged.",
-            operation=paged.operation,
-            exchange=first.exchange,
-            subject=PRIMARY,
-        )
+    first = yield from _first_page(ctx, paged, pager, size, [] if made is None else made)
+    if first is None:
         return
-    if first.items is None:
-        yield Observation(
-            check=catalogue.PAGINATION,
-            outcome=Outcome.ERROR,
-            title="First page not available",
-            message=f"{label}: asked for the first page of {size}, but {first.problem}.",
-            operation=paged.operation,
-            exchange=first.exchange,
-            subject=PRIMARY,
-        )
-        return
-    if not first.items and _fill(ctx, paged, 2 * size + 1, [] if made is None else made):
-        first = pager.first(size)
-        if first.items is None:
-            return  # it answered once; a second refusal is for the checks of every response
     assert first.items is not None
     number = 1 if paged.style == "page" else None
     yield _observe(paged, first, "Page size not respected", _size_issue(first, size, number), label)

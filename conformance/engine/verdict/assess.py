@@ -219,26 +219,8 @@ def assess_requirement(
         result.logins += [copy.copy(login) for tally in tallies for login in tally.logins]
         result.cases += proof.cases
         result.evidence_cases += max(proof.met, 0)
-        for tally in tallies:
-            for evidence in tally.evidence:
-                exception = _exception_for(evidence, profile.exceptions)
-                if exception is None:
-                    result.failures.append(copy.copy(evidence))
-                    continue
-                entry = applied.setdefault(
-                    exception.id,
-                    AppliedException(
-                        id=exception.id,
-                        rule=exception.rule,
-                        reason=exception.reason,
-                        operations=list(exception.operations),
-                    ),
-                )
-                excused = copy.copy(evidence)
-                excused.exception = exception.id
-                entry.matched += excused.occurrences
-                entry.evidence.append(excused)
-                proof.excused = True
+        if _file_evidence(result, applied, tallies, profile):
+            proof.excused = True
         errors += _errors(observed, check, requirement.operations)
         if proof.not_applicable:
             why = observed.not_applicable.get(check, "nothing in this API is subject to it")
@@ -247,6 +229,20 @@ def assess_requirement(
             unproven.append(check)
     result.exceptions_applied = list(applied.values())
     result.errors = sorted(set(errors))
+    _settle(result, requirement, observed, missing, unproven, not_applicable)
+    return result
+
+
+def _settle(
+    result: RequirementResult,
+    requirement: Requirement,
+    observed: Observed,
+    missing: list[str],
+    unproven: list[str],
+    not_applicable: list[str],
+) -> None:
+    """The outcome and its reason: a failure first, then errors, checks that did not run,
+    checks without evidence, and last a requirement nothing in the API is subject to."""
     if result.failures:
         result.outcome = Outcome.FAILED
     elif result.errors:
@@ -270,7 +266,38 @@ def assess_requirement(
     elif len(not_applicable) == len(requirement.checks):
         result.outcome = Outcome.NOT_APPLICABLE
         result.reason = "; ".join(not_applicable)
-    return result
+
+
+def _file_evidence(
+    result: RequirementResult,
+    applied: dict[str, AppliedException],
+    tallies: list[Tally],
+    profile: Profile,
+) -> bool:
+    """Each failure into the result, or under the profile exception that excuses it;
+    whether any was excused."""
+    excused_any = False
+    for tally in tallies:
+        for evidence in tally.evidence:
+            exception = _exception_for(evidence, profile.exceptions)
+            if exception is None:
+                result.failures.append(copy.copy(evidence))
+                continue
+            entry = applied.setdefault(
+                exception.id,
+                AppliedException(
+                    id=exception.id,
+                    rule=exception.rule,
+                    reason=exception.reason,
+                    operations=list(exception.operations),
+                ),
+            )
+            excused = copy.copy(evidence)
+            excused.exception = exception.id
+            entry.matched += excused.occurrences
+            entry.evidence.append(excused)
+            excused_any = True
+    return excused_any
 
 
 def _vendor_independent(requirement: Requirement) -> bool:

@@ -13,22 +13,17 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from conformance.client.identifiers import is_valid_bsn
 from conformance.client.receiver import Delivery, Receiver
-from conformance.interop.blocks import (
-    MESSAGING_RESOURCE,
-    REGISTRIES_RESOURCE,
-    IdentityBlock,
-    MessagingBlock,
-    RegistriesBlock,
-    refused,
-)
+from conformance.interop.blocks import MESSAGING_RESOURCE, REGISTRIES_RESOURCE, IdentityBlock
 from conformance.interop.people import Person
-from conformance.interop.steps import MESSAGING, REGISTRIES, StepFailed
+from conformance.interop.resource_blocks import MessagingBlock, RegistriesBlock, refused
+from conformance.interop.steps import MESSAGING, REGISTRIES, Journey, StepFailed
 
 MUNICIPALITY = "municipality"
 SUBSCRIBER = "municipality's notification system"
@@ -84,6 +79,31 @@ def municipality_token(stage: Stage) -> MunicipalityTokens:
         registries=stage.identity.organisation_token(REGISTRIES_SCOPES, MUNICIPALITY),
         messaging=stage.identity.organisation_token(MESSAGING_SCOPES, MUNICIPALITY),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribed:
+    """The municipality during a scenario: its tokens and where its notifications arrive."""
+
+    registries: str  # the token for the registries block
+    messaging: str  # the token for the messaging block
+    path: str  # the receiver path of its subscription
+
+
+@contextmanager
+def subscribed_municipality(journey: Journey, stage: Stage, name: str) -> Iterator[Subscribed]:
+    """The municipality's tokens and a subscription for the scenario ``name``, cancelled when
+    the scenario ends however it ends."""
+    tokens_of = journey.run(
+        "municipality-token", lambda: municipality_token(stage), actor=MUNICIPALITY
+    )
+    subscription, path = journey.run(
+        "subscribe", lambda: subscribe(stage, tokens_of.messaging, name), actor=SUBSCRIBER
+    )
+    try:
+        yield Subscribed(tokens_of.registries, tokens_of.messaging, path)
+    finally:
+        stage.messaging.unsubscribe(tokens_of.messaging, subscription, SUBSCRIBER)
 
 
 def registries_refused(
@@ -164,6 +184,34 @@ def send_messages(
             )
         sent.append(Sent(role, person, message_id, subject, text))
     return sent
+
+
+def inform(
+    journey: Journey,
+    stage: Stage,
+    municipality: Subscribed,
+    recipients: list[tuple[str, Person]],
+    message: tuple[str, str],
+    steps: tuple[str, str, str],
+) -> None:
+    """The municipality messages the recipients, they log in and read it, and its subscriber
+    is notified. ``message``: subject and text; ``steps``: this scenario's names for sending,
+    logging in and reading (the notification step is "subscriber-notified" in every one)."""
+    subject, text = message
+    notify, log_in_step, read = steps
+    token, path = municipality.messaging, municipality.path
+    sent = journey.run(
+        notify,
+        lambda: send_messages(stage, token, recipients, subject, text),
+        actor=MUNICIPALITY,
+    )
+    tokens = journey.run(log_in_step, lambda: log_in(stage, sent))
+    journey.run(read, lambda: read_messages(stage, sent, tokens))
+    journey.run(
+        "subscriber-notified",
+        lambda: await_notifications(stage, token, path, sent),
+        actor=SUBSCRIBER,
+    )
 
 
 def log_in(stage: Stage, sent: list[Sent]) -> dict[str, str]:

@@ -12,16 +12,11 @@ from typing import Any
 
 from conformance.interop.scenarios.common import (
     MUNICIPALITY,
-    SUBSCRIBER,
     Stage,
-    await_notifications,
     expect_person,
-    log_in,
-    municipality_token,
-    read_messages,
+    inform,
     registries_refused,
-    send_messages,
-    subscribe,
+    subscribed_municipality,
     valid_new_bsn,
 )
 from conformance.interop.steps import (
@@ -118,14 +113,8 @@ def play(journey: Journey, stage: Stage) -> None:
     from conformance.interop.people import couples
 
     mother, other = stage.random.choice(couples(stage.persons))
-    tokens_of = journey.run(
-        "municipality-token", lambda: municipality_token(stage), actor=MUNICIPALITY
-    )
-    token, messaging_token = tokens_of.registries, tokens_of.messaging
-    subscription, path = journey.run(
-        "subscribe", lambda: subscribe(stage, messaging_token, "geboorte"), actor=SUBSCRIBER
-    )
-    try:
+    with subscribed_municipality(journey, stage, "geboorte") as municipality:
+        token = municipality.registries
         child, declaration = journey.run(
             "declare-birth", lambda: _declare(stage, token, mother, other), actor=MUNICIPALITY
         )
@@ -140,22 +129,14 @@ def play(journey: Journey, stage: Stage) -> None:
             f"De geboorte van {name} {declaration['naam']['geslachtsnaam']} op "
             f"{declaration['geboorte']['datum']} is ingeschreven in de basisregistratie personen."
         )
-        sent = journey.run(
-            "notify-parents",
-            lambda: send_messages(
-                stage, messaging_token, [("mother", mother), ("other parent", other)], subject, text
-            ),
-            actor=MUNICIPALITY,
+        inform(
+            journey,
+            stage,
+            municipality,
+            [("mother", mother), ("other parent", other)],
+            (subject, text),
+            ("notify-parents", "parents-log-in", "parents-read-message"),
         )
-        tokens = journey.run("parents-log-in", lambda: log_in(stage, sent))
-        journey.run("parents-read-message", lambda: read_messages(stage, sent, tokens))
-        journey.run(
-            "subscriber-notified",
-            lambda: await_notifications(stage, messaging_token, path, sent),
-            actor=SUBSCRIBER,
-        )
-    finally:
-        stage.messaging.unsubscribe(messaging_token, subscription, SUBSCRIBER)
 
 
 GEBOORTE = Scenario(

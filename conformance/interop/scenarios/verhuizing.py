@@ -13,16 +13,11 @@ from typing import Any
 from conformance.interop.people import adults
 from conformance.interop.scenarios.common import (
     MUNICIPALITY,
-    SUBSCRIBER,
     Stage,
-    await_notifications,
     expect_person,
-    log_in,
-    municipality_token,
-    read_messages,
+    inform,
     registries_refused,
-    send_messages,
-    subscribe,
+    subscribed_municipality,
 )
 from conformance.interop.steps import (
     IDENTITY,
@@ -146,14 +141,8 @@ def _changed(
 
 
 def play(journey: Journey, stage: Stage) -> None:
-    tokens_of = journey.run(
-        "municipality-token", lambda: municipality_token(stage), actor=MUNICIPALITY
-    )
-    token, messaging_token = tokens_of.registries, tokens_of.messaging
-    subscription, path = journey.run(
-        "subscribe", lambda: subscribe(stage, messaging_token, "verhuizing"), actor=SUBSCRIBER
-    )
-    try:
+    with subscribed_municipality(journey, stage, "verhuizing") as municipality:
+        token = municipality.registries
         resident, old = journey.run(
             "find-resident", lambda: _find(stage, token), actor=MUNICIPALITY
         )
@@ -171,20 +160,14 @@ def play(journey: Journey, stage: Stage) -> None:
             f"Uw nieuwe adres {new['straat']} {new['huisnummer']}, {new['woonplaats']} is "
             f"ingeschreven per {new['datumAanvangAdreshouding']}."
         )
-        sent = journey.run(
-            "notify-resident",
-            lambda: send_messages(stage, messaging_token, [("resident", resident)], subject, text),
-            actor=MUNICIPALITY,
+        inform(
+            journey,
+            stage,
+            municipality,
+            [("resident", resident)],
+            (subject, text),
+            ("notify-resident", "resident-logs-in", "resident-reads-message"),
         )
-        tokens = journey.run("resident-logs-in", lambda: log_in(stage, sent))
-        journey.run("resident-reads-message", lambda: read_messages(stage, sent, tokens))
-        journey.run(
-            "subscriber-notified",
-            lambda: await_notifications(stage, messaging_token, path, sent),
-            actor=SUBSCRIBER,
-        )
-    finally:
-        stage.messaging.unsubscribe(messaging_token, subscription, SUBSCRIBER)
 
 
 VERHUIZING = Scenario(

@@ -22,7 +22,7 @@ import yaml
 from identity_support import CITIZEN_BSN, PORTAL, key_file
 from support.services import RunningBlocks
 
-from conformance.client.oauth import citizen_token
+from conformance.client.oauth_code import citizen_token
 from conformance.paths import specs_root
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,8 @@ import pytest
 from messaging_support import BSN_A, BSN_B, assert_problem, receiver
 from support.services import RunningBlocks, running_blocks
 
-from conformance.client.oauth import citizen_token, client_credentials_token
+from conformance.client.oauth import client_credentials_token
+from conformance.client.oauth_code import citizen_token
 from conformance.paths import seed_root
 
 pytestmark = pytest.mark.slow

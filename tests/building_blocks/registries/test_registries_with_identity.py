@@ -11,7 +11,8 @@ import pytest
 from registries_helpers import ANNA, PIETER, assert_problem, birth, by_bsn
 from support.services import running_blocks
 
-from conformance.client.oauth import citizen_token, client_credentials_token
+from conformance.client.oauth import client_credentials_token
+from conformance.client.oauth_code import citizen_token
 from conformance.paths import seed_root
 
 pytestmark = pytest.mark.slow

@@ -20,11 +20,8 @@ from conformance.engine.behaviour.base import Disagreement, Session, carry_out
 from conformance.engine.behaviour.explore import explore
 from conformance.engine.behaviour.messaging_events import event_problems
 from conformance.engine.behaviour.registries_access import bsns_in
-from conformance.engine.behaviour.registries_queries import (
-    matches_address,
-    matches_name,
-    selection_problems,
-)
+from conformance.engine.behaviour.registries_fields import selection_problems
+from conformance.engine.behaviour.registries_queries import matches_address, matches_name
 from conformance.engine.behaviour.roles import Role, Roles, RoleUnavailable, citizen_bsn
 from conformance.engine.behaviour.settings import BehaviourSettings, SettingError
 from conformance.engine.checks.active import ACTIVE_CHECKS, ActiveContext

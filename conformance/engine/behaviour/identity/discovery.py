@@ -152,20 +152,8 @@ def discovery_consistent(provider: Provider) -> None:
             findings.passed(DISCOVERY, answer)
 
 
-@identity_check("bb:identity:jwks-public-only")
-def jwks_public_only(provider: Provider) -> None:
-    findings = provider.session.findings
-    reply = provider.jwks_reply()
-    document = reply.json()
-    keys = document.get("keys") if isinstance(document, dict) else None
-    if reply.status != 200 or not isinstance(keys, list) or not keys:
-        findings.failed(
-            "No JWKS",
-            f"{reply.describe()}; expected a JSON object whose keys list is not empty",
-            operation="getJwks",
-            reply=reply,
-        )
-        return
+def _key_problems(keys: list[Any]) -> tuple[list[str], list[str]]:
+    """What makes the JWKS more than public keys with unique kids, and the kids it holds."""
     problems: list[str] = []
     kids: list[str] = []
     for index, key in enumerate(keys):
@@ -182,6 +170,24 @@ def jwks_public_only(provider: Provider) -> None:
             problems.append(f"keys[{index}] repeats kid {kid!r}")
         else:
             kids.append(kid)
+    return problems, kids
+
+
+@identity_check("bb:identity:jwks-public-only")
+def jwks_public_only(provider: Provider) -> None:
+    findings = provider.session.findings
+    reply = provider.jwks_reply()
+    document = reply.json()
+    keys = document.get("keys") if isinstance(document, dict) else None
+    if reply.status != 200 or not isinstance(keys, list) or not keys:
+        findings.failed(
+            "No JWKS",
+            f"{reply.describe()}; expected a JSON object whose keys list is not empty",
+            operation="getJwks",
+            reply=reply,
+        )
+        return
+    problems, kids = _key_problems(keys)
     if problems:
         findings.failed(
             "JWKS is not public keys with unique kids only",

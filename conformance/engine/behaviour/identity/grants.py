@@ -257,6 +257,12 @@ def scope_restriction(provider: Provider) -> None:
                 operation="token",
                 reply=reply,
             )
+    _unregistered_scope_at_login(provider, title)
+
+
+def _unregistered_scope_at_login(provider: Provider, title: str) -> None:
+    """The same at the authorization endpoint: a login asking for a scope the app lacks."""
+    findings = provider.session.findings
     app = provider.clients.portal_without_bsn
     scope = "registries:read"
     if scope in app.scopes:

@@ -28,6 +28,7 @@ from conformance.client.login import (
     LoginDriver,
     LoginRequest,
     NoRedirect,
+    Send,
     cookie_values,
     driver_name,
 )
@@ -142,6 +143,15 @@ def unverified(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     except jwt.PyJWTError as exc:
         raise TokenProblem(f"it is not a JWT in compact serialisation ({exc})") from exc
     return header, claims
+
+
+def _outcome_of(login: Login) -> str:
+    """How the login ended, in words for the evidence."""
+    if login.code is not None:
+        return "redirected back to the client with a code"
+    if login.refusal is not None:
+        return f"no redirect back to the client: {login.refusal}"
+    return f"redirected back to the client without a code ({sorted(login.values)})"
 
 
 @dataclass
@@ -334,6 +344,17 @@ class Provider:
         reply = self.client_credentials(client, scope)
         return self.require_tokens(reply, f"a client_credentials token for {client.client_id}")
 
+    def userinfo(self, access_token: str) -> Reply | None:
+        """The userinfo endpoint's answer to ``access_token``; None if the provider has none."""
+        if "userinfo_endpoint" not in self.metadata:
+            return None
+        return self.session.call(
+            None,
+            "GET",
+            self.endpoint("userinfo_endpoint"),
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+        )
+
     def introspect(self, token: str, client: TestClient) -> Reply:
         fields = {"token": token, "token_type_hint": "access_token"}
         return self.post_form("introspection_endpoint", {**fields, **self.authentication(client)})
@@ -425,45 +446,13 @@ class Provider:
         target = redirect_uri or client.redirect_uri
         if not target:
             raise CannotJudge("No redirect URI", f"{client.client_id} has no redirect URI")
-        state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
-        params = {
-            "response_type": "code",
-            "client_id": client.client_id,
-            "redirect_uri": target,
-            "scope": scope,
-            "state": state,
-            "nonce": nonce,
-        }
-        verifier: str | None = None
-        if pkce:
-            verifier = secrets.token_urlsafe(48)
-            plain = pkce == "plain"
-            params["code_challenge"] = verifier if plain else s256(verifier)
-            params["code_challenge_method"] = "plain" if plain else "S256"
-        params.update(extra or {})
-        url = self.endpoint("authorization_endpoint")
-        url += ("&" if "?" in url else "?") + urlencode(params)
+        url, login = self._authorization_request(client, target, scope, pkce, extra)
         sent: list[Exchange] = []
-
-        def send(
-            method: str,
-            address: str,
-            headers: Mapping[str, str],
-            body: bytes | None,
-            cookies: httpx.Cookies | None = None,
-        ) -> Exchange:
-            self._secret_form(body)
-            exchange = self.session.ctx.http.send(
-                method, address, headers=dict(headers), body=body, cookies=cookies
-            )
-            self.secret(*cookie_values([exchange]))
-            sent.append(exchange)
-            return exchange
+        send = self._recording_sender(sent)
 
         def get(address: str) -> Exchange:
             return send("GET", address, {"Accept": "*/*"}, None)
 
-        login = Login(None, {}, verifier, state, nonce, target, None)
         try:
             citizen = self._vendor_citizen()
             fields = dict(citizen.fields) if citizen is not None else {}
@@ -485,14 +474,57 @@ class Provider:
             self.secret(login.values.get("code"))
         login.exchange = sent[-1] if sent else None
         login.steps = tuple(sent)
-        if login.code is not None:
-            outcome = "redirected back to the client with a code"
-        elif login.refusal is not None:
-            outcome = f"no redirect back to the client: {login.refusal}"
-        else:
-            outcome = f"redirected back to the client without a code ({sorted(login.values)})"
-        self._shown(client, sent, outcome)
+        self._shown(client, sent, _outcome_of(login))
         return login
+
+    def _authorization_request(
+        self,
+        client: TestClient,
+        target: str,
+        scope: str,
+        pkce: bool | str,
+        extra: Mapping[str, str] | None,
+    ) -> tuple[str, Login]:
+        """The authorization URL, and the login it starts (its state, nonce and verifier)."""
+        state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+        params = {
+            "response_type": "code",
+            "client_id": client.client_id,
+            "redirect_uri": target,
+            "scope": scope,
+            "state": state,
+            "nonce": nonce,
+        }
+        verifier: str | None = None
+        if pkce:
+            verifier = secrets.token_urlsafe(48)
+            plain = pkce == "plain"
+            params["code_challenge"] = verifier if plain else s256(verifier)
+            params["code_challenge_method"] = "plain" if plain else "S256"
+        params.update(extra or {})
+        url = self.endpoint("authorization_endpoint")
+        url += ("&" if "?" in url else "?") + urlencode(params)
+        return url, Login(None, {}, verifier, state, nonce, target, None)
+
+    def _recording_sender(self, sent: list[Exchange]) -> Send:
+        """A sender for the login driver that keeps every exchange and its secrets out of logs."""
+
+        def send(
+            method: str,
+            address: str,
+            headers: Mapping[str, str],
+            body: bytes | None,
+            cookies: httpx.Cookies | None = None,
+        ) -> Exchange:
+            self._secret_form(body)
+            exchange = self.session.ctx.http.send(
+                method, address, headers=dict(headers), body=body, cookies=cookies
+            )
+            self.secret(*cookie_values([exchange]))
+            sent.append(exchange)
+            return exchange
+
+        return send
 
     def _shown(self, client: TestClient, sent: list[Exchange], outcome: str) -> None:
         """The login's every step into the check's evidence, its cookies kept out of it (a

@@ -281,17 +281,6 @@ def id_token_lifetime(provider: Provider) -> None:
         provider.session.findings.passed("token")
 
 
-def _userinfo(provider: Provider, access_token: str) -> Reply | None:
-    if "userinfo_endpoint" not in provider.metadata:
-        return None
-    return provider.session.call(
-        None,
-        "GET",
-        provider.endpoint("userinfo_endpoint"),
-        headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
-    )
-
-
 def _claim_sets(
     provider: Provider, client: TestClient
 ) -> dict[str, tuple[dict[str, Any], Reply | None]]:
@@ -304,7 +293,7 @@ def _claim_sets(
     sets = {read.source: (read.claims, read.reply or carrier)}
     if isinstance(tokens.get("id_token"), str):
         sets["ID token"] = (_claims(tokens["id_token"]), carrier)
-    reply = _userinfo(provider, tokens["access_token"])
+    reply = provider.userinfo(tokens["access_token"])
     if reply is not None:
         body = reply.json()
         if reply.status == 200 and isinstance(body, dict):
@@ -439,7 +428,7 @@ def userinfo_query_token(provider: Provider) -> None:
     portal = provider.clients.portal
     tokens, _ = provider.citizen_tokens(portal)
     token = tokens["access_token"]
-    control = _userinfo(provider, token)
+    control = provider.userinfo(token)
     if control is None or control.status != 200:
         findings.error(
             "Userinfo not executed",
