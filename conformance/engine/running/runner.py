@@ -46,7 +46,7 @@ def run(
             max_response_bytes=config.max_response_bytes,
             control=control,
         )
-        config, target = open_target(config)
+        config, target = open_target(config, control)
         collector = new_collector(config, target, control, listener)
         ran = run_probes(config, target, collector, control, profile=profile, seed=seed)
         scope = generated_scope(config, target)
