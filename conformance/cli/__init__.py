@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
 import sys
 import threading
 import time
@@ -12,8 +14,8 @@ from collections.abc import Sequence
 import conformance
 from conformance.exitcodes import ExitCode
 
-# When the command started (``main`` sets it, as near the interpreter's start as this package
-# gets): a run's --max-time counts from here, so that loading its spec is within the budget.
+# When the command started (``main`` sets it: the process's start, see process_started): a
+# run's --max-time counts from here, so that start-up and loading its spec are within it.
 STARTED = time.monotonic()
 
 # Each module defines ``register(subparsers)``, which adds its sub-parser and sets
@@ -78,19 +80,59 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 _GRACEFUL = frozenset({"run", "certify"})
 
 
+# A process older than this did not start for this command (main called by another program).
+_OWN_PROCESS_AGE_S = 60.0
+
+
+def process_started() -> float:
+    """``time.monotonic()`` when this process began, from the kernel's record of it (Linux):
+    the interpreter's own start-up and imports (a second or more on a loaded machine) are
+    part of the time a command takes. Now, where the kernel does not say or the process is
+    older than a command's start-up (main called within a long-running program)."""
+    now = time.monotonic()
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            # The fields after the command name (which may hold spaces and parentheses):
+            # state is field 3, starttime field 22, in clock ticks since boot.
+            fields = stat.read().rsplit(")", 1)[1].split()
+        ticks = int(fields[19]) / os.sysconf("SC_CLK_TCK")
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks
+    except (OSError, ValueError, IndexError, AttributeError):
+        return now
+    return now - age if 0.0 <= age <= _OWN_PROCESS_AGE_S else now
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     global STARTED
-    STARTED = time.monotonic()
+    # As the command itself (no argv given), the budget counts from the process's start.
+    command_line = argv is None
+    STARTED = process_started() if command_line else time.monotonic()
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in _GRACEFUL and threading.current_thread() is threading.main_thread():
         from conformance.cli.interruption import queue_early_signals, release_early_signals
 
         queue_early_signals()
         try:
-            return _main(argv)
+            code = _main(argv)
         finally:
             release_early_signals()
+        if command_line and argv[0] == "run":
+            _exit_at_once(code)
+        return code
     return _main(argv)
+
+
+def _exit_at_once(code: int) -> None:
+    """End the process once its report is written, without freeing its objects one by one:
+    for a spec of thousands of paths that took seconds of the budget after the run. Exit
+    handlers (temporary files, logging) still run."""
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # closed, or a reader gone
+            stream.flush()
+    os._exit(code)
 
 
 def _main(argv: list[str]) -> int:

@@ -21,17 +21,23 @@ if TYPE_CHECKING:
 Locate = Callable[[Sequence[str | int]], Location]
 
 
+class LintStopped(Exception):
+    """Linting was stopped before it had gone through every rule (see ``lint_spec``)."""
+
+
 def lint_spec(
     spec: LoadedSpec,
     *,
     adr_version: str = DEFAULT_ADR_VERSION,
     rules: Iterable[Rule] | None = None,
     extras: bool = False,
+    stopped: Callable[[], bool] | None = None,
 ) -> list[Finding]:
     """Lint a loaded spec (its bundled document); findings point into the files it came from.
 
     By default the rules of the official ruleset only (an ADR verdict); ``extras=True`` adds
-    our own rules (``gdi:*``), whose findings say ``extra``.
+    our own rules (``gdi:*``), whose findings say ``extra``. ``stopped`` (a run's time budget)
+    is asked between findings: once it says yes, ``LintStopped`` is raised.
     """
     return lint_document(
         spec.bundled,
@@ -42,6 +48,7 @@ def lint_spec(
         rules=rules,
         extras=extras,
         spec=spec,
+        stopped=stopped,
     )
 
 
@@ -55,6 +62,7 @@ def lint_document(
     rules: Iterable[Rule] | None = None,
     extras: bool = False,
     spec: LoadedSpec | None = None,
+    stopped: Callable[[], bool] | None = None,
 ) -> list[Finding]:
     """Lint a plain JSON-compatible document.
 
@@ -68,7 +76,7 @@ def lint_document(
         selected = list(rules)
     forget_followed()
     try:
-        return _run(document, adr_version, file, locate, locate_key, selected, spec)
+        return _run(document, adr_version, file, locate, locate_key, selected, spec, stopped)
     finally:
         forget_followed()
 
@@ -81,17 +89,22 @@ def _run(
     locate_key: Locate | None,
     selected: list[Rule],
     spec: LoadedSpec | None,
+    stopped: Callable[[], bool] | None = None,
 ) -> list[Finding]:
     ctx = LintContext(document, adr_version, spec)
     findings: list[Finding] = []
     seen: set[tuple[str, Pointer, str]] = set()
     for rule in selected:
+        if stopped is not None and stopped():
+            raise LintStopped
         default = rule.severity_for(adr_version)
         if default is None or (rule.needs_openapi3 and not ctx.is_openapi3):
             continue
         if rule.needs_openapi and not (ctx.is_openapi3 or ctx.is_openapi2):
             continue
         for hit in rule.check(ctx):
+            if stopped is not None and stopped():
+                raise LintStopped
             pointer = hit.pointer if hit.location else origin_of(document, hit.pointer)
             fingerprint = (rule.id, pointer, hit.message)
             if fingerprint in seen:

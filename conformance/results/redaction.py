@@ -182,10 +182,18 @@ class Redactor:
     def scrub(self, value: Any, depth: int = 0) -> Any:
         """Redact every string in a JSON-like tree (dicts, lists, scalars); a subtree nested
         deeper than ``MAX_DEPTH`` (never in a report of ours) is replaced whole."""
+        # A report repeats its strings (methods, status codes, reasons) thousands of times
+        # for a large spec: each is redacted once.
+        return self._scrub(value, depth, {})
+
+    def _scrub(self, value: Any, depth: int, done: dict[str, str]) -> Any:
         if depth > MAX_DEPTH:
             return TOO_DEEP
         if isinstance(value, str):
-            return self.text(value)
+            redacted = done.get(value)
+            if redacted is None:
+                redacted = done[value] = self.text(value)
+            return redacted
         if isinstance(value, dict):
             return {
                 key: REDACTED
@@ -193,11 +201,11 @@ class Redactor:
                 and (key.lower() in SENSITIVE_FIELDS)
                 and isinstance(item, str)
                 and item
-                else self.scrub(item, depth + 1)
+                else self._scrub(item, depth + 1, done)
                 for key, item in value.items()
             }
         if isinstance(value, list):
-            return [self.scrub(item, depth + 1) for item in value]
+            return [self._scrub(item, depth + 1, done) for item in value]
         return value
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.hostile import cli_startup_seconds
 from tasks_target import TARGET_DIR, RunTarget, credentials, serve_tasks
 
 from conformance.engine.catalogue import load_checks
@@ -37,10 +36,3 @@ def run_target(tasks_spec: LoadedSpec, tmp_path: Path) -> RunTarget:
             return run(RunConfig(base_url=base_url, **options))
 
     return go
-
-
-@pytest.fixture(scope="module")
-def startup_seconds(tmp_path_factory: pytest.TempPathFactory) -> float:
-    """How long the command takes to start at all on this machine now, measured once a module
-    (``support.hostile.cli_startup_seconds``)."""
-    return cli_startup_seconds(tmp_path_factory.mktemp("startup"))

@@ -2,15 +2,18 @@
 
 Each test starts a hostile server of fixtures/hostile (or writes a spec far larger than any
 real API into tmp_path) and runs ``gdi-conformance run`` against it as its own process, as a
-user would. Every run must end within its budget plus 10 %, measured from outside; the
-allowance on top is the time the interpreter takes to start the command at all, measured
-once beforehand on the same loaded machine (``run --help``: the imports and no run), since
-the budget's clock starts only once the command's package is imported. Peak memory is the
-child's own high-water resident set size (``VmHWM`` in /proc/<pid>/status), read every 50 ms
-while it runs: not ``os.wait4``'s ``ru_maxrss``, which also keeps the high-water mark of the
-image the child was forked from before it executed the command, so a test worker that had
-grown to 330 MB made every child "peak" at 330 MB. The child runs with an address-space
-limit, so that a regression fails with a MemoryError instead of exhausting the machine.
+user would. Every run must end within its budget plus 10 %, measured from outside. The
+budget's clock starts when the command's process does, so the only allowance on top is for
+what the kernel and the test itself add around it, taken from a measurement in the same test:
+the time the command takes to start at all (``run --help``: interpreter, imports, no run)
+just before and just after the run, the longer of the two (``Outcome.startup``). A loaded
+machine slows both alike; a fixed margin would be too wide on an idle one and too narrow on
+a busy one. Peak memory is the child's own high-water resident set size (``VmHWM`` in
+/proc/<pid>/status), read every 50 ms while it runs: not ``os.wait4``'s ``ru_maxrss``, which
+also keeps the high-water mark of the image the child was forked from before it executed the
+command, so a test worker that had grown to 330 MB made every child "peak" at 330 MB. The
+child runs with an address-space limit, so that a regression fails with a MemoryError
+instead of exhausting the machine.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import httpx
 import pytest
 from support.checkout import REPOSITORY
 from support.hostile import (
+    cli_startup_seconds,
     environment,
     hostile_process,
     hostile_server,
@@ -44,7 +48,6 @@ pytestmark = pytest.mark.slow
 
 SPEC = REPOSITORY / "fixtures" / "hostile" / "openapi.yaml"
 MAX_TIME = 10.0
-LOAD_MARGIN_S = 5.0  # see Outcome.within
 MAX_RSS_BYTES = 300 * 1024 * 1024
 # Far above the 300 MB the harness may use (threads reserve address space they never touch),
 # far below what a runaway read would take.
@@ -58,14 +61,17 @@ class Outcome:
     peak_rss: int
     output: str
     report: RunReport | None
+    startup: float = 0.0  # the allowance: see the module's docstring
 
-    def within(self, budget: float, allowance: float) -> None:
+    def within(self, budget: float) -> None:
         assert "Traceback" not in self.output, self.output[-3000:]
-        # The budget's own clock is checked exactly (the report's duration); from outside, the
-        # start-up measured once may be slower now on a shared machine, so it counts twice,
-        # plus a margin. A run that ignores its budget still fails: the cases here hung for
-        # minutes or ran to several times their budget before.
-        assert self.seconds <= budget * 1.1 + 2 * allowance + LOAD_MARGIN_S, f"{self.seconds:.1f}s"
+        # Shown with a failure (and with -s): how near the limit the run came.
+        print(f"budget {budget:g}s wall {self.seconds:.1f}s start-up {self.startup:.1f}s")
+        # The budget's own clock is checked exactly (the report's duration), the whole command
+        # from outside with the start-up measured around it.
+        assert self.seconds <= budget * 1.1 + self.startup, (
+            f"{self.seconds:.1f}s, start-up {self.startup:.1f}s"
+        )
         if self.report is not None:
             assert self.report.duration_s <= budget * 1.1, f"{self.report.duration_s:.1f}s"
         assert self.peak_rss <= MAX_RSS_BYTES, f"{self.peak_rss / 2**20:.0f} MB"
@@ -135,10 +141,12 @@ def finish_run(process: subprocess.Popen[bytes], report_dir: Path, timeout: floa
 def run_cli(
     base_url: str, report_dir: Path, *, spec: Path = SPEC, max_time: float = MAX_TIME
 ) -> Outcome:
+    before = cli_startup_seconds(report_dir.parent)
     started = time.monotonic()
     process = start_run(base_url, report_dir, spec=spec, max_time=max_time)
     outcome = finish_run(process, report_dir, timeout=max_time * 4)
     outcome.seconds = time.monotonic() - started
+    outcome.startup = max(before, cli_startup_seconds(report_dir.parent))
     return outcome
 
 
@@ -150,11 +158,11 @@ def incomplete(outcome: Outcome) -> RunReport:
 
 
 # 1. An endless body on the first request (the reachability check) and on every other one.
-def test_endless_answers_are_cut_at_the_cap(tmp_path: Path, startup_seconds: float) -> None:
+def test_endless_answers_are_cut_at_the_cap(tmp_path: Path) -> None:
     # A budget that a loaded machine does not exhaust before the endless answers are read.
     with hostile_server("endless") as base_url:
         outcome = run_cli(base_url, tmp_path / "reports", max_time=20.0)
-    outcome.within(20.0, startup_seconds)
+    outcome.within(20.0)
     assert outcome.code == 1, outcome.output[-3000:]
     assert outcome.report is not None, outcome.output[-3000:]
     messages = [error.message for error in outcome.report.errors]
@@ -170,12 +178,10 @@ def test_endless_answers_are_cut_at_the_cap(tmp_path: Path, startup_seconds: flo
 TRICKLE = ["--byte-every", "0.25"]
 
 
-def test_a_trickled_first_answer_does_not_hold_the_run(
-    tmp_path: Path, startup_seconds: float
-) -> None:
+def test_a_trickled_first_answer_does_not_hold_the_run(tmp_path: Path) -> None:
     with hostile_server("trickle", *TRICKLE) as base_url:
         outcome = run_cli(base_url, tmp_path / "reports")
-    outcome.within(MAX_TIME, startup_seconds)
+    outcome.within(MAX_TIME)
     assert outcome.code == 2, outcome.output
     assert "did not answer within" in outcome.output, outcome.output
     # A report all the same: nothing judged, and why.
@@ -184,13 +190,13 @@ def test_a_trickled_first_answer_does_not_hold_the_run(
     assert "the target never answered" in (outcome.report.completion.reason or "")
 
 
-def test_trickled_api_answers_do_not_hold_the_run(tmp_path: Path, startup_seconds: float) -> None:
+def test_trickled_api_answers_do_not_hold_the_run(tmp_path: Path) -> None:
     """The published document comes at once; every other answer, status line first, trickles:
     the probes and the generated cases each end at the request timeout, the run at its budget."""
     # A budget that outlasts the probes (a dozen requests, a second each), so cases are sent.
     with hostile_server("trickle", "--api-only", *TRICKLE) as base_url:
         outcome = run_cli(base_url, tmp_path / "reports", max_time=20.0)
-    outcome.within(20.0, startup_seconds)
+    outcome.within(20.0)
     assert outcome.code == 1, outcome.output[-3000:]
     assert outcome.report is not None, outcome.output[-3000:]
     messages = [error.message for error in outcome.report.errors]
@@ -199,9 +205,10 @@ def test_trickled_api_answers_do_not_hold_the_run(tmp_path: Path, startup_second
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_during_the_first_request_stops_the_run_with_a_report(
-    signum: signal.Signals, tmp_path: Path, startup_seconds: float
+    signum: signal.Signals, tmp_path: Path
 ) -> None:
     report_dir = tmp_path / "reports"
+    before = cli_startup_seconds(tmp_path)
     with hostile_process("trickle", "--announce", *TRICKLE) as (base_url, server):
         started = time.monotonic()
         process = start_run(base_url, report_dir)
@@ -211,22 +218,21 @@ def test_a_signal_during_the_first_request_stops_the_run_with_a_report(
         process.send_signal(signum)
         outcome = finish_run(process, report_dir, timeout=MAX_TIME * 4)
         outcome.seconds = time.monotonic() - started
-    outcome.within(MAX_TIME, startup_seconds)
+    outcome.startup = max(before, cli_startup_seconds(tmp_path))
+    outcome.within(MAX_TIME)
     report = incomplete(outcome)
     assert f"interrupted ({signum.name})" in (report.completion.reason or "")
 
 
 # 3. A spec too large for Schemathesis's phases: they are not executed, with the reason; the
 # probes still run.
-def test_a_spec_too_large_for_the_generated_phases_still_gets_its_probes(
-    tmp_path: Path, startup_seconds: float
-) -> None:
+def test_a_spec_too_large_for_the_generated_phases_still_gets_its_probes(tmp_path: Path) -> None:
     spec = write_big_spec(tmp_path / "openapi.json", 5000)
     # Loading 5,000 paths takes seconds of the budget on a loaded machine: leave the probes
     # time to start, so that the test says whether they run, not how busy the machine is.
     with hostile_server("conformant") as base_url:
-        outcome = run_cli(base_url, tmp_path / "reports", spec=spec, max_time=30.0)
-    outcome.within(30.0, startup_seconds)
+        outcome = run_cli(base_url, tmp_path / "reports", spec=spec, max_time=20.0)
+    outcome.within(20.0)
     report = incomplete(outcome)
     phases = {phase.name: phase for phase in report.phases}
     assert phases["probes"].status != "skipped"
@@ -235,28 +241,24 @@ def test_a_spec_too_large_for_the_generated_phases_still_gets_its_probes(
         assert "the spec has 5000 operations" in (phases[name].reason or ""), phases[name]
 
 
-# 4. The budget holds in the fixed probes of a spec with thousands of paths.
-
-
-def test_the_budget_holds_in_the_probes_of_a_huge_spec(
-    tmp_path: Path, startup_seconds: float
-) -> None:
-    spec = write_big_spec(tmp_path / "openapi.json", 10_000)
+# 4. The budget holds in the fixed probes of a spec with thousands of paths, and in loading
+# and judging it (20,000 paths take seconds of the budget to load on a loaded machine).
+@pytest.mark.parametrize("paths", [10_000, 20_000])
+def test_the_budget_holds_in_the_probes_of_a_huge_spec(paths: int, tmp_path: Path) -> None:
+    spec = write_big_spec(tmp_path / "openapi.json", paths)
     with hostile_server("conformant") as base_url:
         outcome = run_cli(base_url, tmp_path / "reports", spec=spec, max_time=15.0)
-    outcome.within(15.0, startup_seconds)
+    outcome.within(15.0)
     report = incomplete(outcome)
     assert "time budget" in (report.completion.reason or "")
     assert report.duration_s <= 15.0 * 1.1
 
 
 # 5. Answers nested 3,000 levels deep: refused before anything parses them.
-def test_deeply_nested_answers_are_refused_not_parsed(
-    tmp_path: Path, startup_seconds: float
-) -> None:
+def test_deeply_nested_answers_are_refused_not_parsed(tmp_path: Path) -> None:
     with hostile_server("deep") as base_url:
         outcome = run_cli(base_url, tmp_path / "reports")
-    outcome.within(MAX_TIME, startup_seconds)
+    outcome.within(MAX_TIME)
     assert outcome.code == 1, outcome.output[-3000:]
     assert outcome.report is not None
     messages = [error.message for error in outcome.report.errors]
@@ -271,13 +273,11 @@ def cookies_sent(base_url: str) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("cookie", ["ascii", "non-ascii"])
-def test_cookies_the_target_sets_are_never_sent_back(
-    cookie: str, tmp_path: Path, startup_seconds: float
-) -> None:
+def test_cookies_the_target_sets_are_never_sent_back(cookie: str, tmp_path: Path) -> None:
     with hostile_server("cookies", "--cookie", cookie) as base_url:
         outcome = run_cli(base_url, tmp_path / "reports")
         sent = cookies_sent(base_url)
-    outcome.within(MAX_TIME, startup_seconds)
+    outcome.within(MAX_TIME)
     assert outcome.report is not None, outcome.output[-3000:]
     assert outcome.code in (0, 1), outcome.output[-3000:]
     assert sent["requests"] == 0, sent

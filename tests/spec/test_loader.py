@@ -13,6 +13,7 @@ from textwrap import dedent
 import pytest
 import rfc8785
 import yaml
+from support.checkout import REPOSITORY
 from support.services import serve_threaded
 
 from conformance.spec import Location, PositionIndex, SpecLoadError, load_document, load_spec
@@ -125,6 +126,29 @@ def test_equal_documents_hash_equal_whatever_their_syntax_or_key_order(tmp_path:
     assert yaml_spec.sha256 == expected
     changed = load_spec(write(tmp_path, "c.yaml", PETS_YAML.replace("title: Pets", "title: Cats")))
     assert changed.sha256 != yaml_spec.sha256
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"b": 1, "a": [True, False, None, "x"], "": {}},
+        {"\ue000": 1, "\U0001f600": 2, "z": 3},  # UTF-16 order differs from code points
+        {"control": '\x00\x1f\x7f\b\f\n\r\t"\\/', "uni": "\u00e9\u2028\U0001f600"},
+        {"float": 1.0, "exp": 1e21, "small": 5e-324, "neg": -0.0},
+        {"edge": 2**53 - 1, "beyond": -(2**53 - 1), "list": [[], [{}]]},
+    ],
+    ids=["plain", "astral-keys", "escapes", "floats", "integer-edges"],
+)
+def test_the_fast_hash_is_the_rfc8785_hash(document: object):
+    expected = hashlib.sha256(rfc8785.dumps(document)).hexdigest()
+    assert loader_module.canonical_sha256(document) == expected
+
+
+def test_the_reference_specs_hash_as_rfc8785_says():
+    for path in sorted((REPOSITORY / "specs").rglob("openapi.yaml")):
+        spec = load_spec(path)
+        expected = hashlib.sha256(rfc8785.dumps(spec.bundled)).hexdigest()
+        assert spec.sha256 == expected, path
 
 
 def test_huge_integers_hash_as_the_doubles_json_makes_of_them(tmp_path: Path):

@@ -144,3 +144,16 @@ def test_ref_root_adds_a_folder_and_keeps_the_spec_s_own(tmp_path: Path) -> None
     outside = layout(tmp_path / "second", "../secret.yaml#/x")
     with pytest.raises(SpecLoadError, match="outside"):
         load_spec(outside, ref_root=elsewhere)
+
+
+@pytest.mark.parametrize("key", ['"\\u0024ref"', '"\\x24ref"'], ids=["json-escape", "yaml-escape"])
+def test_a_ref_spelt_with_an_escape_is_still_confined(tmp_path: Path, key: str) -> None:
+    """A spec with no "$ref" written is not walked by the bundler, unless an escape could
+    spell one: this one is, and refused."""
+    spec = layout(tmp_path, "../secret.yaml#/x")
+    text = spec.read_text(encoding="utf-8").replace("$ref:", f"{key}:")
+    assert "$ref" not in text
+    spec.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecLoadError) as caught:
+        load_spec(spec)
+    assert "points outside the spec's folder" in caught.value.message

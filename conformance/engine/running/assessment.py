@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +27,11 @@ def assess(
     completion: Completion,
     *,
     shard: Shard | None,
-    document: dict[str, Any],
-    has_operations: bool,
+    inapplicable: Mapping[str, str],
 ) -> Assessment:
+    """``inapplicable``: ``not_applicable(document)`` of the spec tested, worked out before
+    the run (it walks the whole spec: seconds for one of thousands of paths, which the time
+    budget cannot spare once it has run out)."""
     implemented = frozenset(
         {check.id for check in CATALOGUE.per_response()}
         | {bound.check.id for bound in CATALOGUE.active()}
@@ -44,7 +47,7 @@ def assess(
         skip_reasons=_skip_reasons(profile, implemented, ran, completion, shard),
         statuses={label: dict(item.status_codes) for label, item in collector.coverage.items()},
         routed=_routed(collector),
-        not_applicable=not_applicable(document) if has_operations else {},
+        not_applicable=dict(inapplicable),
         secured=frozenset(label for label, secured in collector.secured.items() if secured),
     )
     requirements = [assess_requirement(item, profile, observed) for item in profile.requirements]
@@ -76,10 +79,26 @@ def _routed(collector: Collector) -> bool:
     return not codes or bool(codes - {"401", "403", "404"})
 
 
-def not_applicable(document: dict[str, Any]) -> dict[str, str]:
-    """Checks the spec declares nothing for (no date-time in any response, no DELETE, ...)."""
-    return {
-        check.id: check.precondition.not_applicable
-        for check in CATALOGUE
-        if check.precondition.applies is not None and not check.precondition.applies(document)
-    }
+def not_applicable(
+    document: dict[str, Any], stopped: Callable[[], bool] = lambda: False
+) -> dict[str, str]:
+    """Checks the spec declares nothing for (no date-time in any response, no DELETE, ...).
+
+    Each precondition walks the whole spec (seconds for one of thousands of paths), once
+    however many checks share it; once ``stopped()`` says the budget ran out, the rest are not
+    worked out, and their checks count as applicable (not executed, for the budget's reason).
+    """
+    found: dict[str, str] = {}
+    applies: dict[int, bool] = {}
+    for check in CATALOGUE:
+        precondition = check.precondition
+        if precondition.applies is None:
+            continue
+        key = id(precondition)
+        if key not in applies:
+            if stopped():
+                continue
+            applies[key] = precondition.applies(document)
+        if not applies[key]:
+            found[check.id] = precondition.not_applicable
+    return found

@@ -73,12 +73,15 @@ def run_active_checks(
             continue  # an API-wide check: shard 1 runs it
         scope = context if bound.per_operation else everything
         collector.emit(Progress(kind="phase-started", phase="probes", operation=check))
-        failures = 0
+        failures = observed = 0
         for observation in bound.run(scope):
             if observation.outcome is Outcome.ERROR and context.stopped:
                 continue  # a request the stop cut short (or never sent): nothing about the target
             collector.observe(observation)
+            observed += 1
             failures += observation.outcome.value == "failed"
+        if context.stopped and not observed:
+            return  # stopped before it judged anything: not executed, for the stop's reason
         ran.add(check)
         collector.emit(
             Progress(kind="probe-done", phase="probes", operation=check, failures=failures)

@@ -56,10 +56,14 @@ def assemble_report(
         ran,
         completion,
         shard=config.shard,
-        document=target.document,
-        has_operations=bool(target.operations),
+        inapplicable=target.not_applicable,
     )
-    generated_labels = {operation.label for operation in target.generated}
+    # Operations no case reached are listed when the generated phases were to reach them;
+    # not when the spec was too large for those phases (a line per operation of thousands,
+    # each saying nothing was sent, took seconds to write that the budget no longer had).
+    generated_labels = (
+        {operation.label for operation in target.generated} if target.too_large is None else set()
+    )
     finished = time.monotonic()
     return RunReport(
         run_id=str(uuid.uuid4()),

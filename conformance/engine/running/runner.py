@@ -39,15 +39,16 @@ def run(
     profile = config.profile or generic_profile()
     seed = resolve_seed(config.seed)
     clock = Clock.start(config.budget_started)
-    with budget_timer(config, control, clock.started):
+    with budget_timer(config, control, clock.started) as budget:
         check_reachable(
             config.base_url,
             min(config.request_timeout, REACHABILITY_TIMEOUT),
             max_response_bytes=config.max_response_bytes,
             control=control,
         )
-        config, target = open_target(config)
+        config, target = open_target(config, control)
         collector = new_collector(config, target, control, listener)
+        budget.tallies = collector.tallies.__len__  # the report grows with them
         ran = run_probes(config, target, collector, control, profile=profile, seed=seed)
         scope = generated_scope(config, target)
         generated = run_generated(config, control, collector, scope, seed=seed, ran=ran)

@@ -19,6 +19,7 @@ from conformance.engine.fuzzing.phases import Scope, too_large
 from conformance.engine.fuzzing.sharding import shard_generated_operations, shard_operations
 from conformance.engine.openapi.datetimes import SchemaWalker
 from conformance.engine.openapi.operations import OperationInfo, list_operations
+from conformance.engine.running.assessment import not_applicable
 from conformance.engine.running.control import RunControl
 from conformance.engine.running.errors import RunSetupError
 from conformance.engine.running.reachability import validate_base_url
@@ -47,9 +48,10 @@ class Target:
     generated: list[OperationInfo]  # the generated phases' share
     too_large: str | None  # why the generated phases cannot handle the spec, or None
     exchanges: ExchangeValidator | None  # openapi-core's validation of generated exchanges
+    not_applicable: dict[str, str]  # check id -> why the spec gives it nothing to judge
 
 
-def open_target(config: RunConfig) -> tuple[RunConfig, Target]:
+def open_target(config: RunConfig, control: RunControl | None = None) -> tuple[RunConfig, Target]:
     """The run's configuration with the spec it tests against, and the target.
 
     An OpenID provider's endpoints are where its discovery document says, not the spec's paths
@@ -83,6 +85,10 @@ def open_target(config: RunConfig) -> tuple[RunConfig, Target]:
         generated=shard_generated_operations(operations, shard) if shard else operations,
         too_large=large,
         exchanges=exchanges,
+        # Worked out now, within the budget, rather than once it has run out.
+        not_applicable=not_applicable(document, stopped=lambda: bool(control and control.stopped))
+        if operations
+        else {},
     )
     return dataclasses.replace(config, spec=mapped), target
 
