@@ -48,14 +48,19 @@ def _read_issuer(process: subprocess.Popen[str], log: Path, timeout: float) -> s
     deadline = time.monotonic() + timeout
     buffered = ""
     while time.monotonic() < deadline:
-        chunk = process.stdout.readline()
-        buffered += chunk or ""
-        if buffered.endswith("\n") and buffered.startswith("listening "):
-            return buffered.split(" ", 1)[1].strip()
+        buffered += process.stdout.readline() or ""
+        # Whatever else the script or Node prints on stdout first, the issuer's line counts.
+        for line in buffered.splitlines(keepends=True):
+            if line.startswith("listening ") and line.endswith("\n"):
+                return line.split(" ", 1)[1].strip()
         if process.poll() is not None:
             break
         time.sleep(0.02)
-    raise RuntimeError(f"oidc-provider did not start: {log.read_text(errors='replace')[-2000:]}")
+    why = "it exited" if process.poll() is not None else f"no issuer within {timeout:.0f} s"
+    raise RuntimeError(
+        f"oidc-provider did not start ({why}); stdout: {buffered[-500:]!r}; "
+        f"stderr: {log.read_text(errors='replace')[-2000:]}"
+    )
 
 
 def _wait_for_discovery(issuer: str, timeout: float) -> None:
@@ -74,7 +79,7 @@ def _wait_for_discovery(issuer: str, timeout: float) -> None:
 
 @contextmanager
 def running_oidc_provider(
-    tmp_path: Path, profile: str = "nlgov", *, timeout: float = 30.0
+    tmp_path: Path, profile: str = "nlgov", *, timeout: float = 60.0
 ) -> Iterator[str]:
     """Start the provider in ``profile``; yields its issuer, stops it at the end."""
     if profile not in PROFILES:
