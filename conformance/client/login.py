@@ -47,7 +47,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import urlencode, urljoin
 
 import httpx
@@ -77,6 +77,28 @@ class Send(Protocol):
         /,
         cookies: httpx.Cookies | None = None,
     ) -> Exchange: ...
+
+
+class Step(Protocol):
+    @property
+    def match(self) -> str: ...
+
+
+StepT = TypeVar("StepT", bound=Step)
+
+
+def next_step(
+    steps: tuple[StepT, ...], url: str, used: set[tuple[int, str]]
+) -> tuple[int, StepT] | None:
+    """The login step for the page at ``url`` (marked used): the first, in the steps' order
+    after the last one used, whose ``match`` fits the URL and that has not run on it yet."""
+    last = max((index for index, _ in used), default=-1)
+    for index in [*range(last + 1, len(steps)), *range(last + 1)]:
+        step = steps[index]
+        if (index, url) not in used and re.search(step.match, url):
+            used.add((index, url))
+            return index, step
+    return None
 
 
 class NoRedirect(Exception):

@@ -41,7 +41,7 @@ from typing import Any
 
 from websockets.sync.client import ClientConnection, connect
 
-from conformance.client.login import LoginRequest, NoRedirect
+from conformance.client.login import LoginRequest, NoRedirect, next_step
 from conformance.httplimits import Exchange, HttpClient, ReceivedResponse, SentRequest
 
 CHROMIUM_VARIABLE = "GDI_CONFORMANCE_CHROMIUM"
@@ -313,24 +313,20 @@ class BrowserLoginDriver:
         deadline: float,
     ) -> None:
         url = str(session.evaluate("location.href"))
-        last = max((index for index, _ in used), default=-1)
-        count = len(self.config.steps)
-        for index in [*range(last + 1, count), *range(last + 1)]:
-            step = self.config.steps[index]
-            if (index, url) in used or not re.search(step.match, url):
-                continue
-            used.add((index, url))
-            plan = {
-                "form": step.form,
-                "submit": step.submit,
-                "fields": {name: request.fill(value) for name, value in step.fields.items()},
-            }
-            wait_until = min(deadline, time.monotonic() + FORM_WAIT)
-            while True:
-                outcome = session.evaluate(_FILL % json.dumps(plan))
-                if outcome == "submitted":
-                    return
-                if time.monotonic() >= wait_until:
-                    raise NoRedirect(f"step {index + 1} on {url}: {outcome}")
-                time.sleep(0.1)  # the page's script may still be drawing the form
-        raise NoRedirect(f"no login step matches the page {url}")
+        found = next_step(self.config.steps, url, used)
+        if found is None:
+            raise NoRedirect(f"no login step matches the page {url}")
+        index, step = found
+        plan = {
+            "form": step.form,
+            "submit": step.submit,
+            "fields": {name: request.fill(value) for name, value in step.fields.items()},
+        }
+        wait_until = min(deadline, time.monotonic() + FORM_WAIT)
+        while True:
+            outcome = session.evaluate(_FILL % json.dumps(plan))
+            if outcome == "submitted":
+                return
+            if time.monotonic() >= wait_until:
+                raise NoRedirect(f"step {index + 1} on {url}: {outcome}")
+            time.sleep(0.1)  # the page's script may still be drawing the form

@@ -34,7 +34,7 @@ from urllib.parse import urlencode, urljoin
 
 import httpx
 
-from conformance.client.login import LoginRequest, NoRedirect
+from conformance.client.login import LoginRequest, NoRedirect, next_step
 from conformance.httplimits import Exchange
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -172,30 +172,25 @@ class FormLoginDriver:
     ) -> tuple[str, str, bytes | None]:
         assert exchange.response is not None
         page = exchange.response.body.decode("utf-8", errors="replace")
-        # Steps in their order: the first after the last one used whose match fits the page.
-        last = max((index for index, _ in used), default=-1)
-        count = len(self.config.steps)
-        for index in [*range(last + 1, count), *range(last + 1)]:
-            step = self.config.steps[index]
-            if (index, url) in used or not re.search(step.match, url):
-                continue
-            used.add((index, url))
-            parser = _Forms()
-            parser.feed(page)
-            forms = [
-                form
-                for form in parser.forms
-                if step.form is None or re.search(step.form, urljoin(url, form.action))
-            ]
-            if not forms:
-                raise NoRedirect(f"step {index + 1} found no form on {url}", exchange)
-            form = forms[0]
-            fields = [(name, value) for name, value in form.inputs if name not in step.fields]
-            for name, value in step.fields.items():
-                fields.append((name, request.fill(value)))
-            target = urljoin(url, form.action) if form.action else url
-            encoded = urlencode(fields)
-            if form.method == "POST":
-                return "POST", target, encoded.encode()
-            return "GET", target + ("&" if "?" in target else "?") + encoded, None
-        raise NoRedirect(f"no login step matches the page {url}", exchange)
+        found = next_step(self.config.steps, url, used)
+        if found is None:
+            raise NoRedirect(f"no login step matches the page {url}", exchange)
+        index, step = found
+        parser = _Forms()
+        parser.feed(page)
+        forms = [
+            form
+            for form in parser.forms
+            if step.form is None or re.search(step.form, urljoin(url, form.action))
+        ]
+        if not forms:
+            raise NoRedirect(f"step {index + 1} found no form on {url}", exchange)
+        form = forms[0]
+        fields = [(name, value) for name, value in form.inputs if name not in step.fields]
+        for name, value in step.fields.items():
+            fields.append((name, request.fill(value)))
+        target = urljoin(url, form.action) if form.action else url
+        encoded = urlencode(fields)
+        if form.method == "POST":
+            return "POST", target, encoded.encode()
+        return "GET", target + ("&" if "?" in target else "?") + encoded, None
