@@ -1,9 +1,11 @@
 """Run the Schemathesis CLI (``schemathesis run --checks all``, the version installed) and our
 engine on the same spec, target and seed, and compare what each found.
 
-A failure the CLI reports is a kind of defect (its failure type) on an operation; our report
-has it when one of the checks that find that kind of defect failed there (or, for defects of
-the API as a whole, anywhere). ``EQUIVALENT`` says which of our checks find each kind.
+A failure the CLI reports is a kind of defect (its failure type) on one or more operations;
+our report has it on an operation when one of the checks that find that kind of defect failed
+there, or failed on the API as a whole (a probe that names no operation). The CLI names no
+operation for what its stateful phase finds: there, a failure of such a check anywhere counts.
+``EQUIVALENT`` says which of our checks find each kind.
 """
 
 from __future__ import annotations
@@ -151,10 +153,23 @@ def our_failures(spec: Path, base_url: str, seed: int, max_examples: int, home: 
     )
 
 
-def failed_checks(report: RunReport) -> set[str]:
-    failed = {check.id for check in report.checks if check.outcome is Outcome.FAILED}
+# What the CLI's JSON report gives as the operation of a failure its stateful phase found.
+STATEFUL = "Stateful tests"
+# Kinds about a method the spec does not declare on a path: the CLI names the method it sent
+# (e.g. TRACE /tasks), ours the method it sent or a declared operation of that path; the path
+# is what both mean.
+BY_PATH = {"UnsupportedMethodResponse", "AllowHeaderMismatch"}
+
+
+def failed_operations(report: RunReport) -> dict[str, set[str | None]]:
+    """Our failed checks, each with the operations its failures name (None: the API as a
+    whole); a check failed with no failure recorded under a requirement names none."""
+    failed: dict[str, set[str | None]] = {
+        check.id: set() for check in report.checks if check.outcome is Outcome.FAILED
+    }
     for result in report.requirements:
-        failed |= {item.check for item in result.failures}
+        for item in result.failures:
+            failed.setdefault(item.check, set()).add(item.operation)
     return failed
 
 
@@ -176,17 +191,35 @@ def compare(
     return comparison
 
 
+def path_of(operation: str) -> str:
+    """ "GET /tasks/{taskId}" -> "/tasks/{taskId}"."""
+    return operation.partition(" ")[2]
+
+
 def judge(comparison: Comparison, report: RunReport) -> None:
-    """Which of the CLI's failures our report carries (``missed``: those it does not), and
-    which of our failed checks found something the CLI did not (``extra``)."""
-    comparison.ours = failed_checks(report)
+    """Which of the CLI's failures our report carries, operation by operation (``missed``:
+    the kinds and operations it does not), and which of our failed checks found something the
+    CLI did not (``extra``)."""
+    failed = failed_operations(report)
+    comparison.ours = set(failed)
     covered: set[str] = set()
     for found in comparison.cli:
-        equivalent = EQUIVALENT.get(found.kind)
-        matched = comparison.ours & equivalent if equivalent else comparison.ours
+        equivalent = EQUIVALENT.get(found.kind, comparison.ours)  # a kind not mapped: any
+        matched = {check: failed[check] for check in equivalent if check in failed}
         if not matched:
             comparison.missed.append(found)
-        covered |= matched
+            continue
+        covered |= set(matched)
+        where = set().union(*matched.values())
+        if None in where:  # failed on the API as a whole: on every operation
+            continue
+        if found.kind in BY_PATH:
+            paths = {path_of(op) for op in where if op is not None}
+            absent = tuple(op for op in found.operations if path_of(op) not in paths)
+        else:
+            absent = tuple(op for op in found.operations if op != STATEFUL and op not in where)
+        if absent:
+            comparison.missed.append(Found(found.kind, absent))
     comparison.extra = comparison.ours - covered
 
 
