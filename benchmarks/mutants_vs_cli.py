@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "engine")]
 
-import checkout  # noqa: E402, F401  (fixtures/ importable)
+import support.checkout  # noqa: E402, F401  (fixtures/ importable)
 from differential import Comparison, compare, compare_block  # noqa: E402
 from mutant_support import identity_service  # noqa: E402
 from tasks_target import TARGET  # noqa: E402
@@ -49,6 +49,7 @@ BLOCK_MUTANTS = sorted(
 
 @dataclass(slots=True)
 class Row:
+    target: str  # "tasks", or the block
     name: str
     comparison: Comparison
     ours_detects: bool
@@ -58,7 +59,7 @@ class Row:
 def tasks_rows(names: list[str], seed: int, examples: int, scratch: Path) -> Iterator[Row]:
     for flaw in names:
         result = compare(flaw, scratch / flaw, seed=seed, max_examples=examples)
-        yield Row(flaw, result, bool(result.ours), bool(result.cli))
+        yield Row("tasks", flaw, result, bool(result.ours), bool(result.cli))
 
 
 def block_rows(mutants: list[Mutant], seed: int, examples: int, scratch: Path) -> Iterator[Row]:
@@ -87,7 +88,7 @@ def block_rows(mutants: list[Mutant], seed: int, examples: int, scratch: Path) -
                 max_examples=examples,
             )
             new = {(f.kind, f.operations) for f in result.cli} - references[mutant.block]
-            yield Row(mutant.name, result, mutant.check in result.ours, bool(new))
+            yield Row(mutant.block, mutant.name, result, mutant.check in result.ours, bool(new))
 
 
 def main() -> int:
@@ -142,6 +143,14 @@ def main() -> int:
         f"median seconds per mutant: ours {our_median:.2f}, CLI {cli_median:.2f} "
         f"(ratio {our_median / cli_median:.2f})"
     )
+    for target, group in itertools.groupby(rows, key=lambda row: row.target):
+        times = list(group)
+        ours = statistics.median(row.comparison.our_seconds for row in times)
+        theirs = statistics.median(row.comparison.cli_seconds for row in times)
+        print(
+            f"  {target:12} {len(times):3} mutants: ours {ours:.2f}s, CLI {theirs:.2f}s "
+            f"(ratio {ours / theirs:.2f})"
+        )
     return 1 if missed else 0
 
 
