@@ -287,6 +287,17 @@ class HttpClient:
             # checks send from several threads at once (concurrency checks).
             limits=httpx.Limits(max_keepalive_connections=0),
         )
+        self._listeners: list[Callable[[Exchange], None]] = []
+
+    @contextlib.contextmanager
+    def listening(self, listener: Callable[[Exchange], None]) -> Iterator[None]:
+        """Within the block, ``listener`` gets every exchange this client completes, in the
+        thread that sent it, before the sender does."""
+        self._listeners.append(listener)
+        try:
+            yield
+        finally:
+            self._listeners.remove(listener)
 
     def close(self) -> None:
         self._watchdog.close()
@@ -369,7 +380,10 @@ class HttpClient:
         problem = too_deep(received.body, received.media_type)
         if problem is not None:
             return Exchange(sent, error=problem, answered=True)
-        return Exchange(sent, received, answered=True)
+        exchange = Exchange(sent, received, answered=True)
+        for listener in list(self._listeners):
+            listener(exchange)
+        return exchange
 
     def request(
         self,

@@ -3,16 +3,19 @@ before Schemathesis's phases, through the engine's own HTTP client."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import threading
 
-from conformance.engine.catalogue import CATALOGUE
+from conformance.engine.catalogue import CATALOGUE, EXCHANGE_VALID, Bound
 from conformance.engine.checks.active import ActiveContext
 from conformance.engine.config import RunConfig
 from conformance.engine.fuzzing.collector import Collector, Progress
 from conformance.engine.fuzzing.sharding import Shard
+from conformance.engine.running.answers import judged_answer
 from conformance.engine.running.control import RunControl
 from conformance.engine.running.target import Target
-from conformance.httplimits import HttpClient
+from conformance.httplimits import Exchange, HttpClient
 from conformance.results import Outcome
 from conformance.spec.profile import Profile
 
@@ -65,6 +68,33 @@ def run_active_checks(
         bound for bound in CATALOGUE.active() if bound.always or bound.check.id in profile.check_ids
     ]
     everything = dataclasses.replace(context, operations=list(collector.operations.values()))
+    # Checks send from several threads at once (concurrency checks), and each answer is
+    # judged in the thread that got it.
+    lock = threading.Lock()
+    with contextlib.ExitStack() as stack:
+        if context.exchanges is not None and EXCHANGE_VALID in profile.check_ids:
+            validator, operations = context.exchanges, everything.operations
+
+            def judge(exchange: Exchange) -> None:
+                # Judged as it comes, not kept: a check may get many large answers.
+                verdict = judged_answer(exchange, validator, operations, context.base_url)
+                if verdict is not None:
+                    with lock:
+                        collector.observe(verdict)
+
+            stack.enter_context(context.http.listening(judge))
+        _run_each(context, everything, wanted, collector, ran, shard, lock)
+
+
+def _run_each(
+    context: ActiveContext,
+    everything: ActiveContext,
+    wanted: list[Bound],
+    collector: Collector,
+    ran: set[str],
+    shard: Shard | None,
+    lock: threading.Lock,
+) -> None:
     for bound in wanted:
         check = bound.check.id
         if context.stopped:
@@ -77,9 +107,10 @@ def run_active_checks(
         for observation in bound.run(scope):
             if observation.outcome is Outcome.ERROR and context.stopped:
                 continue  # a request the stop cut short (or never sent): nothing about the target
-            collector.observe(observation)
+            with lock:
+                collector.observe(observation)
             observed += 1
-            failures += observation.outcome.value == "failed"
+            failures += observation.outcome is Outcome.FAILED
         if context.stopped and not observed:
             return  # stopped before it judged anything: not executed, for the stop's reason
         ran.add(check)
