@@ -21,10 +21,11 @@ from pathlib import Path
 from mutant_support import (
     ORGANISATION,
     SCOPES,
+    block_process,
+    crash_and_restart,
     key,
     prepare,
     run_engine,
-    serve_block,
     subjects,
 )
 from tasks_target import TARGET_DIR, TOKEN, credentials, serve_tasks
@@ -234,7 +235,8 @@ def compare_block(
 ) -> Comparison:
     """The CLI and our run (the block's catalogue profile) over a reference block, or one of
     its mutants served through ``GDI_<BLOCK>_FACTORY``, each on a fresh instance with its own
-    data, the CLI with the primary subject's bearer token."""
+    data, the CLI with the primary subject's bearer token. Ours may crash and restart the
+    block (as ``certify --reference`` lets it), to see whether what it acknowledged lasts."""
     spec = resolve_block(block)[1]
     comparison = Comparison(mutant.name if mutant else block)
     for side in ("cli", "ours"):
@@ -243,7 +245,9 @@ def compare_block(
         # An identity block under test is its own token source; the others take theirs from
         # the shared reference identity block.
         source = None if block == "identity" else identity_url
-        with serve_block(block, data, identity_url=source, mutant=mutant) as base_url:
+        with block_process(block, data, identity_url=source, mutant=mutant) as process:
+            base_url = process.base_url
+            assert base_url is not None
             issuer = base_url if block == "identity" else identity_url
             if mutant is not None:
                 prepare(mutant, base_url, identity_url)
@@ -268,6 +272,7 @@ def compare_block(
                 data,
                 max_examples=max_examples,
                 seed=seed,
+                restart=crash_and_restart(process),
             )
             comparison.our_seconds = time.monotonic() - started
     judge(comparison, report)

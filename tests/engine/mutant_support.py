@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -66,14 +66,14 @@ def child_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 @contextmanager
-def serve_block(
+def block_process(
     block: str,
     data_dir: Path,
     *,
     identity_url: str | None,
     mutant: Mutant | None = None,
-) -> Iterator[str]:
-    """Base URL of ``block`` (the mutant when given) running in a child process."""
+) -> Iterator[BlockProcess]:
+    """``block`` (the mutant when given) running in a child process."""
     extra = {mutant.environment_variable: mutant.factory} if mutant is not None else {}
     process = BlockProcess(
         block,
@@ -84,9 +84,35 @@ def serve_block(
         env=child_environment(extra),
     )
     try:
-        yield process.start(60)
+        process.start(60)
+        yield process
     finally:
         process.stop()
+
+
+@contextmanager
+def serve_block(
+    block: str,
+    data_dir: Path,
+    *,
+    identity_url: str | None,
+    mutant: Mutant | None = None,
+) -> Iterator[str]:
+    """Base URL of ``block`` (the mutant when given) running in a child process."""
+    with block_process(block, data_dir, identity_url=identity_url, mutant=mutant) as process:
+        assert process.base_url is not None
+        yield process.base_url
+
+
+def crash_and_restart(process: BlockProcess) -> Callable[[], None]:
+    """A run's restart hook for ``process``: SIGKILL, then the same port and data (as
+    ``certify --reference`` gives one)."""
+
+    def restart() -> None:
+        process.kill()
+        process.start(60)
+
+    return restart
 
 
 def subjects(block: str, identity_url: str) -> Subjects:
@@ -128,6 +154,7 @@ def run_engine(
     phases: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful"),
     max_examples: int = 3,
     seed: int = SEED,
+    restart: Callable[[], None] | None = None,
 ) -> RunReport:
     profile, spec = resolve_block(block)
     return run(
@@ -141,5 +168,6 @@ def run_engine(
             phases=phases,
             hypothesis_dir=tmp_path / "hypothesis",
             request_timeout=10.0,
+            restart=restart,
         )
     )
