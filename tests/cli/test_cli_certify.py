@@ -109,6 +109,8 @@ def test_reference_blocks_are_certified_with_every_output(tmp_path: Path, capsys
     # The reference implementation is certified outright: every MUST requirement carried out
     # and passed, including the crash of the durability check and both declarations of BOLA.
     assert verdicts == [CertificationVerdict.CERTIFIED] * 3
+    for block in ("identity", "messaging", "registries"):
+        assert _score(out / block) == 100, block
     for block, requirement in (("messaging", "GDI-MSG-037"), ("registries", "GDI-REG-028")):
         result = read_report(out / block / "report.json").requirement(requirement)
         assert result.outcome is Outcome.PASSED and not result.errors, (result.reason, block)
@@ -192,6 +194,11 @@ def test_the_reference_crash_kills_and_starts_never_stops() -> None:
     assert calls == ["kill", "start"]
 
 
+def _score(block_dir: Path) -> int:
+    score: int = json.loads((block_dir / "certificate.json").read_text())["certificate"]["score"]
+    return score
+
+
 def _children_of(pid: int) -> set[int]:
     children = Path(f"/proc/{pid}/task/{pid}/children")
     return {int(item) for item in children.read_text().split()} if children.exists() else set()
@@ -261,6 +268,7 @@ def test_second_certify_into_one_folder_keeps_the_first_valid_and_shown(
     assert key.read_bytes() == made, "the key is reused, never replaced"
     public = key.with_name("signing-key.pub.pem")
     for block in ("messaging", "identity"):
+        assert _score(out / block) == 100, block  # another seed than the main test's
         certificate = str(out / block / "certificate.json")
         assert main(["verify", certificate, "--trusted-key", str(public)]) == 0, block
         assert "issuer:         trusted" in capsys.readouterr().out
