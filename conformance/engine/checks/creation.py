@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -23,7 +22,7 @@ from jsonschema import Draft4Validator, FormatChecker
 
 from conformance.engine.checks.active import ActiveContext
 from conformance.engine.openapi.datetimes import SchemaWalker
-from conformance.engine.openapi.operations import OperationInfo
+from conformance.engine.openapi.operations import PATH_PARAMETER, OperationInfo, path_pattern
 from conformance.engine.openapi.spec_requests import (
     MADE_UP,
     MAX_DEPTH,
@@ -200,9 +199,6 @@ def creation_request(
     return request
 
 
-_PARAMETER = re.compile(r"\{([^}/]+)\}")
-
-
 @dataclass(frozen=True, slots=True)
 class Resource:
     """A resource the API just created, and where the spec lets us read (and delete) it."""
@@ -211,14 +207,6 @@ class Resource:
     read: OperationInfo
     url: str
     created: Exchange
-
-
-def _template(path: str) -> re.Pattern[str]:
-    parts = _PARAMETER.split(path)
-    pattern = "".join(
-        "([^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
-    )
-    return re.compile(f"^{pattern}$")
 
 
 def json_body(exchange: Exchange) -> Any:
@@ -259,11 +247,11 @@ class Follower:
             if path.startswith(self.base_path + "/"):
                 relative = path[len(self.base_path) :]
                 for read in self.reads:
-                    if _template(read.path).match(relative):
+                    if path_pattern(read.path).match(relative):
                         return Resource(creation, read, url, created)
         for read in self.reads:
             parent, _, last = read.path.rpartition("/")
-            found = _PARAMETER.fullmatch(last)
+            found = PATH_PARAMETER.fullmatch(last)
             if parent != creation.path or found is None:
                 continue
             identifier = _identifier(json_body(created), found.group(1))

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from conformance.engine.openapi.datetimes import SchemaWalker
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+PATH_PARAMETER = re.compile(r"\{([^}/]+)\}")
+
+
+@cache
+def path_pattern(path: str) -> re.Pattern[str]:
+    """The paths a template matches ("/tasks/{taskId}"), one group per parameter."""
+    parts = PATH_PARAMETER.split(path)
+    pattern = "".join(
+        "([^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
+    )
+    return re.compile(f"^{pattern}$")
 
 
 @dataclass(frozen=True, slots=True)

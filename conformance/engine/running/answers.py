@@ -12,25 +12,16 @@ and are not judged here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from functools import cache
 from urllib.parse import urlsplit
 
-from conformance.engine.catalogue import EXCHANGE_VALID
+from conformance.engine.catalogue import CATALOGUE, EXCHANGE_VALID
 from conformance.engine.checks.active import Observation
 from conformance.engine.checks.exchanges import ExchangeProblem, ExchangeValidator
-from conformance.engine.openapi.operations import OperationInfo
+from conformance.engine.openapi.operations import OperationInfo, path_pattern
+from conformance.engine.verdict.facts import Facts
 from conformance.httplimits import Exchange
 from conformance.results import Outcome
-
-
-@cache
-def _template(path: str) -> re.Pattern[str]:
-    parts = re.split(r"(\{[^}/]+\})", path)
-    return re.compile(
-        "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in parts)
-    )
 
 
 def operation_at(
@@ -48,9 +39,27 @@ def operation_at(
     matching = [
         operation
         for operation in operations
-        if operation.method == method.upper() and _template(operation.path).fullmatch(relative)
+        if operation.method == method.upper() and path_pattern(operation.path).match(relative)
     ]
     return min(matching, key=lambda operation: operation.path.count("{"), default=None)
+
+
+def _evidence(method: str, status: int) -> bool:
+    """Whether an answer meets openapi:exchange-valid's precondition (see verdict.facts): a
+    conforming answer counts as a pass only then; an answer the spec does not declare is a
+    failure whatever it is."""
+    check = CATALOGUE.get(EXCHANGE_VALID)
+    assert check is not None
+    facts = Facts(
+        method=method.upper(),
+        declared=True,  # operation_at found the method declared on that path
+        status=status,
+        negative=False,
+        secured=False,
+        created_then_read=False,
+        deleted_then_read=False,
+    )
+    return check.precondition.met(facts)
 
 
 def judged_answer(
@@ -76,6 +85,8 @@ def judged_answer(
     )
     if result is True:
         return None
+    if not isinstance(result, ExchangeProblem) and not _evidence(request.method, answer.status):
+        return None  # declared, but no evidence (a 401 to a probe without a token)
     if isinstance(result, ExchangeProblem):
         return Observation(
             EXCHANGE_VALID,
