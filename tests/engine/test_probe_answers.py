@@ -113,3 +113,19 @@ def test_a_listener_hears_every_exchange_of_the_client_while_it_listens() -> Non
             http.send("GET", url + "/b")
         http.send("GET", url + "/c")  # no longer listened to
     assert heard == [(url + "/a", 200, "sender"), (url + "/b", 200, "MainThread")]
+
+
+def test_a_declared_401_is_no_evidence_but_an_undeclared_one_fails(judge) -> None:
+    """A probe without a token that gets a declared 401 proves nothing about the operation's
+    answers (openapi:exchange-valid's precondition); a 401 the spec does not declare is still
+    a finding."""
+    problem = {"type": "about:blank", "title": "Unauthorized", "status": 401, "detail": "No token"}
+    declared = exchange(401, problem)
+    assert declared.response is not None
+    declared.response.headers["content-type"] = "application/problem+json"
+    assert judge(declared) is None
+    declared.response.body = b'{"title": 401}'  # the same 401, not as declared
+    broken = judge(declared)
+    assert broken is not None and broken.outcome is Outcome.FAILED
+    undeclared = judge(exchange(418, TASK))
+    assert undeclared is not None and undeclared.outcome is Outcome.FAILED
